@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job, from a fresh clone: installs what is missing, starts Redis (if none answers), a
+# Temporal dev server with its UI, the downstream sandbox, the worker and the receiver. Ctrl-C stops
+# what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/ensure-deps.sh
+exec npx tsx scripts/dev.ts "$@"

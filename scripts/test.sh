@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing, starts what the tests need
+# (Redis if none answers, a headless Temporal dev server, via the jest global setup), type-checks,
+# lints and runs every test. Extra arguments go to jest (e.g. a path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/ensure-deps.sh
+
+echo "[test] type-check" >&2
+npx tsc --noEmit -p tsconfig.json
+echo "[test] lint" >&2
+npx eslint --max-warnings=0 .
+
+mkdir -p .data
+results=.data/jest-results.json
+rm -f "$results"
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+    if (r.numTotalTests === 0) process.exitCode = 1;
+  ' "$PWD/$results" || status=1
+fi
+exit $status

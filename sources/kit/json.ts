@@ -1,0 +1,35 @@
+import { MalformedPayloadError } from '../../src/errors';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Parses a verified body that must be a JSON object. */
+export function parseJsonObject(rawBody: Buffer): JsonObject {
+  if (rawBody.length === 0) throw new MalformedPayloadError('empty_body');
+  let value: unknown;
+  try {
+    value = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new MalformedPayloadError('malformed_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedPayloadError('not_a_json_object');
+  }
+  return value as JsonObject;
+}
+
+/** A non-empty string field, or a 400 naming the field. */
+export function requireString(obj: JsonObject, field: string): string {
+  const value = obj[field];
+  if (typeof value !== 'string' || value.length === 0) throw new MalformedPayloadError(`missing_${field}`);
+  return value;
+}
+
+/** Reads a dotted path such as `payload.id` or `eventPayload.status.code.key`. */
+export function getPath(obj: unknown, path: string): unknown {
+  let current: unknown = obj;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as JsonObject)[part];
+  }
+  return current;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { env, parseEnv } from './env';
+
+/**
+ * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
+ * its own variables (secrets, modes) through its definition in sources/; see .env.example.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: env.int(3000, 0, 65535),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  BODY_LIMIT: env.bytes(1024 * 1024),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('webhook-queue'),
+  TEMPORAL_UI_URL: env.url('http://127.0.0.1:8233'),
+  /** How long a saga start may take before the receiver gives up on Temporal for this request. */
+  TEMPORAL_START_TIMEOUT_MS: env.int(5000, 100),
+
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+
+  // Downstream APIs the sagas call. Locally these point at the sandbox (npm run dev starts it).
+  TURVO_API_URL: env.url('http://127.0.0.1:4010/turvo'),
+  TURVO_API_TOKEN: z.string().default(''),
+  FRONT_API_URL: env.url('http://127.0.0.1:4010/front'),
+  FRONT_API_TOKEN: z.string().default(''),
+  SAMSARA_API_URL: env.url('http://127.0.0.1:4010/samsara'),
+  SAMSARA_API_TOKEN: z.string().default(''),
+  RECORDS_API_URL: env.url('http://127.0.0.1:4010/records'),
+  NOTIFY_API_URL: env.url('http://127.0.0.1:4010/notify'),
+  NOTIFY_API_TOKEN: z.string().default(''),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number; bodyLimit: number };
+  log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; startTimeoutMs: number };
+  redis: { url: string };
+  downstream: {
+    turvo: { baseUrl: string; token: string };
+    front: { baseUrl: string; token: string };
+    samsara: { baseUrl: string; token: string };
+    records: { baseUrl: string };
+    notify: { baseUrl: string; token: string };
+  };
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = parseEnv(schema, source);
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT },
+    log: {
+      level: e.LOG_LEVEL,
+      // Readable on a terminal, JSON everywhere else (and always in production).
+      format: e.LOG_FORMAT ?? (e.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json'),
+    },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+      startTimeoutMs: e.TEMPORAL_START_TIMEOUT_MS,
+    },
+    redis: { url: e.REDIS_URL },
+    downstream: {
+      turvo: { baseUrl: e.TURVO_API_URL, token: e.TURVO_API_TOKEN },
+      front: { baseUrl: e.FRONT_API_URL, token: e.FRONT_API_TOKEN },
+      samsara: { baseUrl: e.SAMSARA_API_URL, token: e.SAMSARA_API_TOKEN },
+      records: { baseUrl: e.RECORDS_API_URL },
+      notify: { baseUrl: e.NOTIFY_API_URL, token: e.NOTIFY_API_TOKEN },
+    },
+  };
+}

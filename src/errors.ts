@@ -1,0 +1,60 @@
+/**
+ * Errors a delivery can be refused with. Sources throw these; only the HTTP boundary
+ * (src/http/error-handler.ts) turns them into status codes. A misconfiguration is a plain
+ * Error thrown at start-up, never one of these.
+ */
+export abstract class DeliveryError extends Error {
+  abstract readonly status: number;
+  /** Short machine-readable reason, safe to return to the sender and to log. */
+  readonly reason: string;
+
+  constructor(reason: string, message?: string) {
+    super(message ?? reason);
+    this.name = new.target.name;
+    this.reason = reason;
+  }
+}
+
+/** Missing, malformed or wrong signature, stale or future timestamp: 401. */
+export class WebhookVerificationError extends DeliveryError {
+  readonly status = 401;
+}
+
+/** The signature held but the body is not what the source sends: 400. */
+export class MalformedPayloadError extends DeliveryError {
+  readonly status = 400;
+}
+
+/** Body larger than the configured limit: 413. */
+export class PayloadTooLargeError extends DeliveryError {
+  readonly status = 413;
+}
+
+/** Content type the source never sends: 415. */
+export class UnsupportedMediaTypeError extends DeliveryError {
+  readonly status = 415;
+}
+
+/** No source registered under that name: 404. */
+export class UnknownSourceError extends DeliveryError {
+  readonly status = 404;
+}
+
+/** Too many deliveries for a source: 429 with Retry-After. */
+export class RateLimitedError extends DeliveryError {
+  readonly status = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super('rate_limited');
+  }
+}
+
+/** The event could not be made durable anywhere: 503 with Retry-After so the vendor retries. */
+export class ServiceUnavailableError extends DeliveryError {
+  readonly status = 503;
+  constructor(
+    reason: string,
+    readonly retryAfterSeconds = 30,
+  ) {
+    super(reason);
+  }
+}

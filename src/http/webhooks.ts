@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { UnknownSourceError, UnsupportedMediaTypeError } from '../errors';
+import type { Intake } from '../intake';
+import type { Logger } from '../logger';
+import { workflowIdFor } from '../temporal/workflow-id';
+import type { Delivery, SourceAdapter } from '../../sources/types';
+import { readBody } from './read-body';
+
+export interface WebhookHandlerOptions {
+  sources: ReadonlyMap<string, SourceAdapter>;
+  intake: Intake;
+  bodyLimit: number;
+  logger: Logger;
+}
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * POST /webhooks/:source. The order matters: find the source (unknown fails closed), cap and read the
+ * raw bytes, verify the signature on those bytes, and only then parse and decide.
+ */
+export function webhookHandler({ sources, intake, bodyLimit, logger }: WebhookHandlerOptions): RequestHandler {
+  return async (req, res) => {
+    const requestId = (req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const name = String(req.params.source);
+    let log = logger.child({ requestId, source: name });
+    res.locals.log = log;
+
+    const source = sources.get(name);
+    if (!source) throw new UnknownSourceError('unknown_source');
+    if (source.contentTypes && !source.contentTypes.includes(mediaType(req.header('content-type')))) {
+      throw new UnsupportedMediaTypeError('unsupported_content_type');
+    }
+
+    const rawBody = await readBody(req, bodyLimit);
+    const delivery: Delivery = {
+      headers: req.headers,
+      rawBody,
+      query: req.query as Record<string, string | undefined>,
+      receivedAt: new Date(),
+    };
+    source.verify(delivery, delivery.receivedAt);
+    const decision = source.decide(delivery);
+
+    if (decision.action === 'respond') {
+      log.info('answered without a saga', { eventType: decision.eventType, status: decision.status });
+      if (decision.contentType) res.type(decision.contentType);
+      res.status(decision.status).send(decision.body);
+      return;
+    }
+    if (decision.action === 'ignore') {
+      log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey: decision.eventKey, why: decision.reason });
+      res.status(200).json({ ignored: true, eventType: decision.eventType });
+      return;
+    }
+
+    const workflowId = workflowIdFor(source.name, decision.eventKey);
+    log = log.child({ eventKey: decision.eventKey, eventType: decision.eventType, workflowId });
+    res.locals.log = log;
+    const result = await intake.submit(
+      {
+        workflowId,
+        saga: decision.saga,
+        input: {
+          meta: {
+            source: source.name,
+            eventKey: decision.eventKey,
+            eventType: decision.eventType,
+            workflowId,
+            receivedAt: delivery.receivedAt.toISOString(),
+            requestId,
+            ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+          },
+          event: decision.input,
+        },
+      },
+      log,
+    );
+    if (result.duplicate) {
+      log.info('duplicate delivery: saga already exists');
+      res.status(200).json(result);
+    } else {
+      log.info('saga started', { runId: result.runId });
+      res.status(202).json(result);
+    }
+  };
+}

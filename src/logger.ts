@@ -1,0 +1,45 @@
+import winston from 'winston';
+import type { AppConfig } from './config';
+
+export type Logger = winston.Logger;
+
+/**
+ * Field names whose values are never written, wherever they appear in a log entry. Deliveries are
+ * logged by their metadata (source, event key, workflow id), never by their body or headers.
+ */
+const REDACTED_KEYS = /secret|token|password|authorization|signature|api[-_]?key|cookie/i;
+
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (REDACTED_KEYS.test(key)) info[key] = '[redacted]';
+  }
+  return info;
+});
+
+export function createLogger(config: Pick<AppConfig, 'log'>, defaultMeta: Record<string, unknown> = {}): Logger {
+  const pretty = winston.format.combine(
+    winston.format.colorize(),
+    winston.format.printf(({ level, message, timestamp, ...meta }) => {
+      const fields = Object.entries(meta)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      return `${String(timestamp)} ${level} ${String(message)}${fields ? ` ${fields}` : ''}`;
+    }),
+  );
+  return winston.createLogger({
+    level: config.log.level,
+    defaultMeta,
+    format: winston.format.combine(
+      redact(),
+      winston.format.timestamp(),
+      winston.format.errors({ stack: false }),
+      config.log.format === 'pretty' ? pretty : winston.format.json(),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}
+
+/** A logger that writes nothing, for tests that do not look at logs. */
+export function silentLogger(): Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+}

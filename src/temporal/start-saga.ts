@@ -1,0 +1,43 @@
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { EventKey, EventType, WebhookSource } from '../../sagas/search-attributes';
+import type { SagaInput } from '../../sagas/types';
+
+export interface StartRequest {
+  workflowId: string;
+  saga: string;
+  input: SagaInput;
+  taskQueue: string;
+}
+
+export type StartResult = { duplicate: false; workflowId: string; runId: string } | { duplicate: true; workflowId: string };
+
+/**
+ * Starts a saga for a vendor delivery, or recognises it as a repeat. REJECT_DUPLICATE + FAIL means
+ * that no second run starts for an ID whether the first is still running or already closed (within
+ * the namespace's retention); Temporal's answer to a repeat is a success for us, not an error.
+ */
+export async function startSaga(client: Client, req: StartRequest, timeoutMs: number): Promise<StartResult> {
+  const start = () =>
+    client.workflow.start(req.saga, {
+      taskQueue: req.taskQueue,
+      workflowId: req.workflowId,
+      args: [req.input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: WebhookSource, value: req.input.meta.source },
+        { key: EventKey, value: req.input.meta.eventKey },
+        { key: EventType, value: req.input.meta.eventType },
+      ]),
+      memo: { delivery: req.input.meta },
+    });
+  try {
+    // A deadline keeps a slow or absent Temporal from holding the vendor's connection open.
+    const handle = await client.withDeadline(Date.now() + timeoutMs, start);
+    return { duplicate: false, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { duplicate: true, workflowId: req.workflowId };
+    throw err;
+  }
+}

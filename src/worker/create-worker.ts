@@ -1,0 +1,29 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { AppConfig } from '../config';
+import { createActivities, createClients } from '../../sagas/activities';
+
+export interface WorkerDeps {
+  config: AppConfig;
+  connection: NativeConnection;
+  /** A prebuilt bundle (production, tests); without one the worker bundles sagas/workflows.ts itself. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Defaults to activities calling the configured downstream APIs. */
+  activities?: object;
+  taskQueue?: string;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('../../sagas/workflows');
+}
+
+export async function createWorker({ config, connection, workflowBundle, activities, taskQueue }: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: taskQueue ?? config.temporal.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: activities ?? createActivities(createClients(config.downstream)),
+    // Running activities get this long to finish on SIGTERM before they are cancelled.
+    shutdownGraceTime: '10 seconds',
+  });
+}

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const SOURCES_DIR = resolve(__dirname, '..', '..', 'sources');
+
+/** A fixture's exact bytes, as the vendor sends them. */
+export function fixture(source: string, name: string): Buffer {
+  return readFileSync(join(SOURCES_DIR, source, 'fixtures', name.endsWith('.json') ? name : `${name}.json`));
+}
+
+/** The same fixture with fields replaced (e.g. a fresh eventId), re-serialised. */
+export function fixtureWith(source: string, name: string, patch: Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify({ ...JSON.parse(fixture(source, name).toString('utf8')), ...patch }));
+}

@@ -1,0 +1,54 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Client } from '@temporalio/client';
+import { createApp, type AppDeps } from '../../src/app';
+import { silentLogger } from '../../src/logger';
+import { buildSources } from '../../sources';
+import { testClient, testConfig } from './temporal';
+
+export interface TestReceiver {
+  url: string;
+  client: Client;
+  redis: Redis;
+  close: () => Promise<void>;
+}
+
+/**
+ * The real receiver app on an ephemeral loopback port, wired to the test Temporal server and the
+ * real Redis. `env` configures sources and the task queue exactly as the environment would.
+ */
+export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestReceiver> {
+  const config = testConfig(env);
+  const { client, close: closeClient } = await testClient();
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  const app = createApp({ config, logger: silentLogger(), temporal: client, redis, sources: buildSources(env), ...overrides });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    client,
+    redis,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      redis.disconnect();
+      await closeClient();
+    },
+  };
+}
+
+/** POSTs raw bytes with the given headers. */
+export async function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text, headers: response.headers };
+}

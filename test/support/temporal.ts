@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { createWorker } from '../../src/worker/create-worker';
+
+let runtimeInstalled = false;
+
+/** The test Temporal server's address, set by the global setup. */
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the suite through jest (global setup starts Temporal)');
+  return address;
+}
+
+/** A task queue of its own per test file, so parallel files (and a running main job) never steal each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function testConfig(overrides: NodeJS.ProcessEnv = {}): AppConfig {
+  return loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress(), REDIS_URL: process.env.REDIS_URL, LOG_FORMAT: 'json', ...overrides });
+}
+
+export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+export interface TestWorker {
+  worker: Worker;
+  /** Stops the worker and waits for it to drain. */
+  stop: () => Promise<void>;
+}
+
+/** A real worker on the test server, loading the bundle built once by the global setup. */
+export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig }): Promise<TestWorker> {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // Already installed in this process by an earlier test file: keep that one.
+    }
+  }
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
+  const worker = await createWorker({
+    config: options.config ?? testConfig(),
+    connection,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(codePath ? { workflowBundle: { codePath } } : {}),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
