@@ -19,6 +19,8 @@ const schema = z.object({
   TEMPORAL_UI_URL: env.url('http://127.0.0.1:8233'),
   /** How long a saga start may take before the receiver gives up on Temporal for this request. */
   TEMPORAL_START_TIMEOUT_MS: env.int(5000, 100),
+  /** A prebuilt workflow bundle (production images); unset, the worker bundles sagas/ at start-up. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
 
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
 
@@ -40,7 +42,7 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   http: { host: string; port: number; bodyLimit: number };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; startTimeoutMs: number };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; startTimeoutMs: number; workflowBundlePath?: string };
   redis: { url: string };
   downstream: {
     turvo: { baseUrl: string; token: string };
@@ -67,6 +69,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       startTimeoutMs: e.TEMPORAL_START_TIMEOUT_MS,
+      ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     },
     redis: { url: e.REDIS_URL },
     downstream: {

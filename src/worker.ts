@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config, { service: 'worker' });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
-    const worker = await createWorker({ config, connection });
+    const bundle = config.temporal.workflowBundlePath;
+    const worker = await createWorker({ config, connection, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
     // Worker.run() resolves once shutdown (triggered by the SDK on SIGTERM/SIGINT) has drained.
     logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address });
     await worker.run();
