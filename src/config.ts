@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, parseEnv } from './env';
+import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 
 /**
  * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
@@ -38,6 +39,9 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** Every variable the core configuration reads (each is documented in .env.example). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export interface AppConfig {
   env: Env['NODE_ENV'];
   http: { host: string; port: number; bodyLimit: number };
@@ -51,6 +55,8 @@ export interface AppConfig {
     records: { baseUrl: string };
     notify: { baseUrl: string; token: string };
   };
+  /** The on-call console (src/ops): its own OPS_* variables. */
+  ops: OpsConfig;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -79,5 +85,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       records: { baseUrl: e.RECORDS_API_URL },
       notify: { baseUrl: e.NOTIFY_API_URL, token: e.NOTIFY_API_TOKEN },
     },
+    ops: opsConfigFromEnv(source),
   };
 }
