@@ -25,6 +25,9 @@ const schema = z.object({
 
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
 
+  /** The worker's /healthz, /readyz and /metrics; 0 turns the server off. */
+  WORKER_METRICS_PORT: env.int(9464, 0, 65535),
+
   // Downstream APIs the sagas call. Locally these point at the sandbox (npm run dev starts it).
   TURVO_API_URL: env.url('http://127.0.0.1:4010/turvo'),
   TURVO_API_TOKEN: z.string().default(''),
@@ -48,6 +51,7 @@ export interface AppConfig {
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; startTimeoutMs: number; workflowBundlePath?: string };
   redis: { url: string };
+  worker: { metricsPort: number };
   downstream: {
     turvo: { baseUrl: string; token: string };
     front: { baseUrl: string; token: string };
@@ -78,6 +82,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
     },
     redis: { url: e.REDIS_URL },
+    worker: { metricsPort: e.WORKER_METRICS_PORT },
     downstream: {
       turvo: { baseUrl: e.TURVO_API_URL, token: e.TURVO_API_TOKEN },
       front: { baseUrl: e.FRONT_API_URL, token: e.FRONT_API_TOKEN },

@@ -1,19 +1,35 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { createWorker } from './worker/create-worker';
+import { startWorkerMetricsServer } from './worker/metrics-server';
+
+/** Where the SDK core serves its own Prometheus metrics; /metrics on the worker port appends them. */
+const CORE_METRICS_ADDRESS = '127.0.0.1:9465';
 
 /** The worker process: polls the task queue and runs sagas and their activities until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { service: 'worker' });
+  const metricsOn = config.worker.metricsPort > 0;
+  if (metricsOn) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: CORE_METRICS_ADDRESS } } } });
+
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const bundle = config.temporal.workflowBundlePath;
     const worker = await createWorker({ config, connection, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
+    const server = metricsOn
+      ? await startWorkerMetricsServer({
+          port: config.worker.metricsPort,
+          host: config.http.host,
+          coreMetricsUrl: `http://${CORE_METRICS_ADDRESS}/metrics`,
+          isReady: () => worker.getState() === 'RUNNING',
+        })
+      : undefined;
     // Worker.run() resolves once shutdown (triggered by the SDK on SIGTERM/SIGINT) has drained.
-    logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address });
+    logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort });
     await worker.run();
+    server?.close();
     logger.info('worker stopped');
   } finally {
     await connection.close();

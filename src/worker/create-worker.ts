@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
+import { sagaMetricsSinks } from './saga-metrics';
 
 export interface WorkerDeps {
   config: AppConfig;
@@ -23,6 +24,7 @@ export async function createWorker({ config, connection, workflowBundle, activit
     taskQueue: taskQueue ?? config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: activities ?? createActivities(createClients(config.downstream)),
+    sinks: sagaMetricsSinks,
     // Running activities get this long to finish on SIGTERM before they are cancelled.
     shutdownGraceTime: '10 seconds',
   });
