@@ -22,6 +22,17 @@ const schema = z.object({
   TEMPORAL_START_TIMEOUT_MS: env.int(5000, 100),
   /** A prebuilt workflow bundle (production images); unset, the worker bundles sagas/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** TLS to the Temporal frontend: on by itself, or mTLS with a client certificate (self-hosted). */
+  TEMPORAL_TLS: env.bool(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  /** Temporal Cloud API key (implies TLS). */
+  TEMPORAL_API_KEY: z.string().optional(),
+  /** OpenTelemetry tracing from the request into sagas and activities, exported over OTLP/HTTP. */
+  OTEL_TRACING: env.bool(false),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.url('http://127.0.0.1:4318/v1/traces'),
 
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
 
@@ -49,7 +60,17 @@ export interface AppConfig {
   env: Env['NODE_ENV'];
   http: { host: string; port: number; bodyLimit: number };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string; startTimeoutMs: number; workflowBundlePath?: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    startTimeoutMs: number;
+    workflowBundlePath?: string;
+    tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    apiKey?: string;
+  };
+  tracing: { enabled: boolean; endpoint: string };
   redis: { url: string };
   worker: { metricsPort: number };
   downstream: {
@@ -80,7 +101,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       uiUrl: e.TEMPORAL_UI_URL,
       startTimeoutMs: e.TEMPORAL_START_TIMEOUT_MS,
       ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
+      tls: {
+        enabled: e.TEMPORAL_TLS,
+        ...(e.TEMPORAL_TLS_CERT_PATH ? { certPath: e.TEMPORAL_TLS_CERT_PATH } : {}),
+        ...(e.TEMPORAL_TLS_KEY_PATH ? { keyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
+        ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
+        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+      },
+      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
+    tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
     redis: { url: e.REDIS_URL },
     worker: { metricsPort: e.WORKER_METRICS_PORT },
     downstream: {
