@@ -1,6 +1,8 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import { temporalConnectionOptions } from './temporal/connection';
+import { createTracing } from './tracing';
 import { createWorker } from './worker/create-worker';
 import { startWorkerMetricsServer } from './worker/metrics-server';
 
@@ -14,10 +16,18 @@ async function main(): Promise<void> {
   const metricsOn = config.worker.metricsPort > 0;
   if (metricsOn) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: CORE_METRICS_ADDRESS } } } });
 
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const tracing = config.tracing.enabled ? createTracing({ serviceName: 'webhook-sagas-worker', endpoint: config.tracing.endpoint }) : undefined;
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
-    const bundle = config.temporal.workflowBundlePath;
-    const worker = await createWorker({ config, connection, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
+    // With tracing on, the worker bundles its workflows itself so the plugin can add its workflow
+    // interceptors (a prebuilt bundle has none).
+    const bundle = tracing ? undefined : config.temporal.workflowBundlePath;
+    const worker = await createWorker({
+      config,
+      connection,
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+      ...(tracing ? { plugins: [tracing.plugin] } : {}),
+    });
     const server = metricsOn
       ? await startWorkerMetricsServer({
           port: config.worker.metricsPort,
@@ -33,6 +43,7 @@ async function main(): Promise<void> {
     logger.info('worker stopped');
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 

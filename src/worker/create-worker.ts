@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
 import { sagaMetricsSinks } from './saga-metrics';
@@ -11,13 +11,15 @@ export interface WorkerDeps {
   /** Defaults to activities calling the configured downstream APIs. */
   activities?: object;
   taskQueue?: string;
+  /** e.g. the OpenTelemetry plugin when tracing is on. */
+  plugins?: WorkerPlugin[];
 }
 
 export function workflowsPath(): string {
   return require.resolve('../../sagas/workflows');
 }
 
-export async function createWorker({ config, connection, workflowBundle, activities, taskQueue }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -25,6 +27,7 @@ export async function createWorker({ config, connection, workflowBundle, activit
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: activities ?? createActivities(createClients(config.downstream)),
     sinks: sagaMetricsSinks,
+    ...(plugins ? { plugins } : {}),
     // Running activities get this long to finish on SIGTERM before they are cancelled.
     shutdownGraceTime: '10 seconds',
   });
