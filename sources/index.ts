@@ -1,21 +1,48 @@
-import type { SourceAdapter, SourceDefinition } from './types';
+import type { SourceAdapter, SourceConfig, SourceDefinition } from './types';
+import { ConfigError } from '../src/env';
+import { frontapp } from './frontapp';
+import { hmacSource } from './hmac';
 import { samsara } from './samsara';
+import { standardWebhooks } from './standard-webhooks';
+import { turvo } from './turvo';
+// new-source: imports above this line
 
 /**
  * The registry: every kind of source the receiver knows. Adding a source is one folder in sources/
- * and one line here (`npm run new-source -- <name>` does both).
+ * and one line here (`npm run new-source -- <name>` does both). Config-only sources (Standard
+ * Webhooks, generic HMAC) need no line: they are declared in SOURCES_CONFIG.
  */
 export const SOURCE_DEFINITIONS: readonly SourceDefinition<any>[] = [
   samsara,
+  frontapp,
+  turvo,
+  standardWebhooks,
+  hmacSource,
+  // new-source: entries above this line
 ];
 
-/** Builds every registered source from the environment. Throws at start-up on bad configuration. */
-export function buildSources(env: NodeJS.ProcessEnv = process.env): Map<string, SourceAdapter> {
-  const sources = new Map<string, SourceAdapter>();
+/** One configured endpoint with the definition and config it was built from (the sender CLI and contract suite sign with them). */
+export interface SourceInstance<C extends SourceConfig = any> {
+  readonly definition: SourceDefinition<C>;
+  readonly config: C;
+  readonly adapter: SourceAdapter;
+}
+
+/** Every configured endpoint. Throws at start-up on bad configuration, naming the variable or field. */
+export function buildSourceInstances(env: NodeJS.ProcessEnv = process.env): SourceInstance[] {
+  const instances: SourceInstance[] = [];
+  const names = new Set<string>();
   for (const definition of SOURCE_DEFINITIONS) {
-    const adapter = definition.create(definition.configFromEnv(env));
-    if (sources.has(adapter.name)) throw new Error(`two sources are named "${adapter.name}"`);
-    sources.set(adapter.name, adapter);
+    for (const config of definition.configure(env)) {
+      if (names.has(config.name)) throw new ConfigError(`two sources are named "${config.name}" (SOURCES_CONFIG may not reuse a built-in name)`);
+      names.add(config.name);
+      instances.push({ definition, config, adapter: definition.create(config) });
+    }
   }
-  return sources;
+  return instances;
+}
+
+/** Builds every configured endpoint, by name, for the receiver. */
+export function buildSources(env: NodeJS.ProcessEnv = process.env): Map<string, SourceAdapter> {
+  return new Map(buildSourceInstances(env).map((i) => [i.adapter.name, i.adapter]));
 }

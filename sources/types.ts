@@ -44,6 +44,8 @@ export interface SourceAdapter {
    * refused with 415 before verification. Omit to accept any.
    */
   readonly contentTypes?: readonly string[];
+  /** Event type → saga (workflow type). Types not listed are answered 200 and logged. */
+  readonly routes?: Readonly<Record<string, string>>;
   /**
    * Checks authenticity on the exact raw bytes. Throws WebhookVerificationError with a reason.
    * Must fail closed: no secret configured means nothing verifies.
@@ -56,11 +58,91 @@ export interface SourceAdapter {
   decide(delivery: Delivery): Decision;
 }
 
-/** A kind of source, as listed in the registry: builds adapters from configuration. */
-export interface SourceDefinition<C = unknown> {
-  /** Default endpoint name, e.g. `samsara`. */
+/** Every endpoint's configuration carries at least its name (the `:source` in the URL). */
+export interface SourceConfig {
   readonly name: string;
-  /** Reads this source's configuration from the environment; throws an Error naming the variable. */
-  configFromEnv(env: NodeJS.ProcessEnv): C;
+}
+
+/**
+ * A kind of source, as listed in the registry: reads its endpoints' configuration, builds their
+ * adapters, and carries the sender kit that the sender CLI and the contract suite use.
+ */
+export interface SourceDefinition<C extends SourceConfig = SourceConfig> {
+  /** The kind's name; also the endpoint name of a source configured by environment variables. */
+  readonly name: string;
+  /**
+   * The endpoints of this kind the environment configures. A vendor source gives exactly one (its
+   * variables may be blank: the endpoint then refuses everything). A config-only kind gives one per
+   * entry of SOURCES_CONFIG with its `kind`. Throws an Error naming the variable or field.
+   */
+  configure(env: NodeJS.ProcessEnv): C[];
   create(config: C): SourceAdapter;
+  readonly kit: SenderKit<C>;
+}
+
+/** A request as a sender makes it: what the sender CLI posts and the contract suite replays. */
+export interface OutgoingDelivery {
+  readonly body: Buffer;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+export interface SignOptions {
+  /** The signing time (timestamps, token issue times). */
+  readonly now: Date;
+  /** Key to sign with: a secret, or a private key (PEM) for asymmetric schemes. Default: the config's first secret. */
+  readonly key?: string;
+  /** This attempt's id, for schemes that send one (it differs between retries of one event). */
+  readonly deliveryId?: string;
+}
+
+/** A way to spoil a correctly signed delivery, and the reason the adapter must refuse it with. */
+export interface Tampering {
+  readonly name: string;
+  readonly reason: string;
+  apply(delivery: OutgoingDelivery): OutgoingDelivery;
+}
+
+/** Signing times the adapter must refuse, where the scheme signs a time. */
+export interface ReplayWindow {
+  /** Signed longer ago than this: refused with `staleReason`. */
+  readonly staleAfterSeconds: number;
+  /** Signed further ahead than this: refused with `futureReason`. */
+  readonly futureAfterSeconds: number;
+  readonly staleReason: string;
+  readonly futureReason: string;
+}
+
+/** A configuration the contract suite checks a source under (one per signing mode). */
+export interface ContractExample {
+  readonly label: string;
+  /** Environment that configures the source, as an operator would set it. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Signing key, when the configuration only holds the verifying one (asymmetric JWT). */
+  readonly signingKey?: string;
+}
+
+/**
+ * What a sender needs to produce this source's deliveries: used by the sender CLI (scripts/send.ts)
+ * and the contract suite (test/contract/), never by the receiver.
+ */
+export interface SenderKit<C extends SourceConfig = SourceConfig> {
+  /**
+   * Folder of this endpoint's fixtures: `<name>.json` bodies exactly as the vendor sends them, and
+   * `<name>.headers.json` beside them for headers that are not part of the signature. A function of
+   * the config because some vendors send other bodies in other modes (FrontApp app vs rule webhooks).
+   */
+  fixturesDir(config: C): string;
+  /** Configurations to run the contract suite under. Keys are generated here, never committed. */
+  examples(): ContractExample[];
+  /** Adds the headers (or query) that make `message` a valid delivery for this endpoint. */
+  sign(message: OutgoingDelivery, config: C, options: SignOptions): OutgoingDelivery;
+  /** The same event type with a new event identity: `unique` makes the new event key differ from every other. */
+  fresh(message: OutgoingDelivery, config: C, unique: string): OutgoingDelivery;
+  /** A key of the right form that this endpoint does not accept, and the reason it is refused with. */
+  wrongKey(config: C): { key: string; reason: string };
+  /** Ways to spoil a delivery signed with `key` at `now`, each with its reason. */
+  tamperings(config: C, signed: { key: string; now: Date }): Tampering[];
+  replayWindow(config: C): ReplayWindow | undefined;
 }

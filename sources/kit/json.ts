@@ -33,3 +33,22 @@ export function getPath(obj: unknown, path: string): unknown {
   }
   return current;
 }
+
+/** Sets a dotted path, creating objects on the way (for fixtures given a new event id). */
+export function setPath(obj: JsonObject, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let current: JsonObject = obj;
+  for (const part of parts.slice(0, -1)) {
+    const next = current[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) current[part] = {};
+    current = current[part] as JsonObject;
+  }
+  current[parts[parts.length - 1]!] = value;
+}
+
+/** A JSON body with one change applied, re-serialised (the bytes change; a sender signs the new ones). */
+export function editJson(body: Buffer, edit: (obj: JsonObject) => void): Buffer {
+  const obj = JSON.parse(body.toString('utf8')) as JsonObject;
+  edit(obj);
+  return Buffer.from(JSON.stringify(obj));
+}

@@ -34,6 +34,7 @@ export interface RouteStopData {
 export const SAMSARA_ROUTES: Readonly<Record<string, string>> = {
   RouteStopArrival: 'samsaraRouteStopSaga',
   RouteStopDeparture: 'samsaraRouteStopSaga',
+  DocumentSubmitted: 'samsaraDocumentSaga',
 };
 
 /** The dashboard's "Test" button sends this; it is answered 200 and starts nothing. */

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { env, parseEnv } from '../../src/env';
-import type { SourceAdapter, SourceDefinition } from '../types';
-import { PING_EVENT_TYPE, SAMSARA_ROUTES, parseSamsaraEvent } from './events';
-import { SAMSARA_TOLERANCE_SECONDS, verifySamsara } from './verify';
+import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { singleHeader } from '../kit/headers';
+import { hmacReplayWindow, hmacTamperings, randomSecret } from '../kit/hmac';
+import { editJson } from '../kit/json';
+import { PING_EVENT_TYPE, SAMSARA_ROUTES, parseSamsaraEvent } from './events';
+import { SAMSARA_TOLERANCE_SECONDS, samsaraScheme, signSamsara, verifySamsara } from './verify';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -15,17 +18,18 @@ const schema = z.object({
   SAMSARA_TOLERANCE_SECONDS: env.int(SAMSARA_TOLERANCE_SECONDS, 1, 3600),
 });
 
-export interface SamsaraConfig {
-  name: string;
+export interface SamsaraConfig extends SourceConfig {
   secrets: readonly string[];
   toleranceSeconds: number;
 }
 
+export const SAMSARA_VARIABLES = Object.keys(schema.shape);
+
 export const samsara: SourceDefinition<SamsaraConfig> = {
   name: 'samsara',
-  configFromEnv(e) {
+  configure(e) {
     const parsed = parseEnv(schema, e);
-    return { name: 'samsara', secrets: parsed.SAMSARA_WEBHOOK_SECRETS, toleranceSeconds: parsed.SAMSARA_TOLERANCE_SECONDS };
+    return [{ name: 'samsara', secrets: parsed.SAMSARA_WEBHOOK_SECRETS, toleranceSeconds: parsed.SAMSARA_TOLERANCE_SECONDS }];
   },
   create(config): SourceAdapter {
     const options = {
@@ -35,6 +39,7 @@ export const samsara: SourceDefinition<SamsaraConfig> = {
     return {
       name: config.name,
       contentTypes: ['application/json'],
+      routes: SAMSARA_ROUTES,
       verify: (delivery, now) => verifySamsara(delivery, options, now),
       decide(delivery) {
         const event = parseSamsaraEvent(delivery.rawBody);
@@ -54,5 +59,19 @@ export const samsara: SourceDefinition<SamsaraConfig> = {
         };
       },
     };
+  },
+  kit: {
+    fixturesDir: () => join(__dirname, 'fixtures'),
+    examples: () => [{ label: 'webhooks 2.0', env: { SAMSARA_WEBHOOK_SECRETS: randomSecret('base64') } }],
+    sign(message, config, options) {
+      const secret = options.key ?? config.secrets[0];
+      if (!secret) throw new Error('samsara has no secret configured: pass one to sign with');
+      const headers = { ...message.headers, ...signSamsara(message.body, secret, Math.floor(options.now.getTime() / 1000)) };
+      return { ...message, headers: options.deliveryId ? { ...headers, 'x-samsara-request': options.deliveryId } : headers };
+    },
+    fresh: (message, _config, unique) => ({ ...message, body: editJson(message.body, (body) => (body.eventId = unique)) }),
+    wrongKey: () => ({ key: randomSecret('base64'), reason: 'signature_mismatch' }),
+    tamperings: (config) => hmacTamperings(samsaraScheme(config.toleranceSeconds)),
+    replayWindow: (config) => hmacReplayWindow(samsaraScheme(config.toleranceSeconds)),
   },
 };

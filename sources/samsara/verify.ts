@@ -2,6 +2,7 @@ import { hmac, matchesAny } from '../../src/crypto';
 import { WebhookVerificationError } from '../../src/errors';
 import type { Delivery } from '../types';
 import { checkTimestamp, singleHeader } from '../kit/headers';
+import type { HmacScheme } from '../kit/hmac';
 
 /** Samsara documents no replay window; five minutes is the industry default (Stripe, Standard Webhooks). */
 export const SAMSARA_TOLERANCE_SECONDS = 300;
@@ -37,4 +38,19 @@ export function verifySamsara(delivery: Delivery, options: SamsaraVerifyOptions,
 export function signSamsara(rawBody: Buffer | string, secretBase64: string, timestampSeconds: number): Record<string, string> {
   const mac = hmac('sha256', Buffer.from(secretBase64, 'base64'), `v1:${timestampSeconds}:`, rawBody).toString('hex');
   return { 'x-samsara-signature': `v1=${mac}`, 'x-samsara-timestamp': String(timestampSeconds) };
+}
+
+/**
+ * The same scheme described for the shared HMAC engine: the sender kit derives its tamperings and
+ * replay window from it (verifySamsara above stays the verifier, with its own tests).
+ */
+export function samsaraScheme(toleranceSeconds: number): HmacScheme {
+  return {
+    algorithm: 'sha256',
+    signatureHeader: 'x-samsara-signature',
+    encoding: 'hex',
+    prefix: 'v1=',
+    signedString: 'v1:{timestamp}:{body}',
+    timestamp: { header: 'x-samsara-timestamp', unit: 'seconds', toleranceSeconds },
+  };
 }

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../src/env';
+import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
+import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../kit/declared';
+import { decodeKey, hmacSenderParts, randomSecret } from '../kit/hmac';
+import { selectorSchema, withSelected, type Selector } from '../kit/selector';
+import { parseHmacEvent } from './events';
+import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
+
+const KIND = 'hmac';
+
+const entrySchema = z
+  .strictObject({
+    kind: z.literal(KIND),
+    ...secretFields,
+    ...schemeFields,
+    /** Where the event's own id is (stable across the sender's retries): the workflow ID comes from it. */
+    eventKey: selectorSchema,
+    eventType: selectorSchema,
+    routes: routesSchema,
+    contentTypes: contentTypesSchema.default(['application/json']),
+  })
+  .superRefine(checkTemplate);
+
+export interface HmacSourceConfig extends SourceConfig, HmacSchemeConfig {
+  secrets: readonly string[];
+  eventKey: Selector;
+  eventType: Selector;
+  routes: Readonly<Record<string, string>>;
+  contentTypes: readonly string[];
+}
+
+export const hmacSource: SourceDefinition<HmacSourceConfig> = {
+  name: KIND,
+  configure(env) {
+    return declaredSources(env)
+      .filter((entry) => entry.kind === KIND)
+      .map((entry) => {
+        const { kind: _kind, secrets: inline, secretsEnv, ...rest } = parseDeclared(entrySchema, entry);
+        const secrets = resolveSecrets({ secrets: inline, secretsEnv }, entry.name, env);
+        secrets.forEach((secret, i) => {
+          const problem = secretProblem(secret, rest.keyEncoding);
+          if (problem) throw new ConfigError(`SOURCES_CONFIG ${entry.name}.${secretsEnv ? `secretsEnv (${secretsEnv})` : 'secrets'}[${i}]: ${problem}`);
+        });
+        return { name: entry.name, secrets, ...rest };
+      });
+  },
+  create(config): SourceAdapter {
+    const scheme = schemeOf(config);
+    const keys = config.secrets.map((s) => decodeKey(s, config.keyEncoding));
+    return {
+      name: config.name,
+      contentTypes: config.contentTypes,
+      routes: config.routes,
+      verify: (delivery, now) => verifyConfiguredHmac(delivery, scheme, keys, now),
+      decide(delivery) {
+        const { eventKey, eventType, event } = parseHmacEvent(delivery, config.eventKey, config.eventType);
+        const saga = config.routes[eventType];
+        if (!saga) return { action: 'ignore', eventType, eventKey, reason: 'no saga for this event type' };
+        return { action: 'start', eventKey, eventType, saga, input: event };
+      },
+    };
+  },
+  kit: {
+    fixturesDir: () => join(__dirname, 'fixtures'),
+    examples: () => [
+      {
+        label: 'declared in SOURCES_CONFIG',
+        env: {
+          SOURCES_CONFIG: JSON.stringify({
+            'example-hmac': {
+              kind: KIND,
+              secrets: [randomSecret('utf8')],
+              signature: { header: 'x-yard-signature', encoding: 'hex', prefix: 'sha256=' },
+              signedString: '{timestamp}.{body}',
+              timestamp: { header: 'x-yard-timestamp' },
+              eventKey: 'body:id',
+              eventType: 'body:type',
+              routes: { 'appointment.checked_in': 'recordEventSaga', 'appointment.departed': 'recordEventSaga' },
+            },
+          }),
+        },
+      },
+    ],
+    fresh: (message, config, unique) => withSelected(message, config.eventKey, `evt_${unique}`),
+    ...hmacSenderParts<HmacSourceConfig>(schemeOf, (config) => config.keyEncoding),
+  },
+};

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../src/env';
+
+/**
+ * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the
+ * JSON itself or the path of a JSON file. The JSON is an object keyed by endpoint name:
+ *
+ *   { "acme-billing": { "kind": "standard-webhooks", "secretsEnv": "ACME_BILLING_WEBHOOK_SECRETS",
+ *                       "routes": { "invoice.paid": "recordEventSaga" } } }
+ *
+ * Each kind validates its own entries with a strict zod schema (a misspelt field is an error, not a
+ * silently ignored option); every error names SOURCES_CONFIG and the field's path.
+ */
+export const DECLARED_KINDS = ['standard-webhooks', 'hmac'] as const;
+export type DeclaredKind = (typeof DECLARED_KINDS)[number];
+
+/** Endpoint names are URL path segments and workflow-ID prefixes: keep them plain. */
+const ENDPOINT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+export interface DeclaredEntry {
+  readonly name: string;
+  readonly kind: DeclaredKind;
+  readonly raw: Record<string, unknown>;
+}
+
+const fileSchema = z.record(
+  z.string().regex(ENDPOINT_NAME, 'endpoint names are lower-case letters, digits and dashes'),
+  z.looseObject({ kind: z.enum(DECLARED_KINDS) }),
+);
+
+function problems(error: z.ZodError, prefix: (string | number)[]): string {
+  return error.issues.map((issue) => `SOURCES_CONFIG ${[...prefix, ...issue.path].join('.') || '(top level)'}: ${issue.message}`).join('\n  ');
+}
+
+/** Reads and checks the envelope of SOURCES_CONFIG; [] when unset. */
+export function declaredSources(env: NodeJS.ProcessEnv): DeclaredEntry[] {
+  const value = env.SOURCES_CONFIG?.trim();
+  if (!value) return [];
+  let text = value;
+  if (!value.startsWith('{')) {
+    const path = resolve(value);
+    if (!existsSync(path)) throw new ConfigError(`SOURCES_CONFIG: no such file ${path} (give a JSON file's path, or the JSON itself)`);
+    text = readFileSync(path, 'utf8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`SOURCES_CONFIG: not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n  ${problems(parsed.error, [])}`);
+  return Object.entries(parsed.data).map(([name, raw]) => ({ name, kind: raw.kind, raw }));
+}
+
+/** Parses one entry with its kind's schema; errors read `SOURCES_CONFIG <name>.<field>: ...`. */
+export function parseDeclared<S extends z.ZodType>(schema: S, entry: DeclaredEntry): z.infer<S> {
+  const parsed = schema.safeParse(entry.raw);
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n  ${problems(parsed.error, [entry.name])}`);
+  return parsed.data;
+}
+
+/**
+ * Secrets of a declared source: inline (`secrets`, fine for tests and local files) or, better, the
+ * name of an environment variable holding a comma-separated list (`secretsEnv`), so the file can
+ * live in a ConfigMap while the secrets stay in the secret store.
+ */
+export const secretFields = {
+  secrets: z.array(z.string().min(1)).min(1).optional(),
+  secretsEnv: z.string().regex(ENV_NAME, 'an environment variable name such as ACME_WEBHOOK_SECRETS').optional(),
+};
+
+export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string }, name: string, env: NodeJS.ProcessEnv): string[] {
+  if (entry.secrets && entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}: give either secrets or secretsEnv, not both`);
+  if (entry.secrets) return entry.secrets;
+  if (!entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}.secretsEnv: required (or inline secrets)`);
+  return (env[entry.secretsEnv] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Event type → saga name; at least one route, saga names as exported from sagas/workflows.ts. */
+export const routesSchema = z.record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a workflow type name such as recordEventSaga'));
+
+export const contentTypesSchema = z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json')).min(1);

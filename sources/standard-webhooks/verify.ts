@@ -1,0 +1,59 @@
+import { Webhook } from 'standardwebhooks';
+import { ConfigError } from '../../src/env';
+import type { Delivery, OutgoingDelivery } from '../types';
+import { verifyHmac, type HmacScheme } from '../kit/hmac';
+
+/**
+ * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md):
+ * `webhook-signature` holds space-separated `v1,<base64>` entries, each an HMAC-SHA256 of
+ * `<webhook-id>.<webhook-timestamp>.<raw body>` keyed with the base64-decoded part of `whsec_…`.
+ *
+ * Verification runs on the shared HMAC engine rather than the `standardwebhooks` package's
+ * `verify`, which reads the clock itself (no injectable `now`), reports reasons only as message
+ * text, takes one secret per instance, and turns a Buffer body into a UTF-8 string before hashing.
+ * Signing (sender CLI, tests) uses the package, so every test checks our verifier against the
+ * reference implementation.
+ */
+export const SECRET_PREFIX = 'whsec_';
+const SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
+
+export function standardWebhooksScheme(toleranceSeconds: number): HmacScheme {
+  return {
+    algorithm: 'sha256',
+    signatureHeader: 'webhook-signature',
+    encoding: 'base64',
+    prefix: 'v1,',
+    separator: ' ',
+    signedString: '{id}.{timestamp}.{body}',
+    timestamp: { header: 'webhook-timestamp', unit: 'seconds', toleranceSeconds },
+    idHeader: 'webhook-id',
+  };
+}
+
+/** The key bytes: the base64 after the optional `whsec_` prefix. */
+export function decodeSecret(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+}
+
+export function checkSecrets(secrets: readonly string[], field: string): void {
+  secrets.forEach((secret, i) => {
+    if (!SECRET.test(secret) || decodeSecret(secret).length === 0) {
+      throw new ConfigError(`SOURCES_CONFIG ${field}[${i}]: expected whsec_<base64>, as the sender shows it`);
+    }
+  });
+}
+
+export function verifyStandardWebhook(delivery: Delivery, keys: readonly Buffer[], toleranceSeconds: number, now: Date): void {
+  verifyHmac(delivery, standardWebhooksScheme(toleranceSeconds), keys, now);
+}
+
+/** Signs with the reference package: `webhook-id` must already be on the message (it is the event's id). */
+export function signStandardWebhook(message: OutgoingDelivery, secret: string, now: Date): OutgoingDelivery {
+  const id = message.headers['webhook-id'];
+  if (!id) throw new Error('cannot sign: the message has no webhook-id header');
+  const signature = new Webhook(secret).sign(id, now, message.body);
+  return {
+    ...message,
+    headers: { ...message.headers, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+  };
+}

@@ -1,0 +1,161 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { matchesAny } from '../../src/crypto';
+import { WebhookVerificationError } from '../../src/errors';
+import type { Delivery, OutgoingDelivery } from '../types';
+import { singleHeader } from '../kit/headers';
+import { signHmac, verifyHmac, type HmacScheme } from '../kit/hmac';
+
+/**
+ * Turvo does not publish how its webhooks are authenticated (the reference is behind a customer
+ * login); an admin picks an auth type and a token when creating the webhook profile. So the scheme is
+ * configuration, one per endpoint, and every mode fails closed without a secret or key:
+ *
+ * - `bearer` (default), `header`, `query`: a static token compared in constant time. It proves the
+ *   sender knows the token; it does not cover the body (TLS does that in transit).
+ * - `jwt`: a bearer JWT checked with jsonwebtoken. The algorithm is pinned by config (HS256 with a
+ *   shared secret, or RS256/ES256 with public keys), so `none` and algorithm confusion are refused
+ *   before any key is tried; issuer, audience and expiry are required, with a small clock tolerance.
+ * - `hmac`: HMAC-SHA256 over the raw body in a configurable header and encoding.
+ */
+export type TurvoAuthMode = 'bearer' | 'header' | 'query' | 'jwt' | 'hmac';
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+
+export interface TurvoJwtOptions {
+  algorithm: JwtAlgorithm;
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+}
+
+export interface TurvoAuth {
+  mode: TurvoAuthMode;
+  /** Tokens (bearer/header/query), HS256 secrets (jwt) or HMAC secrets (hmac). */
+  secrets: readonly string[];
+  /** RS256/ES256 verifying keys (PEM). */
+  publicKeys: readonly string[];
+  tokenHeader: string;
+  tokenQueryParam: string;
+  jwt: TurvoJwtOptions;
+  hmac: { header: string; encoding: 'hex' | 'base64' };
+}
+
+/** How long the tokens our sender kit mints live; Turvo's own lifetime is unknown, expiry is what we check. */
+export const JWT_LIFETIME_SECONDS = 300;
+
+export function turvoHmacScheme(auth: TurvoAuth): HmacScheme {
+  return { algorithm: 'sha256', signatureHeader: auth.hmac.header, encoding: auth.hmac.encoding, prefix: '', signedString: '{body}' };
+}
+
+/** Builds the verifier once per endpoint (keys parsed at start-up, not per request). */
+export function turvoVerifier(auth: TurvoAuth): (delivery: Delivery, now: Date) => void {
+  switch (auth.mode) {
+    case 'hmac': {
+      const scheme = turvoHmacScheme(auth);
+      const keys = auth.secrets.map((s) => Buffer.from(s, 'utf8'));
+      return (delivery, now) => verifyHmac(delivery, scheme, keys, now);
+    }
+    case 'jwt': {
+      const keys = jwtKeys(auth);
+      return (delivery, now) => void verifyJwt(bearerToken(delivery), keys, auth.jwt, now);
+    }
+    default: {
+      const tokens = auth.secrets.map((s) => Buffer.from(s, 'utf8'));
+      return (delivery) => {
+        if (tokens.length === 0) throw new WebhookVerificationError('source_not_configured');
+        const token = staticToken(delivery, auth);
+        if (!matchesAny(Buffer.from(token, 'utf8'), tokens)) throw new WebhookVerificationError('token_mismatch');
+      };
+    }
+  }
+}
+
+function staticToken(delivery: Delivery, auth: TurvoAuth): string {
+  if (auth.mode === 'bearer') return bearerToken(delivery);
+  if (auth.mode === 'header') {
+    const token = singleHeader(delivery, auth.tokenHeader);
+    if (!token) throw new WebhookVerificationError('missing_token');
+    return token;
+  }
+  const value: unknown = delivery.query[auth.tokenQueryParam];
+  if (value === undefined || value === '') throw new WebhookVerificationError('missing_token');
+  // A repeated parameter arrives as an array: refuse it rather than pick one.
+  if (typeof value !== 'string') throw new WebhookVerificationError('malformed_token');
+  return value;
+}
+
+function bearerToken(delivery: Delivery): string {
+  const header = singleHeader(delivery, 'authorization');
+  if (!header) throw new WebhookVerificationError('missing_token');
+  const match = /^Bearer +(\S+)$/i.exec(header.trim());
+  if (!match) throw new WebhookVerificationError('malformed_token');
+  return match[1]!;
+}
+
+type JwtKey = string | KeyObject;
+
+function jwtKeys(auth: TurvoAuth): JwtKey[] {
+  if (auth.jwt.algorithm === 'HS256') return [...auth.secrets];
+  return auth.publicKeys.map((pem) => createPublicKey(pem));
+}
+
+/** Verifies a JWT with any of the keys; returns its claims. Reasons name what failed, never the token. */
+export function verifyJwt(token: string, keys: readonly JwtKey[], options: TurvoJwtOptions, now: Date): jwt.JwtPayload {
+  if (keys.length === 0) throw new WebhookVerificationError('source_not_configured');
+  const decoded = jwt.decode(token, { complete: true });
+  if (!decoded || typeof decoded.payload === 'string') throw new WebhookVerificationError('malformed_token');
+  // Pinned: `none`, and a token signed HS256 with our RS256 public key as its secret, end here.
+  if (decoded.header.alg !== options.algorithm) throw new WebhookVerificationError('algorithm_not_allowed');
+
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  let claims: jwt.JwtPayload | undefined;
+  for (const key of keys) {
+    try {
+      claims = jwt.verify(token, key, {
+        algorithms: [options.algorithm],
+        clockTimestamp: nowSeconds,
+        clockTolerance: options.clockToleranceSeconds,
+      }) as jwt.JwtPayload;
+      break;
+    } catch (err) {
+      // jsonwebtoken checks the signature before the times: these two mean the key matched.
+      if (err instanceof jwt.TokenExpiredError) throw new WebhookVerificationError('token_expired');
+      if (err instanceof jwt.NotBeforeError) throw new WebhookVerificationError('token_not_yet_valid');
+    }
+  }
+  if (!claims) throw new WebhookVerificationError('invalid_token');
+  if (typeof claims.exp !== 'number') throw new WebhookVerificationError('missing_expiry');
+  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + options.clockToleranceSeconds) {
+    throw new WebhookVerificationError('token_not_yet_valid');
+  }
+  if (claims.iss !== options.issuer) throw new WebhookVerificationError('wrong_issuer');
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(options.audience)) throw new WebhookVerificationError('wrong_audience');
+  return claims;
+}
+
+/** Mints a token as a Turvo-side sender would: for tests and the sender CLI. */
+export function signTurvoJwt(key: string, options: TurvoJwtOptions, now: Date, claims: jwt.JwtPayload = {}): string {
+  const iat = Math.floor(now.getTime() / 1000);
+  return jwt.sign(
+    { iss: options.issuer, aud: options.audience, iat, exp: iat + JWT_LIFETIME_SECONDS, ...claims },
+    key,
+    { algorithm: options.algorithm },
+  );
+}
+
+/** Adds the credential the configured mode expects. `key` is a token, a secret, or a private key (PEM). */
+export function signTurvo(message: OutgoingDelivery, auth: TurvoAuth, key: string, now: Date): OutgoingDelivery {
+  switch (auth.mode) {
+    case 'bearer':
+      return { ...message, headers: { ...message.headers, authorization: `Bearer ${key}` } };
+    case 'header':
+      return { ...message, headers: { ...message.headers, [auth.tokenHeader]: key } };
+    case 'query':
+      return { ...message, query: { ...message.query, [auth.tokenQueryParam]: key } };
+    case 'jwt':
+      return { ...message, headers: { ...message.headers, authorization: `Bearer ${signTurvoJwt(key, auth.jwt, now)}` } };
+    case 'hmac':
+      return signHmac(message, turvoHmacScheme(auth), Buffer.from(key, 'utf8'), now);
+  }
+}
