@@ -8,6 +8,7 @@ import { temporalIntake, type Intake } from './intake';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { webhookHandler } from './http/webhooks';
+import { opsRouter } from './ops/router';
 
 export interface AppDeps {
   config: AppConfig;
@@ -46,6 +47,9 @@ export function createApp({ config, logger, temporal, redis, sources, intake }: 
       logger,
     }),
   );
+
+  // The on-call console: its page and its JWT-protected API (src/ops).
+  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()] }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

@@ -6,6 +6,8 @@ import { ConfigError } from './env';
  */
 export const DEV_SECRETS: Readonly<Record<string, string>> = {
   SAMSARA_WEBHOOK_SECRETS: Buffer.from('dev-samsara-webhook-secret').toString('base64'),
+  // Signs and checks on-call console tokens locally (npm run token).
+  OPS_JWT_SECRET: 'dev-ops-console-jwt-secret-not-for-production',
 };
 
 export function assertNoDevSecrets(env: NodeJS.ProcessEnv): void {

@@ -1,0 +1,256 @@
+/**
+ * The on-call console's command-line twin: `npm run ops -- <command> [options]` (see USAGE). It calls
+ * the same API as the page (/ops/api), so the same roles apply and every replay lands in the same
+ * audit log.
+ */
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { loadDevEnv } from './lib/dev-env';
+import { signOpsToken } from '../src/ops/auth';
+import { opsConfigFromEnv } from '../src/ops/config';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    outcome: { type: 'string' },
+    source: { type: 'string' },
+    type: { type: 'string' },
+    key: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    'task-queue': { type: 'string' },
+    limit: { type: 'string' },
+    run: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    expect: { type: 'string' },
+    wait: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+const USAGE = `npm run ops -- <command> [options]
+
+  list    [filters] [--limit 50] [--json]        sagas matching the filters, newest first
+  counts  [filters]                              counts per outcome and source
+  show    <workflowId> [--run <runId>] [--json]  input shape, step timeline, failure, runs
+  replay  <workflowId> [--wait]                  replay one failed saga
+  replay  [filters]                              dry run: what a bulk replay would touch
+  replay  [filters] --yes --expect <n>           bulk replay (n = the dry run's count), with progress
+  audit   [--limit 20]                           recent replays
+
+Filters: --outcome failed|compensated|compensation_failed|running|completed|terminated|timed_out|canceled
+         --source <name> --type <eventType> --key <eventKey, or prefix*> --since <2h|ISO> --until <ISO>
+Server:  OPS_URL (default http://127.0.0.1:$PORT). Token: OPS_TOKEN, else one minted from the local
+         OPS_JWT_SECRET (development only).`;
+
+const env = loadDevEnv({ ...process.env });
+const baseUrl = (env.OPS_URL ?? `http://127.0.0.1:${env.PORT ?? '3000'}`).replace(/\/$/, '');
+
+function token(): string {
+  if (env.OPS_TOKEN) return env.OPS_TOKEN;
+  const { jwt } = opsConfigFromEnv(env);
+  if (jwt.algorithm !== 'HS256' || !jwt.key) throw new Error('set OPS_TOKEN (npm run -s token -- --role operator)');
+  return signOpsToken({
+    sub: `${userInfo().username}@cli`,
+    roles: ['operator'],
+    expiresIn: '15m',
+    algorithm: 'HS256',
+    signingKey: jwt.key,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+  });
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(`${status} ${String(body.error ?? '')}${body.message ? `: ${String(body.message)}` : ''}`);
+  }
+}
+
+let bearer: string | undefined;
+
+async function api<T>(path: string, body?: unknown): Promise<T> {
+  bearer ??= token();
+  const res = await fetch(`${baseUrl}/ops/api${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, json);
+  return json as T;
+}
+
+/** `2h`, `30m`, `7d` ago, or an ISO time. */
+function when(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const rel = /^(\d+)([mhd])$/.exec(value);
+  if (!rel) return new Date(value).toISOString();
+  const ms = Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
+  return new Date(Date.now() - ms).toISOString();
+}
+
+function filter(): Record<string, string> {
+  const f: Record<string, string | undefined> = {
+    outcome: values.outcome,
+    source: values.source,
+    eventType: values.type,
+    eventKey: values.key,
+    from: when(values.since),
+    to: when(values.until),
+    taskQueue: values['task-queue'],
+  };
+  return Object.fromEntries(Object.entries(f).filter((e): e is [string, string] => !!e[1]));
+}
+
+const print = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
+const pad = (s: unknown, n: number) => String(s ?? '').padEnd(n).slice(0, n);
+
+interface Row {
+  workflowId: string;
+  outcome: string;
+  source?: string;
+  eventType?: string;
+  step?: string;
+  startTime: string;
+  latestRun?: { status: string };
+}
+
+async function list(): Promise<void> {
+  const limit = Number(values.limit ?? 50);
+  const rows: Row[] = [];
+  let pageToken: string | undefined;
+  do {
+    const params = new URLSearchParams({ ...filter(), pageSize: String(Math.min(limit, 200)) });
+    if (pageToken) params.set('pageToken', pageToken);
+    const page = await api<{ items: Row[]; nextPageToken?: string }>(`/sagas?${params}`);
+    rows.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken && rows.length < limit);
+  if (values.json) return print(JSON.stringify(rows.slice(0, limit), null, 2));
+  print(`${pad('STARTED', 20)} ${pad('OUTCOME', 20)} ${pad('SOURCE', 10)} ${pad('EVENT', 22)} ${pad('STEP', 22)} WORKFLOW`);
+  for (const r of rows.slice(0, limit)) {
+    const outcome = r.latestRun ? `${r.outcome}→${r.latestRun.status.toLowerCase()}` : r.outcome;
+    print(`${pad(r.startTime.slice(0, 19), 20)} ${pad(outcome, 20)} ${pad(r.source, 10)} ${pad(r.eventType, 22)} ${pad(r.step, 22)} ${r.workflowId}`);
+  }
+  if (pageToken) print(`… more: raise --limit`);
+}
+
+async function counts(): Promise<void> {
+  const c = await api<{ total: number; byOutcome: Record<string, number>; bySource: Record<string, number> }>(`/counts?${new URLSearchParams(filter())}`);
+  if (values.json) return print(JSON.stringify(c, null, 2));
+  print(`total ${c.total}`);
+  for (const [k, v] of Object.entries(c.byOutcome)) print(`  ${pad(k, 20)} ${v}`);
+  for (const [k, v] of Object.entries(c.bySource)) print(`  source ${pad(k, 13)} ${v}`);
+}
+
+async function show(workflowId: string): Promise<void> {
+  const d = await api<any>(`/sagas/${encodeURIComponent(workflowId)}${values.run ? `?runId=${encodeURIComponent(values.run)}` : ''}`);
+  if (values.json) return print(JSON.stringify(d, null, 2));
+  print(`${d.workflowId}  ${d.outcome}  (${d.saga}, run ${d.runId})`);
+  print(`  source ${d.searchAttributes.source}  event ${d.searchAttributes.eventType}  key ${d.searchAttributes.eventKey}`);
+  print(`  started ${d.startTime}${d.closeTime ? `  closed ${d.closeTime}` : ''}`);
+  if (d.failure) print(`  failure: ${d.failure.saga?.error ?? d.failure.message}${d.failure.saga ? ` (at ${d.failure.saga.failedStep})` : ''}`);
+  print('  steps:');
+  for (const s of d.timeline.steps) {
+    print(`    ${pad(s.step, 24)} ${pad(s.state, 11)} ${s.attempts > 1 ? `${s.attempts} attempts ` : ''}${s.error ?? ''}`);
+    if (s.undo) print(`    ${pad('', 24)} undo ${s.undo.state}${s.undo.error ? `: ${s.undo.error}` : ''}`);
+  }
+  for (const p of d.pending) print(`  retrying ${p.activity}: attempt ${p.attempt}${p.lastError ? `, last error ${p.lastError}` : ''}`);
+  for (const [name, part] of Object.entries<any>(d.input?.parts ?? {})) {
+    print(`  input ${name}: ${part.type}, ${part.bytes ?? 0} bytes${part.fields ? ` (${Object.keys(part.fields).join(', ')})` : ''}`);
+  }
+  print(`  runs: ${d.runs.map((r: any) => `${r.runId.slice(0, 8)} ${r.status.toLowerCase()}`).join(', ')}`);
+  print(`  replayable: ${d.replayable ? 'yes' : 'no'}`);
+  print(`  ${d.temporalUiUrl}`);
+}
+
+function bar(done: number, total: number): string {
+  const width = 30;
+  const filled = total ? Math.round((done / total) * width) : width;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+async function replayOne(workflowId: string): Promise<void> {
+  const r = await api<{ runId: string; previousRunId: string }>(`/sagas/${encodeURIComponent(workflowId)}/replay`, {});
+  print(`replayed ${workflowId}: run ${r.runId} (was ${r.previousRunId})`);
+  if (!values.wait) return;
+  for (;;) {
+    const d = await api<{ status: string; outcome: string }>(`/sagas/${encodeURIComponent(workflowId)}?runId=${r.runId}`);
+    if (d.status !== 'RUNNING') return print(`finished: ${d.outcome}`);
+    await new Promise((done) => setTimeout(done, 1000));
+  }
+}
+
+async function replayMany(): Promise<void> {
+  const f = filter();
+  const preview = await api<{ count: number; alreadyReplayed: number; truncated: boolean; filter: Record<string, string>; items: Row[] }>('/replays/preview', { filter: f });
+  let expect = values.expect ? Number(values.expect) : undefined;
+  if (!values.yes || expect === undefined) {
+    for (const i of preview.items.slice(0, 20)) print(`  ${pad(i.outcome, 20)} ${pad(i.step, 22)} ${i.workflowId}`);
+    if (preview.count > 20) print(`  … and ${preview.count - 20} more`);
+    print(`${preview.count} saga(s) would be replayed${preview.alreadyReplayed ? ` (${preview.alreadyReplayed} already replayed, skipped)` : ''}.`);
+    if (preview.truncated) throw new Error('too many match: narrow the filter');
+    if (preview.count === 0) return;
+    if (!process.stdin.isTTY) return print(`To replay them: add --yes --expect ${preview.count}`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`Type ${preview.count} to replay them: `);
+    rl.close();
+    if (answer.trim() !== String(preview.count)) return print('not confirmed; nothing replayed');
+    expect = preview.count;
+  }
+  const { jobId, total } = await api<{ jobId: string; total: number }>('/replays', { filter: preview.filter, expect });
+  for (;;) {
+    const job = await api<{ state: string; replayed: number; refused: number; errors: number; results: { workflowId: string; result: string; reason?: string }[] }>(
+      `/replays/${jobId}`,
+    );
+    const handled = job.replayed + job.refused + job.errors;
+    process.stderr.write(`\r${bar(handled, total)}  replayed ${job.replayed}  refused ${job.refused}  errors ${job.errors}`);
+    if (job.state === 'done') {
+      process.stderr.write('\n');
+      for (const r of job.results.filter((x) => x.result !== 'replayed')) print(`  ${r.result}: ${r.workflowId} (${r.reason})`);
+      print(`done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors (job ${jobId})`);
+      if (job.errors) process.exitCode = 1;
+      return;
+    }
+    await new Promise((done) => setTimeout(done, 500));
+  }
+}
+
+async function audit(): Promise<void> {
+  const { entries } = await api<{ entries: any[] }>(`/audit?limit=${Number(values.limit ?? 20)}`);
+  if (values.json) return print(JSON.stringify(entries, null, 2));
+  for (const e of entries) print(`${e.at}  ${pad(e.actor, 18)} ${pad(e.action, 22)} ${pad(e.outcome, 24)} ${(e.workflowIds ?? []).join(',') || e.jobId || ''}`);
+}
+
+async function main(): Promise<void> {
+  const [command, arg] = positionals;
+  if (values.help || !command) return print(USAGE);
+  switch (command) {
+    case 'list':
+      return list();
+    case 'counts':
+      return counts();
+    case 'show':
+      if (!arg) throw new Error('usage: ops show <workflowId>');
+      return show(arg);
+    case 'replay':
+      return arg ? replayOne(arg) : replayMany();
+    case 'audit':
+      return audit();
+    default:
+      throw new Error(`unknown command ${command}: list | counts | show | replay | audit`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[ops] ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,23 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { OpsError, OpsUnauthorizedError } from './errors';
+
+/** Where the console API's errors become status codes. 5xx bodies say nothing internal. */
+export function opsErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof OpsError) {
+      if (err instanceof OpsUnauthorizedError) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token"`);
+      const level = err.status >= 500 ? 'error' : err.status === 401 || err.status === 403 ? 'warn' : 'info';
+      logger.log(level, 'ops request refused', { status: err.status, reason: err.reason, detail: err.message, path: req.path });
+      res.status(err.status).json({ error: err.reason, message: err.message, ...err.details });
+      return;
+    }
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: 'bad_request' });
+      return;
+    }
+    logger.error('ops request failed', { error: (err as Error)?.message, stack: (err as Error)?.stack, path: req.path });
+    res.status(500).json({ error: 'internal_error' });
+  };
+}

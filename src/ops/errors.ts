@@ -1,0 +1,48 @@
+/**
+ * Errors the console's API answers with. Handlers throw these; only ./error-handler.ts turns them
+ * into status codes, the way src/http/error-handler.ts does for deliveries.
+ */
+export abstract class OpsError extends Error {
+  abstract readonly status: number;
+  /** Short machine-readable reason, safe to show and to log. */
+  readonly reason: string;
+  /** Extra fields for the JSON answer (never secrets). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(reason: string, message?: string, details?: Record<string, unknown>) {
+    super(message ?? reason);
+    this.name = new.target.name;
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+/** No token, a malformed, expired or wrongly signed one, wrong issuer or audience: 401. */
+export class OpsUnauthorizedError extends OpsError {
+  readonly status = 401;
+}
+
+/** A valid token whose roles do not allow the action: 403. */
+export class OpsForbiddenError extends OpsError {
+  readonly status = 403;
+}
+
+/** A filter or body the API does not understand: 400. */
+export class OpsBadRequestError extends OpsError {
+  readonly status = 400;
+}
+
+/** No such saga or replay job: 404. */
+export class OpsNotFoundError extends OpsError {
+  readonly status = 404;
+}
+
+/** A replay that would start a second run of a completed or running saga, or a stale confirmation: 409. */
+export class OpsConflictError extends OpsError {
+  readonly status = 409;
+}
+
+/** The console has no key configured: 503, so nothing is served unauthenticated. */
+export class OpsUnavailableError extends OpsError {
+  readonly status = 503;
+}

@@ -1,0 +1,98 @@
+import { OpsBadRequestError } from './errors';
+
+/**
+ * What the console can find sagas by, and how that becomes a Temporal visibility query. Values are
+ * checked against a character set before they are quoted into the query, so a filter can never change
+ * the query's shape.
+ */
+
+/** The outcomes an engineer filters by. `failed` is every run that closed without completing. */
+export const OUTCOMES = ['running', 'completed', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
+export type OutcomeFilter = (typeof OUTCOMES)[number];
+
+/** Outcomes whose runs Temporal lets us start again under the same ID (ALLOW_DUPLICATE_FAILED_ONLY). */
+export const REPLAYABLE_OUTCOMES: readonly OutcomeFilter[] = ['failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'];
+
+const NOT_COMPLETED = `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut', 'Canceled')`;
+
+const OUTCOME_QUERIES: Record<OutcomeFilter, string> = {
+  running: `ExecutionStatus = 'Running'`,
+  completed: `ExecutionStatus = 'Completed'`,
+  failed: NOT_COMPLETED,
+  compensated: `ExecutionStatus = 'Failed' AND SagaOutcome = 'compensated'`,
+  compensation_failed: `ExecutionStatus = 'Failed' AND SagaOutcome = 'compensation_failed'`,
+  terminated: `ExecutionStatus = 'Terminated'`,
+  timed_out: `ExecutionStatus = 'TimedOut'`,
+  canceled: `ExecutionStatus = 'Canceled'`,
+};
+
+export interface SagaFilter {
+  outcome?: OutcomeFilter;
+  source?: string;
+  eventType?: string;
+  /** An exact event key, or a prefix ending in `*`. */
+  eventKey?: string;
+  /** Started at or after (ISO-8601). */
+  from?: string;
+  /** Started before (ISO-8601). */
+  to?: string;
+  taskQueue?: string;
+}
+
+/** Printable, and no quote or backslash: the characters that could break out of a quoted value. */
+const SAFE_VALUE = /^[^'"\\\p{Cc}]{1,200}$/u;
+
+function text(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !SAFE_VALUE.test(value)) throw new OpsBadRequestError('bad_filter', `${name} has characters the console does not search for`, { field: name });
+  return value.trim();
+}
+
+function time(name: string, value: unknown): string | undefined {
+  const raw = text(name, value);
+  if (!raw) return undefined;
+  const date = new Date(raw);
+  if (Number.isNaN(date.getTime())) throw new OpsBadRequestError('bad_filter', `${name} is not a date`, { field: name });
+  return date.toISOString();
+}
+
+/** Reads a filter from a query string or a JSON body; unknown outcomes and unsafe values are a 400. */
+export function parseFilter(input: Record<string, unknown>): SagaFilter {
+  const outcome = text('outcome', input.outcome);
+  if (outcome && !OUTCOMES.includes(outcome as OutcomeFilter)) {
+    throw new OpsBadRequestError('bad_filter', `outcome must be one of ${OUTCOMES.join(', ')}`, { field: 'outcome' });
+  }
+  const filter: SagaFilter = {
+    outcome: outcome as OutcomeFilter | undefined,
+    source: text('source', input.source),
+    eventType: text('eventType', input.eventType),
+    eventKey: text('eventKey', input.eventKey),
+    from: time('from', input.from),
+    to: time('to', input.to),
+    taskQueue: text('taskQueue', input.taskQueue),
+  };
+  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as SagaFilter;
+}
+
+/**
+ * The visibility query for a filter. Every saga carries WebhookSource (set when the receiver starts
+ * it), so that condition keeps other workflows in the namespace out of the console.
+ */
+export function visibilityQuery(filter: SagaFilter, extra: string[] = []): string {
+  const parts = ['WebhookSource IS NOT NULL'];
+  if (filter.outcome) parts.push(OUTCOME_QUERIES[filter.outcome]);
+  if (filter.source) parts.push(`WebhookSource = '${filter.source}'`);
+  if (filter.eventType) parts.push(`EventType = '${filter.eventType}'`);
+  if (filter.eventKey) {
+    parts.push(filter.eventKey.endsWith('*') ? `EventKey STARTS_WITH '${filter.eventKey.slice(0, -1)}'` : `EventKey = '${filter.eventKey}'`);
+  }
+  if (filter.from) parts.push(`StartTime >= '${filter.from}'`);
+  if (filter.to) parts.push(`StartTime < '${filter.to}'`);
+  if (filter.taskQueue) parts.push(`TaskQueue = '${filter.taskQueue}'`);
+  return [...parts, ...extra].join(' AND ');
+}
+
+/** Quotes workflow IDs for an `IN (...)` condition; IDs come from Temporal itself, still checked. */
+export function idList(ids: string[]): string {
+  return ids.map((id) => `'${text('workflowId', id)}'`).join(', ');
+}

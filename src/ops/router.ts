@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import express, { Router, type Request } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import type { Logger } from '../logger';
+import { redisAuditLog, type AuditLog } from './audit';
+import { authenticate, hasRole, principalOf, requireRole } from './auth';
+import { bulkReplays } from './bulk';
+import { OpsBadRequestError, OpsNotFoundError } from './errors';
+import { opsErrorHandler } from './error-handler';
+import { OUTCOMES, parseFilter } from './filters';
+import { countSagas, listSagas } from './find';
+import { inspectSaga } from './inspect';
+import { ReplayRefusedError, replaySaga } from './replay';
+
+export interface OpsDeps {
+  config: AppConfig;
+  logger: Logger;
+  temporal: Client;
+  redis: Redis;
+  /** Registered source names, for the per-source counts and the page's source filter. */
+  sources: readonly string[];
+  audit?: AuditLog;
+}
+
+/**
+ * The page's static files: beside this module under tsx (src/ops/public), and in a compiled build
+ * either copied next to the compiled module or, when the build did not copy them, in the source tree.
+ */
+export function findPublicDir(moduleDir: string = __dirname): string {
+  const candidates = [join(moduleDir, 'public'), resolve(moduleDir, '..', '..', '..', 'src', 'ops', 'public')];
+  const found = candidates.find((dir) => existsSync(join(dir, 'index.html')));
+  if (!found) throw new Error(`ops console files not found in ${candidates.join(' or ')}`);
+  return found;
+}
+
+/**
+ * Strict: scripts and styles from this origin only, nothing inline, no framing. The token travels
+ * only as a bearer header set by the page's script, so there is no cookie a forged request could use.
+ */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      baseUri: ["'none'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+});
+
+function pageSize(req: Request): number | undefined {
+  const raw = req.query.pageSize;
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 200) throw new OpsBadRequestError('bad_request', 'pageSize must be 1..200');
+  return n;
+}
+
+function workflowIdParam(req: Request): string {
+  const id = req.params.workflowId;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 1000) throw new OpsBadRequestError('bad_request', 'bad workflow id');
+  return id;
+}
+
+export function opsRouter({ config, logger, temporal, redis, sources, audit: auditOverride }: OpsDeps): Router {
+  const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream);
+  const bulk = bulkReplays({ client: temporal, redis, audit, logger, concurrency: config.ops.replay.concurrency, maxBulk: config.ops.replay.maxBulk });
+  const uiUrl = config.temporal.uiUrl;
+
+  const api = Router();
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  api.use(authenticate(config.ops.jwt));
+  api.use(express.json({ limit: '16kb' }));
+
+  api.get('/me', (_req, res) => {
+    const principal = principalOf(res);
+    res.json({ sub: principal.sub, roles: principal.roles, canReplay: hasRole(principal, 'operator'), sources, outcomes: OUTCOMES });
+  });
+
+  api.get('/sagas', requireRole('viewer'), async (req, res) => {
+    const filter = parseFilter(req.query as Record<string, unknown>);
+    const token = typeof req.query.pageToken === 'string' ? req.query.pageToken : undefined;
+    res.json(await listSagas(temporal, filter, { pageSize: pageSize(req), pageToken: token }));
+  });
+
+  api.get('/counts', requireRole('viewer'), async (req, res) => {
+    res.json(await countSagas(temporal, parseFilter(req.query as Record<string, unknown>), sources));
+  });
+
+  api.get('/sagas/:workflowId', requireRole('viewer'), async (req, res) => {
+    const runId = typeof req.query.runId === 'string' && req.query.runId ? req.query.runId : undefined;
+    res.json(await inspectSaga(temporal, uiUrl, workflowIdParam(req), runId));
+  });
+
+  api.post('/sagas/:workflowId/replay', requireRole('operator'), async (req, res) => {
+    const workflowId = workflowIdParam(req);
+    const actor = principalOf(res).sub;
+    const expectedRunId = typeof req.body?.runId === 'string' ? req.body.runId : undefined;
+    try {
+      const result = await replaySaga(temporal, workflowId, actor, expectedRunId);
+      await audit.record({ actor, action: 'replay', workflowIds: [workflowId], runId: result.runId, previousRunId: result.previousRunId, outcome: 'replayed' });
+      res.status(201).json(result);
+    } catch (err) {
+      const outcome = err instanceof ReplayRefusedError ? `refused:${err.refusal}` : `error:${(err as Error).message}`;
+      await audit.record({ actor, action: 'replay', workflowIds: [workflowId], previousRunId: expectedRunId, outcome });
+      throw err;
+    }
+  });
+
+  api.post('/replays/preview', requireRole('operator'), async (req, res) => {
+    res.json(await bulk.preview(parseFilter(req.body?.filter ?? {})));
+  });
+
+  api.post('/replays', requireRole('operator'), async (req, res) => {
+    const expect = req.body?.expect;
+    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
+    const job = await bulk.start(principalOf(res).sub, parseFilter(req.body?.filter ?? {}), expect);
+    res.status(202).json({ jobId: job.id, total: job.total });
+  });
+
+  api.get('/replays/:jobId', requireRole('viewer'), async (req, res) => {
+    const job = await bulk.get(String(req.params.jobId));
+    if (!job) throw new OpsNotFoundError('job_not_found', 'no such replay job');
+    res.json(job);
+  });
+
+  api.get('/audit', requireRole('viewer'), async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
+    res.json({ entries: await audit.recent(limit) });
+  });
+
+  api.use((_req, _res) => {
+    throw new OpsNotFoundError('not_found', 'no such console endpoint');
+  });
+  api.use(opsErrorHandler(logger));
+
+  const router = Router();
+  router.use(securityHeaders);
+  router.use('/api', api);
+  router.use(express.static(findPublicDir(), { index: 'index.html', maxAge: '5m', redirect: true }));
+  return router;
+}

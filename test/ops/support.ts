@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createActivities, createClients } from '../../sagas/activities';
+import { signSamsara } from '../../sources/samsara/verify';
+import { signOpsToken, type Role } from '../../src/ops/auth';
+import { createSandbox } from '../../src/sandbox/app';
+import { fixtureWith } from '../support/fixtures';
+import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+
+/** Console settings shared by the ops tests: an HS256 secret of their own. */
+export const OPS_SECRET = 'ops-test-secret-0123456789-abcdefghijklmnop';
+export const OPS_ENV = { OPS_JWT_SECRET: OPS_SECRET, OPS_JWT_ISSUER: 'ops-test-issuer', OPS_JWT_AUDIENCE: 'ops-test-audience' };
+
+export function token(role: Role | Role[], sub = `${Array.isArray(role) ? role.join('+') : role}@test`, overrides: Partial<Parameters<typeof signOpsToken>[0]> = {}): string {
+  return signOpsToken({
+    sub,
+    roles: Array.isArray(role) ? role : [role],
+    expiresIn: '5m',
+    algorithm: 'HS256',
+    signingKey: OPS_SECRET,
+    issuer: OPS_ENV.OPS_JWT_ISSUER,
+    audience: OPS_ENV.OPS_JWT_AUDIENCE,
+    ...overrides,
+  });
+}
+
+export interface ApiAnswer {
+  status: number;
+  json: any;
+  headers: Headers;
+}
+
+export async function call(url: string, bearer: string | undefined, init: { method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
+  const res = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+/** The downstream sandbox (src/sandbox) on an ephemeral loopback port; faults are armed through its HTTP API. */
+export async function startSandbox(): Promise<{ url: string; env: Record<string, string>; fail: (fault: object) => Promise<void>; clear: () => Promise<void>; close: () => Promise<void> }> {
+  const { app } = createSandbox({ nodeEnv: 'test' });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const env = {
+    TURVO_API_URL: `${url}/turvo`,
+    FRONT_API_URL: `${url}/front`,
+    SAMSARA_API_URL: `${url}/samsara`,
+    RECORDS_API_URL: `${url}/records`,
+    NOTIFY_API_URL: `${url}/notify`,
+  };
+  return {
+    url,
+    env,
+    async fail(fault) {
+      const res = await fetch(`${url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+      if (!res.ok) throw new Error(`sandbox refused the fault: ${res.status} ${await res.text()}`);
+    },
+    async clear() {
+      await fetch(`${url}/_sandbox/faults`, { method: 'DELETE' });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Front refuses every new comment: the route-stop saga fails at commentOnFront and undoes the Turvo update. */
+export const FRONT_REFUSES_COMMENTS = { service: 'front', method: 'POST', path: '/comments', status: 422, message: 'conversation is archived' };
+
+export const SAMSARA_SECRET = Buffer.from('ops-test-samsara-secret').toString('base64');
+
+export interface OpsStack {
+  receiver: TestReceiver;
+  worker: TestWorker;
+  sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  taskQueue: string;
+  /** Sends a signed Samsara route-stop arrival; returns its workflow ID. */
+  deliver: (eventId?: string) => Promise<string>;
+  close: () => Promise<void>;
+}
+
+/** Receiver (with the console), a worker and the sandbox, all on a task queue of their own. */
+export async function startOpsStack(prefix: string, extraEnv: Record<string, string> = {}): Promise<OpsStack> {
+  const sandbox = await startSandbox();
+  const taskQueue = uniqueTaskQueue(prefix);
+  const env = { ...sandbox.env, ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, ...extraEnv };
+  const receiver = await startReceiver(env);
+  const config = testConfig(env);
+  const worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
+  return {
+    receiver,
+    worker,
+    sandbox,
+    taskQueue,
+    async deliver(eventId = randomUUID()) {
+      const body = fixtureWith('samsara', 'route-stop-arrival', { eventId });
+      const res = await post(`${receiver.url}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
+      if (res.status !== 202) throw new Error(`delivery not accepted: ${res.status} ${res.text}`);
+      return res.json.workflowId as string;
+    },
+    async close() {
+      await worker.stop();
+      await receiver.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (visibility is eventually consistent). */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
