@@ -4,7 +4,9 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import type { SourceAdapter } from '../sources/types';
-import { temporalIntake, type Intake } from './intake';
+import type { Intake } from './intake';
+import { buildIntake, type IntakeParts } from './intake/index';
+import { rateLimit } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { webhookHandler } from './http/webhooks';
@@ -16,34 +18,40 @@ export interface AppDeps {
   temporal: Client;
   redis: Redis;
   sources: ReadonlyMap<string, SourceAdapter>;
-  /** Defaults to starting sagas straight on Temporal. */
+  /** Defaults to the durable intake (ledger, Temporal, Redis outbox): src/intake/. */
   intake?: Intake;
+  /** The durable intake's parts, when the caller shares them with a forwarder (src/server.ts). */
+  intakeParts?: IntakeParts;
 }
 
 /** Builds the receiver's express app. No listening, no process handling: see src/server.ts. */
-export function createApp({ config, logger, temporal, redis, sources, intake }: AppDeps): express.Express {
+export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const parts = intakeParts ?? buildIntake({ config, logger, temporal, redis });
 
   app.use(
-    healthRouter({
-      temporal: temporalCheck(temporal, config.temporal.namespace),
-      redis: redisCheck(redis),
-    }),
+    healthRouter(
+      { temporal: temporalCheck(temporal, config.temporal.namespace), redis: redisCheck(redis) },
+      // Either one alone still makes deliveries durable: the receiver is degraded, not unavailable.
+      { anyOf: ['temporal', 'redis'], outbox: () => parts.outbox.stats() },
+    ),
   );
 
   app.post(
     '/webhooks/:source',
+    rateLimit({
+      redis,
+      prefix: config.intake.keyPrefix,
+      ...config.limits.rateLimit,
+      sources: new Set(sources.keys()),
+      state: parts.state,
+    }),
     webhookHandler({
       sources,
-      intake:
-        intake ??
-        temporalIntake({
-          client: temporal,
-          taskQueue: config.temporal.taskQueue,
-          startTimeoutMs: config.temporal.startTimeoutMs,
-        }),
+      intake: intake ?? parts.intake,
       bodyLimit: config.http.bodyLimit,
+      bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
       logger,
     }),
   );

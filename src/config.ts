@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, parseEnv } from './env';
+import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 
 /**
@@ -19,7 +20,7 @@ const schema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('webhook-queue'),
   TEMPORAL_UI_URL: env.url('http://127.0.0.1:8233'),
   /** How long a saga start may take before the receiver gives up on Temporal for this request. */
-  TEMPORAL_START_TIMEOUT_MS: env.int(5000, 100),
+  TEMPORAL_START_TIMEOUT_MS: env.int(2000, 100),
   /** A prebuilt workflow bundle (production images); unset, the worker bundles sagas/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** TLS to the Temporal frontend: on by itself, or mTLS with a client certificate (self-hosted). */
@@ -73,6 +74,10 @@ export interface AppConfig {
   tracing: { enabled: boolean; endpoint: string };
   redis: { url: string };
   worker: { metricsPort: number };
+  /** Durable intake, ledger, forwarder: src/intake/config.ts. */
+  intake: IntakeConfig;
+  /** Timeouts, header cap and rate limits against abusive clients: src/intake/config.ts. */
+  limits: HttpLimitsConfig;
   downstream: {
     turvo: { baseUrl: string; token: string };
     front: { baseUrl: string; token: string };
@@ -86,6 +91,7 @@ export interface AppConfig {
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parseEnv(schema, source);
+  const { intake, limits } = loadIntakeConfig(source);
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT },
@@ -113,6 +119,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
     redis: { url: e.REDIS_URL },
     worker: { metricsPort: e.WORKER_METRICS_PORT },
+    intake,
+    limits,
     downstream: {
       turvo: { baseUrl: e.TURVO_API_URL, token: e.TURVO_API_TOKEN },
       front: { baseUrl: e.FRONT_API_URL, token: e.FRONT_API_TOKEN },

@@ -1,36 +1,51 @@
-import { Client, Connection } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { assertNoDevSecrets } from './dev-secrets';
+import { createHttpServer, listen } from './http/http-server';
+import { buildIntake, forwarderFor } from './intake/index';
+import { createRedis, waitForRedis } from './intake/redis';
+import { lazyTemporalClient } from './intake/temporal';
 import { createLogger } from './logger';
 import { buildSources } from '../sources';
 
-/** The receiver process: listens, and on SIGTERM/SIGINT stops accepting, drains, then closes its clients. */
+/** How long in-flight deliveries get to finish on SIGTERM before their connections are cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * The receiver process: listens, runs a forwarder for the outbox (unless FORWARDER_IN_PROCESS=false),
+ * and on SIGTERM/SIGINT stops accepting, lets in-flight deliveries finish, stops the forwarder (its
+ * unacknowledged entries stay in Redis for the next one), then closes its clients.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   assertNoDevSecrets(process.env);
   const logger = createLogger(config, { service: 'receiver' });
   const sources = buildSources(process.env);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-  redis.on('error', (err) => logger.warn('redis error', { error: err.message }));
+  // Lazy: the receiver starts, and queues deliveries, while Temporal is down.
+  const { client: temporal, connection } = lazyTemporalClient(config);
+  const redis = createRedis(config);
+  redis.on('error', () => undefined); // outages are logged once by the intake's DependencyState
+  if (!(await waitForRedis(redis, 5000))) logger.warn('redis does not answer yet: starting degraded');
 
-  const app = createApp({ config, logger, temporal, redis, sources });
-  const server = app.listen(config.http.port, config.http.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const deps = { config, logger, temporal, redis };
+  const intakeParts = buildIntake(deps);
+  const app = createApp({ ...deps, sources, intakeParts });
+  const server = createHttpServer(app, config);
+  const port = await listen(server, config.http.port, config.http.host);
   logger.info('receiver listening', { url: `http://${config.http.host}:${port}`, sources: [...sources.keys()] });
+  const forwarder = config.intake.forwarder.inProcess ? forwarderFor(deps, intakeParts) : undefined;
 
   const shutdown = (signal: string) => {
     logger.info('shutting down', { signal });
+    const cut = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+    cut.unref();
     server.close(() => {
-      void Promise.allSettled([connection.close(), redis.quit()]).then(() => logger.info('receiver stopped'));
+      clearTimeout(cut);
+      void (async () => {
+        await forwarder?.stop();
+        await Promise.allSettled([connection.close(), redis.quit()]);
+        logger.info('receiver stopped');
+      })();
     });
     server.closeIdleConnections();
   };

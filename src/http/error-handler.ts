@@ -10,8 +10,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (err instanceof RateLimitedError || err instanceof ServiceUnavailableError) {
         res.setHeader('Retry-After', String(err.retryAfterSeconds));
       }
-      if (err.status === 413) {
-        // Do not read the rest of an oversized body: answer, then close the connection.
+      if (err.status === 413 || err.status === 408) {
+        // Do not read the rest of an oversized or stalled body: answer, then close the connection.
         res.setHeader('Connection', 'close');
       }
       const level = err.status >= 500 ? 'error' : 'warn';

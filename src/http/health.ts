@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import { Router } from 'express';
+import type { OutboxStats } from '../intake/outbox';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -27,25 +28,48 @@ export function redisCheck(redis: Redis): Check {
   return () => redis.ping();
 }
 
-/** /healthz: the process answers. /readyz: every dependency answers, else 503 with which one failed. */
-export function healthRouter(checks: Record<string, Check>): Router {
+export interface ReadinessOptions {
+  /**
+   * Checks of which any one passing is enough to accept deliveries (Temporal takes them directly,
+   * Redis queues them): with some of them failing the receiver is `degraded` but stays in rotation.
+   * Without this option every check must pass.
+   */
+  anyOf?: readonly string[];
+  /** The outbox backlog and lag, reported alongside. */
+  outbox?: () => Promise<OutboxStats>;
+}
+
+/**
+ * /healthz: the process answers. /readyz: 200 `ready` when every check passes, 200 `degraded`
+ * when some fail but deliveries are still made durable, 503 `unavailable` when they cannot be.
+ */
+export function healthRouter(checks: Record<string, Check>, { anyOf, outbox }: ReadinessOptions = {}): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return [name, { ok: true }] as const;
-        } catch (err) {
-          return [name, { ok: false, error: (err as Error).message }] as const;
-        }
-      }),
+    const results = Object.fromEntries(
+      await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          try {
+            await withTimeout(check(), CHECK_TIMEOUT_MS);
+            return [name, { ok: true }] as const;
+          } catch (err) {
+            return [name, { ok: false, error: (err as Error).message }] as const;
+          }
+        }),
+      ),
     );
-    const ready = results.every(([, r]) => r.ok);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) });
+    const failing = Object.keys(results).filter((name) => !results[name]!.ok);
+    const accepting = anyOf ? anyOf.some((name) => results[name]?.ok) : failing.length === 0;
+    const status = failing.length === 0 ? 'ready' : accepting ? 'degraded' : 'unavailable';
+    const body: Record<string, unknown> = { status, checks: results };
+    if (failing.length > 0) body.degraded = failing;
+    if (outbox && results.redis?.ok !== false) {
+      body.outbox = await withTimeout(outbox(), CHECK_TIMEOUT_MS).catch((err: Error) => ({ error: err.message }));
+    }
+    res.status(status === 'unavailable' ? 503 : 200).json(body);
   });
   return router;
 }

@@ -11,6 +11,8 @@ export interface WebhookHandlerOptions {
   sources: ReadonlyMap<string, SourceAdapter>;
   intake: Intake;
   bodyLimit: number;
+  /** A body not fully received within this is refused with 408 (default 10 s). */
+  bodyReadTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -22,7 +24,7 @@ function mediaType(header: string | undefined): string {
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), cap and read the
  * raw bytes, verify the signature on those bytes, and only then parse and decide.
  */
-export function webhookHandler({ sources, intake, bodyLimit, logger }: WebhookHandlerOptions): RequestHandler {
+export function webhookHandler({ sources, intake, bodyLimit, bodyReadTimeoutMs, logger }: WebhookHandlerOptions): RequestHandler {
   return async (req, res) => {
     const requestId = (req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
     res.setHeader('X-Request-Id', requestId);
@@ -36,7 +38,7 @@ export function webhookHandler({ sources, intake, bodyLimit, logger }: WebhookHa
       throw new UnsupportedMediaTypeError('unsupported_content_type');
     }
 
-    const rawBody = await readBody(req, bodyLimit);
+    const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
     const delivery: Delivery = {
       headers: req.headers,
       rawBody,
@@ -83,6 +85,9 @@ export function webhookHandler({ sources, intake, bodyLimit, logger }: WebhookHa
     if (result.duplicate) {
       log.info('duplicate delivery: saga already exists');
       res.status(200).json(result);
+    } else if ('queued' in result) {
+      // Durable in the outbox: the forwarder starts the saga once Temporal answers.
+      res.status(202).json(result);
     } else {
       log.info('saga started', { runId: result.runId });
       res.status(202).json(result);

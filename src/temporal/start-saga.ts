@@ -2,11 +2,13 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { EventKey, EventType, WebhookSource } from '../../sagas/search-attributes';
 import type { SagaInput } from '../../sagas/types';
+import type { SagaInputRef } from '../../sagas/load-event';
 
 export interface StartRequest {
   workflowId: string;
   saga: string;
-  input: SagaInput;
+  /** The event itself, or a reference to it when it was too large (src/intake/durable-intake.ts). */
+  input: SagaInput | SagaInputRef;
   taskQueue: string;
 }
 

@@ -1,0 +1,20 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { PayloadStore } from '../../src/intake/payload-store';
+import type { EventRef } from '../load-event';
+
+/** Activities that resolve events the receiver stored outside the workflow input (sagas/load-event.ts). */
+export function createPayloadActivities(store: PayloadStore) {
+  return {
+    async loadEventPayload(ref: EventRef): Promise<unknown> {
+      if (ref.store !== store.name) {
+        throw ApplicationFailure.nonRetryable(`event payload is in store "${ref.store}", this worker reads "${store.name}"`, 'EventPayloadStoreMismatch');
+      }
+      const bytes = await store.get(ref);
+      // Retrying cannot bring back bytes that expired: fail the saga with a reason an operator can act on.
+      if (!bytes) throw ApplicationFailure.nonRetryable(`event payload ${ref.key} is gone (PAYLOAD_TTL_SECONDS passed?)`, 'EventPayloadMissing');
+      return JSON.parse(bytes.toString('utf8')) as unknown;
+    },
+  };
+}
+
+export type PayloadActivities = ReturnType<typeof createPayloadActivities>;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { env, parseEnv } from '../env';
+
+/**
+ * Settings of the durable intake (ledger, outbox, forwarder, large payloads) and of the receiver's
+ * defences against slow or flooding clients. Read next to the core schema by loadConfig; every
+ * variable is in .env.example.
+ */
+const schema = z.object({
+  /** Every key this project writes to Redis starts with this, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('webhooks:'),
+  /** Redis must fail fast when it is down: a delivery then goes straight to Temporal instead of waiting. */
+  REDIS_CONNECT_TIMEOUT_MS: env.int(1000, 50),
+  REDIS_COMMAND_TIMEOUT_MS: env.int(500, 20),
+
+  /** Longer than the namespace's retention, so a redelivery after Temporal forgot the run is still a duplicate. */
+  DEDUP_TTL_SECONDS: env.int(30 * 24 * 3600, 60),
+  LARGE_PAYLOAD_THRESHOLD: env.bytes(64 * 1024),
+  PAYLOAD_TTL_SECONDS: env.int(7 * 24 * 3600, 60),
+  /** After Temporal refused a start, deliveries go straight to the outbox for this long instead of waiting on it. */
+  TEMPORAL_COOLDOWN_MS: env.int(2000, 0),
+  /** Retry-After sent with a 503 when neither Temporal nor Redis accepted the event. */
+  RETRY_AFTER_SECONDS: env.int(30, 1, 3600),
+
+  FORWARDER_IN_PROCESS: env.bool(true),
+  FORWARDER_BATCH_SIZE: env.int(50, 1, 1000),
+  FORWARDER_CLAIM_IDLE_MS: env.int(30_000, 100),
+  FORWARDER_MAX_BACKOFF_MS: env.int(5000, 100),
+
+  HEADERS_TIMEOUT_MS: env.int(10_000, 500),
+  REQUEST_TIMEOUT_MS: env.int(30_000, 1000),
+  BODY_READ_TIMEOUT_MS: env.int(10_000, 100),
+  KEEP_ALIVE_TIMEOUT_MS: env.int(5000, 0),
+  MAX_HEADER_BYTES: env.bytes(16 * 1024),
+  /** Deliveries per second per source, all receivers together; 0 turns the limit off. */
+  RATE_LIMIT_PER_SECOND: env.int(300, 0),
+  /** Per-source exceptions, e.g. `samsara=500,frontapp=50`. */
+  RATE_LIMIT_OVERRIDES: env
+    .list()
+    .refine((items) => items.every((item) => /^[a-z0-9_-]+=\d+$/i.test(item)), 'expected source=number pairs, e.g. samsara=500'),
+});
+
+export interface IntakeConfig {
+  keyPrefix: string;
+  redisConnectTimeoutMs: number;
+  redisCommandTimeoutMs: number;
+  dedupTtlSeconds: number;
+  largePayloadBytes: number;
+  payloadTtlSeconds: number;
+  temporalCooldownMs: number;
+  retryAfterSeconds: number;
+  forwarder: { inProcess: boolean; batchSize: number; claimIdleMs: number; maxBackoffMs: number };
+}
+
+export interface HttpLimitsConfig {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  bodyReadTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
+  rateLimit: { perSecond: number; overrides: Readonly<Record<string, number>> };
+}
+
+export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeConfig; limits: HttpLimitsConfig } {
+  const e = parseEnv(schema, source);
+  return {
+    intake: {
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      redisConnectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+      redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      dedupTtlSeconds: e.DEDUP_TTL_SECONDS,
+      largePayloadBytes: e.LARGE_PAYLOAD_THRESHOLD,
+      payloadTtlSeconds: e.PAYLOAD_TTL_SECONDS,
+      temporalCooldownMs: e.TEMPORAL_COOLDOWN_MS,
+      retryAfterSeconds: e.RETRY_AFTER_SECONDS,
+      forwarder: {
+        inProcess: e.FORWARDER_IN_PROCESS,
+        batchSize: e.FORWARDER_BATCH_SIZE,
+        claimIdleMs: e.FORWARDER_CLAIM_IDLE_MS,
+        maxBackoffMs: e.FORWARDER_MAX_BACKOFF_MS,
+      },
+    },
+    limits: {
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      // Node requires headersTimeout <= requestTimeout.
+      requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS),
+      bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxHeaderBytes: e.MAX_HEADER_BYTES,
+      rateLimit: {
+        perSecond: e.RATE_LIMIT_PER_SECOND,
+        overrides: Object.fromEntries(
+          e.RATE_LIMIT_OVERRIDES.map((item) => {
+            const [name, limit] = item.split('=');
+            return [name!.trim(), Number(limit)];
+          }),
+        ),
+      },
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Client } from '@temporalio/client';
+import type { SagaInputRef } from '../../sagas/load-event';
+import type { SagaInput } from '../../sagas/types';
+import { ServiceUnavailableError } from '../errors';
+import type { Intake, IntakeRequest, IntakeResult } from '../intake';
+import type { Logger } from '../logger';
+import { startSaga, type StartResult } from '../temporal/start-saga';
+import type { DependencyState } from './health-state';
+import { UNKNOWN_RUN, type DedupLedger } from './ledger';
+import type { Outbox } from './outbox';
+import type { PayloadStore } from './payload-store';
+import { isRefusedForGood } from './temporal';
+
+/**
+ * Temporal's default limit for one payload is 2 MB. When the payload store is down, an event up to
+ * this size still travels inline rather than being refused.
+ */
+export const INLINE_CEILING_BYTES = 1.5 * 1024 * 1024;
+
+export interface DurableIntakeDeps {
+  client: Client;
+  taskQueue: string;
+  /** Budget for one saga start before the delivery falls back to the outbox. */
+  startTimeoutMs: number;
+  /** After Temporal failed, skip it for this long and queue straight away (vendors are not kept waiting). */
+  cooldownMs: number;
+  retryAfterSeconds: number;
+  ledger: DedupLedger;
+  outbox: Outbox;
+  payloads: PayloadStore;
+  largePayloadBytes: number;
+  state: DependencyState;
+}
+
+/** Starts a saga and records the accepted workflow ID in the ledger. Shared by the intake and the forwarder. */
+export async function startAndRecord(
+  deps: Pick<DurableIntakeDeps, 'client' | 'taskQueue' | 'ledger' | 'state'>,
+  start: { workflowId: string; saga: string; input: SagaInput | SagaInputRef },
+  timeoutMs: number,
+  log: Logger,
+): Promise<StartResult> {
+  const result = await startSaga(deps.client, { ...start, taskQueue: deps.taskQueue }, timeoutMs);
+  deps.state.recovered('temporal');
+  try {
+    await deps.ledger.record(start.workflowId, result.duplicate ? UNKNOWN_RUN : result.runId);
+  } catch (err) {
+    // Temporal holds the run, which is what counts; the ledger only saves a later round trip.
+    deps.state.failed('redis', err, 'dedup ledger not written; duplicates are checked by Temporal');
+    log.debug('ledger not written', { error: (err as Error).message });
+  }
+  return result;
+}
+
+/**
+ * The receiver's intake: a 2xx means the event is durable. In order:
+ * 1. the ledger answers known repeats without a Temporal round trip (a miss falls through);
+ * 2. an event over the threshold is stored apart and replaced by a reference;
+ * 3. Temporal gets the start, within a short budget (it dedups by workflow ID, so concurrent first
+ *    deliveries are safe);
+ * 4. if Temporal does not take it, the start goes to the Redis outbox for the forwarder;
+ * 5. if Redis does not take it either, 503 with Retry-After: the vendor retries, nothing was written.
+ */
+export function durableIntake(deps: DurableIntakeDeps): Intake {
+  let temporalSkipUntil = 0;
+
+  async function known(workflowId: string): Promise<boolean> {
+    try {
+      const runId = await deps.ledger.find(workflowId);
+      deps.state.recovered('redis');
+      return runId !== undefined;
+    } catch (err) {
+      deps.state.failed('redis', err, 'no ledger, outbox or payload store; sagas start straight on Temporal, which still dedups');
+      return false;
+    }
+  }
+
+  async function prepare(input: SagaInput, log: Logger): Promise<SagaInput | SagaInputRef> {
+    const bytes = Buffer.from(JSON.stringify(input.event) ?? 'null');
+    if (bytes.length <= deps.largePayloadBytes) return input;
+    try {
+      const eventRef = await deps.payloads.put(bytes);
+      log.info('large event stored outside the workflow input', { bytes: bytes.length, payloadKey: eventRef.key });
+      return { meta: input.meta, eventRef };
+    } catch (err) {
+      deps.state.failed('redis', err, 'large events travel inline up to 1.5 MiB');
+      if (bytes.length <= INLINE_CEILING_BYTES) return input;
+      throw new ServiceUnavailableError('payload_store_unavailable', deps.retryAfterSeconds);
+    }
+  }
+
+  return {
+    async submit(req: IntakeRequest, log: Logger): Promise<IntakeResult> {
+      if (await known(req.workflowId)) return { duplicate: true, workflowId: req.workflowId };
+      const input = await prepare(req.input, log);
+      const start = { workflowId: req.workflowId, saga: req.saga, input };
+
+      if (Date.now() >= temporalSkipUntil) {
+        try {
+          return await startAndRecord(deps, start, deps.startTimeoutMs, log);
+        } catch (err) {
+          if (!isRefusedForGood(err)) {
+            temporalSkipUntil = Date.now() + deps.cooldownMs;
+            deps.state.failed('temporal', err, 'deliveries are queued in the outbox');
+          }
+          log.warn('temporal did not accept the saga start: queueing it', { error: (err as Error).message });
+        }
+      }
+
+      try {
+        await deps.outbox.append({ ...start, queuedAt: new Date().toISOString() });
+        deps.state.recovered('redis');
+      } catch (err) {
+        deps.state.failed('redis', err, 'nothing can take a delivery: answering 503');
+        log.error('neither temporal nor redis accepted the event', { error: (err as Error).message });
+        throw new ServiceUnavailableError('temporarily_unavailable', deps.retryAfterSeconds);
+      }
+      log.info('saga start queued in the outbox');
+      return { duplicate: false, queued: true, workflowId: req.workflowId };
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Client } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import type { Intake } from '../intake';
+import type { Logger } from '../logger';
+import { durableIntake } from './durable-intake';
+import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
+import { DependencyState } from './health-state';
+import { redisLedger, type DedupLedger } from './ledger';
+import { Outbox } from './outbox';
+import { redisPayloadStore, type PayloadStore } from './payload-store';
+
+export interface IntakeDeps {
+  config: AppConfig;
+  logger: Logger;
+  temporal: Client;
+  redis: Redis;
+}
+
+/** The pieces of the durable intake, built once per process and shared by the app and the forwarder. */
+export interface IntakeParts {
+  intake: Intake;
+  outbox: Outbox;
+  ledger: DedupLedger;
+  payloads: PayloadStore;
+  state: DependencyState;
+}
+
+export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, state = new DependencyState(logger)): IntakeParts {
+  const prefix = config.intake.keyPrefix;
+  const ledger = redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds });
+  const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds });
+  const outbox = new Outbox(redis, prefix);
+  const intake = durableIntake({
+    client: temporal,
+    taskQueue: config.temporal.taskQueue,
+    startTimeoutMs: config.temporal.startTimeoutMs,
+    cooldownMs: config.intake.temporalCooldownMs,
+    retryAfterSeconds: config.intake.retryAfterSeconds,
+    ledger,
+    outbox,
+    payloads,
+    largePayloadBytes: config.intake.largePayloadBytes,
+    state,
+  });
+  return { intake, outbox, ledger, payloads, state };
+}
+
+/** A forwarder draining this process's outbox, configured from AppConfig. */
+export function forwarderFor(
+  { config, logger, temporal, redis }: IntakeDeps,
+  parts: Pick<IntakeParts, 'outbox' | 'ledger' | 'state'>,
+  overrides: Partial<ForwarderOptions> = {},
+): Forwarder {
+  return startForwarder({
+    client: temporal,
+    taskQueue: config.temporal.taskQueue,
+    redis,
+    outbox: parts.outbox,
+    ledger: parts.ledger,
+    state: parts.state,
+    logger,
+    batchSize: config.intake.forwarder.batchSize,
+    claimIdleMs: config.intake.forwarder.claimIdleMs,
+    maxBackoffMs: config.intake.forwarder.maxBackoffMs,
+    startTimeoutMs: config.temporal.startTimeoutMs,
+    ...overrides,
+  });
+}

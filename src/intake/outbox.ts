@@ -1,0 +1,150 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { SagaInput } from '../../sagas/types';
+import type { SagaInputRef } from '../../sagas/load-event';
+import { redisKeys } from './redis';
+
+/** A saga start Temporal could not take when the delivery came in. */
+export interface QueuedStart {
+  workflowId: string;
+  saga: string;
+  input: SagaInput | SagaInputRef;
+  /** ISO time the receiver queued it. */
+  queuedAt: string;
+}
+
+export interface OutboxEntry {
+  id: string;
+  start: QueuedStart;
+}
+
+export interface OutboxStats {
+  /** Entries not yet accepted by Temporal (acknowledged entries are deleted). */
+  backlog: number;
+  /** Of those, read by a forwarder and not yet acknowledged. */
+  pending: number;
+  /** Age of the oldest entry not yet forwarded: the outbox lag. */
+  oldestAgeSeconds: number;
+  /** Entries Temporal refused outright (invalid request): kept for an operator, never dropped. */
+  deadLetters: number;
+}
+
+export const FORWARDER_GROUP = 'forwarders';
+
+/** Stream entry IDs start with the millisecond they were added at. */
+function entryTime(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+/** ioredis reports a failed command inside MULTI as a value, not a rejection: make it one. */
+async function execAll(multi: ChainableCommander): Promise<void> {
+  const results = await multi.exec();
+  if (!results) throw new Error('redis transaction aborted');
+  for (const [err] of results) if (err) throw err;
+}
+
+type RawEntry = [id: string, fields: string[]];
+
+function parseEntries(raw: RawEntry[] | null | undefined): OutboxEntry[] {
+  const entries: OutboxEntry[] = [];
+  for (const [id, fields] of raw ?? []) {
+    // XAUTOCLAIM can return an entry whose fields are gone (deleted while pending): nothing to forward.
+    if (!fields) continue;
+    const index = fields.indexOf('start');
+    if (index < 0) continue;
+    entries.push({ id, start: JSON.parse(fields[index + 1]!) as QueuedStart });
+  }
+  return entries;
+}
+
+/**
+ * The durable fallback: a Redis Stream of saga starts waiting for Temporal, read by forwarders in a
+ * consumer group. An entry is deleted in the same transaction that acknowledges it, so the stream
+ * holds exactly the starts still owed to Temporal.
+ */
+export class Outbox {
+  readonly stream: string;
+  private readonly deadStream: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    const keys = redisKeys(prefix);
+    this.stream = keys.outbox;
+    this.deadStream = keys.deadLetters;
+  }
+
+  /** Appends a start; resolves only once Redis holds it. */
+  async append(start: QueuedStart): Promise<string> {
+    return (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(start)))!;
+  }
+
+  /** Creates the consumer group (and the stream) unless it exists. */
+  async ensureGroup(redis: Redis = this.redis): Promise<void> {
+    try {
+      await redis.xgroup('CREATE', this.stream, FORWARDER_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  /** New entries for this consumer, waiting up to blockMs for some (use a connection of its own). */
+  async readNew(redis: Redis, consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
+    const reply = (await redis.xreadgroup('GROUP', FORWARDER_GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.stream, '>')) as
+      | [string, RawEntry[]][]
+      | null;
+    return parseEntries(reply?.[0]?.[1]);
+  }
+
+  /** Entries this consumer read earlier and has not acknowledged (a failed start, retried). */
+  async readOwnPending(consumer: string, count: number): Promise<OutboxEntry[]> {
+    const reply = (await this.redis.xreadgroup('GROUP', FORWARDER_GROUP, consumer, 'COUNT', count, 'STREAMS', this.stream, '0')) as
+      | [string, RawEntry[]][]
+      | null;
+    return parseEntries(reply?.[0]?.[1]);
+  }
+
+  /** Takes over entries another forwarder read but left unacknowledged for minIdleMs (it crashed or hangs). */
+  async claimStale(consumer: string, minIdleMs: number, count: number): Promise<OutboxEntry[]> {
+    const entries: OutboxEntry[] = [];
+    let cursor = '0-0';
+    do {
+      const reply = (await this.redis.xautoclaim(this.stream, FORWARDER_GROUP, consumer, minIdleMs, cursor, 'COUNT', count)) as [string, RawEntry[]];
+      cursor = reply[0];
+      entries.push(...parseEntries(reply[1]));
+    } while (cursor !== '0-0' && entries.length < count);
+    return entries;
+  }
+
+  /** Temporal has the start: acknowledge and delete the entry in one step. */
+  async ack(id: string): Promise<void> {
+    await execAll(this.redis.multi().xack(this.stream, FORWARDER_GROUP, id).xdel(this.stream, id));
+  }
+
+  /** Temporal refused the start as invalid: move it to the dead-letter stream, atomically. */
+  async deadLetter(entry: OutboxEntry, reason: string): Promise<void> {
+    await execAll(
+      this.redis
+        .multi()
+        .xadd(this.deadStream, '*', 'start', JSON.stringify(entry.start), 'reason', reason, 'outboxId', entry.id)
+        .xack(this.stream, FORWARDER_GROUP, entry.id)
+        .xdel(this.stream, entry.id),
+    );
+  }
+
+  async stats(now = Date.now()): Promise<OutboxStats> {
+    const [backlog, oldest, pending, deadLetters] = await Promise.all([
+      this.redis.xlen(this.stream),
+      this.redis.xrange(this.stream, '-', '+', 'COUNT', 1),
+      this.redis.xpending(this.stream, FORWARDER_GROUP).catch(() => [0]) as Promise<unknown[]>,
+      this.redis.xlen(this.deadStream),
+    ]);
+    const oldestId = oldest[0]?.[0];
+    return {
+      backlog,
+      pending: Number(pending[0] ?? 0),
+      oldestAgeSeconds: oldestId ? Math.max(0, Math.round((now - entryTime(oldestId)) / 1000)) : 0,
+      deadLetters,
+    };
+  }
+}

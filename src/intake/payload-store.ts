@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { EventRef } from '../../sagas/load-event';
+import { redisKeys } from './redis';
+
+/**
+ * Where events too large for a workflow input are kept; the saga gets an EventRef instead. Keys
+ * are the content's SHA-256, so a redelivery rewrites the same bytes and a reader can check them.
+ * Another store (S3, GCS) implements the same two methods.
+ */
+export interface PayloadStore {
+  readonly name: string;
+  put(bytes: Buffer): Promise<EventRef>;
+  /** The stored bytes, or undefined when they expired or were never stored. */
+  get(ref: EventRef): Promise<Buffer | undefined>;
+}
+
+export function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function redisPayloadStore(redis: Redis, options: { prefix: string; ttlSeconds: number }): PayloadStore {
+  const keys = redisKeys(options.prefix);
+  return {
+    name: 'redis',
+    async put(bytes) {
+      const sha256 = sha256Hex(bytes);
+      await redis.set(keys.payload(sha256), bytes, 'EX', options.ttlSeconds);
+      return { store: 'redis', key: sha256, bytes: bytes.length, sha256 };
+    },
+    async get(ref) {
+      const bytes = await redis.getBuffer(keys.payload(ref.key));
+      if (!bytes) return undefined;
+      if (sha256Hex(bytes) !== ref.sha256) throw new Error(`payload ${ref.key} does not match its checksum`);
+      return bytes;
+    },
+  };
+}

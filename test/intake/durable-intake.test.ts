@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { signSamsara } from '../../sources/samsara/verify';
+import { redisKeys } from '../../src/intake/redis';
+import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { fixtureWith } from '../support/fixtures';
+import { uniqueTaskQueue } from '../support/temporal';
+import { deletePrefix, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { runsOf } from './support/temporal-truth';
+
+/**
+ * The durable intake against the shared test Temporal server, plus a receiver whose Temporal
+ * address answers nothing (port 1): the ledger, the outbox fallback and the forwarder.
+ */
+const SECRET = Buffer.from('durable-intake-secret').toString('base64');
+const prefix = uniquePrefix('durable');
+const taskQueue = uniqueTaskQueue('durable');
+const env = { SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, TEMPORAL_START_TIMEOUT_MS: '1000' };
+
+let live: IntakeReceiver;
+let cutOff: IntakeReceiver;
+
+beforeAll(async () => {
+  live = await startIntakeReceiver({ env });
+  // Same Redis prefix, but a Temporal that never answers.
+  cutOff = await startIntakeReceiver({ env: { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+});
+
+afterAll(async () => {
+  await deletePrefix(live.redis, prefix);
+  await cutOff?.close();
+  await live?.close();
+});
+
+function arrival(eventId = randomUUID()): Buffer {
+  return fixtureWith('samsara', 'route-stop-arrival', { eventId });
+}
+
+function deliver(receiver: IntakeReceiver, body: Buffer) {
+  return postRaw(`${receiver.url}/webhooks/samsara`, body, signSamsara(body, SECRET, Math.floor(Date.now() / 1000)));
+}
+
+describe('durable intake', () => {
+  it('starts the saga on Temporal and records the run in the ledger', async () => {
+    const eventId = randomUUID();
+    const res = await deliver(live, arrival(eventId));
+    expect(res.status).toBe(202);
+    const workflowId = workflowIdFor('samsara', eventId);
+    expect(res.json).toEqual({ workflowId, runId: expect.any(String), duplicate: false });
+    expect(await live.redis.get(redisKeys(prefix).ledger(workflowId))).toBe(res.json.runId);
+    const ttl = await live.redis.ttl(redisKeys(prefix).ledger(workflowId));
+    expect(ttl).toBeGreaterThan(29 * 24 * 3600);
+  });
+
+  it('answers a repeat from the ledger, without asking Temporal', async () => {
+    const body = arrival();
+    expect((await deliver(live, body)).status).toBe(202);
+    // The cut-off receiver cannot reach Temporal: only the ledger can know this is a duplicate.
+    const again = await deliver(cutOff, body);
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ duplicate: true });
+    expect(again.ms).toBeLessThan(500);
+  });
+
+  it('queues a delivery Temporal does not take, answers 202 queued, and the forwarder starts it exactly once', async () => {
+    const eventId = randomUUID();
+    const workflowId = workflowIdFor('samsara', eventId);
+    const body = arrival(eventId);
+    const first = await deliver(cutOff, body);
+    expect(first.status).toBe(202);
+    expect(first.json).toEqual({ workflowId, queued: true, duplicate: false });
+    // The vendor retries anyway: queued again, still one saga in the end.
+    expect((await deliver(cutOff, body)).json).toMatchObject({ queued: true });
+    expect(await runsOf(live.client, workflowId)).toBe(0);
+    expect((await live.parts.outbox.stats()).backlog).toBeGreaterThanOrEqual(2);
+
+    const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 500 } });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0 });
+      const description = await live.client.workflow.getHandle(workflowId).describe();
+      expect(description.taskQueue).toBe(taskQueue);
+      expect(await runsOf(live.client, workflowId)).toBe(1);
+      expect(await live.redis.get(redisKeys(prefix).ledger(workflowId))).toBe(description.runId);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('skips Temporal during the cool-down after a failure, so queued answers are fast', async () => {
+    await deliver(cutOff, arrival()); // opens the cool-down (or finds it open)
+    const res = await deliver(cutOff, arrival());
+    expect(res.json).toMatchObject({ queued: true });
+    expect(res.ms).toBeLessThan(300);
+  });
+
+  it('reports Temporal down as degraded (still ready to take deliveries) with the outbox lag', async () => {
+    const ready = await readiness(cutOff.url);
+    expect(ready.status).toBe(200);
+    expect(ready.json).toMatchObject({
+      status: 'degraded',
+      degraded: ['temporal'],
+      checks: { temporal: { ok: false }, redis: { ok: true } },
+      outbox: { backlog: expect.any(Number), pending: expect.any(Number), oldestAgeSeconds: expect.any(Number), deadLetters: 0 },
+    });
+    const healthy = await readiness(live.url);
+    expect(healthy).toMatchObject({ status: 200, json: { status: 'ready' } });
+  });
+});

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Client, Connection } from '@temporalio/client';
+import type { Redis } from 'ioredis';
+import { createApp } from '../../../src/app';
+import { loadConfig, type AppConfig } from '../../../src/config';
+import { createHttpServer, listen } from '../../../src/http/http-server';
+import type { Forwarder, ForwarderOptions } from '../../../src/intake/forwarder';
+import { buildIntake, forwarderFor, type IntakeParts } from '../../../src/intake/index';
+import { createRedis, waitForRedis } from '../../../src/intake/redis';
+import { lazyTemporalClient } from '../../../src/intake/temporal';
+import { silentLogger, type Logger } from '../../../src/logger';
+import { buildSources } from '../../../sources';
+
+/** A Redis key prefix of its own, so parallel test files never see each other's ledger, outbox or counters. */
+export function uniquePrefix(label: string): string {
+  return `test:${label}:${randomUUID().slice(0, 8)}:`;
+}
+
+export interface IntakeReceiver {
+  url: string;
+  config: AppConfig;
+  client: Client;
+  connection: Connection;
+  redis: Redis;
+  parts: IntakeParts;
+  forwarder?: Forwarder;
+  close(): Promise<void>;
+}
+
+export interface IntakeReceiverOptions {
+  /** Environment as an operator would set it (sources, limits, prefix, Temporal address...). */
+  env: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Run a forwarder in the receiver, as src/server.ts does (off by default in tests). */
+  forwarder?: boolean | Partial<ForwarderOptions>;
+}
+
+/**
+ * The receiver as src/server.ts wires it (lazy Temporal client, fast-failing Redis, the durable
+ * intake, the hardened HTTP server), on an ephemeral loopback port.
+ */
+export async function startIntakeReceiver({ env, logger = silentLogger(), forwarder }: IntakeReceiverOptions): Promise<IntakeReceiver> {
+  const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: process.env.REDIS_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, LOG_FORMAT: 'json', ...env });
+  const { client, connection } = lazyTemporalClient(config);
+  const redis = createRedis(config);
+  redis.on('error', () => undefined);
+  await waitForRedis(redis, 2000);
+  const deps = { config, logger, temporal: client, redis };
+  const parts = buildIntake(deps);
+  const app = createApp({ ...deps, sources: buildSources(env), intakeParts: parts });
+  const server: Server = createHttpServer(app, config);
+  const port = await listen(server, 0, '127.0.0.1');
+  const running = forwarder ? forwarderFor(deps, parts, forwarder === true ? {} : forwarder) : undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    client,
+    connection,
+    redis,
+    parts,
+    forwarder: running,
+    async close() {
+      await running?.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      redis.disconnect();
+      await connection.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Deletes every key under a prefix (test clean-up on the shared Redis). */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export interface Reply {
+  status: number;
+  json: any;
+  headers: Headers;
+  ms: number;
+}
+
+/** POSTs raw bytes; never throws on an HTTP status. */
+export async function postRaw(url: string, body: Buffer | string, headers: Record<string, string>): Promise<Reply> {
+  const started = Date.now();
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, headers: response.headers, ms: Date.now() - started };
+}
+
+export async function readiness(url: string): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${url}/readyz`);
+  return { status: response.status, json: await response.json() };
+}
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, { timeoutMs = 30_000, everyMs = 200 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    value = await probe();
+  }
+  return value;
+}
