@@ -1,51 +1,93 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  TimeoutFailure,
   defineQuery,
+  isCancellation,
   log,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { idempotencyKey } from './activities/keys';
+import { attemptFromDetails, type Reported } from './attempts';
+import { sagaMetrics } from './metrics-sinks';
 import { SagaOutcome, SagaStep } from './search-attributes';
 
 /**
- * The compensation toolkit. A saga is a list of steps; each step may carry an undo. When a later
- * step fails, the undos of the steps already started run newest-first, each once, and the saga
- * ends Failed with a structured account of what was done, undone and what could not be undone.
+ * The compensation toolkit. A saga is a list of steps; each step may carry an undo, registered
+ * before the step runs. When a step fails, the undos of the steps already started run newest-first,
+ * each once, in a non-cancellable scope; the saga then ends Failed (`SagaFailed`) with a structured
+ * account of what was done, undone and what failed, keeping every error.
+ *
+ * Steps run activities wrapped by sagas/activities/report.ts, which report the attempt they were
+ * on, so the timeline shows how many attempts each step and undo took.
  */
 
 export type StepState = 'running' | 'completed' | 'failed' | 'undoing' | 'undone' | 'undo_failed';
 export type Outcome = 'running' | 'completed' | 'compensated' | 'compensation_failed';
 
+export interface UndoRecord {
+  state: 'running' | 'done' | 'failed';
+  attempts?: number;
+  error?: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
 export interface StepRecord {
   step: string;
   state: StepState;
+  /** Activity attempts the step took; unknown while it runs (Temporal retries without telling the workflow). */
+  attempts?: number;
+  /** The error the step failed with. */
+  lastError?: string;
   startedAt: string;
   endedAt?: string;
-  error?: string;
   hasUndo: boolean;
-  undoError?: string;
+  undo?: UndoRecord;
 }
 
 export interface SagaStatus {
   saga: string;
+  workflowId: string;
   outcome: Outcome;
+  /** The step running now (`undo:<step>` while undoing), then the last one reached. */
   currentStep?: string;
+  startedAt: string;
+  endedAt?: string;
   steps: StepRecord[];
+  failure?: SagaFailureDetails;
+}
+
+export interface FailedStep {
+  step: string;
+  /** `run`: the step itself failed; `undo`: its undo failed while compensating. */
+  phase: 'run' | 'undo';
+  error: string;
+  attempts?: number;
 }
 
 /** Details carried by the failure a saga ends with (ApplicationFailure type `SagaFailed`). */
 export interface SagaFailureDetails {
-  outcome: Exclude<Outcome, 'running' | 'completed'>;
+  saga: string;
+  outcome: 'compensated' | 'compensation_failed';
+  /** The step whose failure started the compensation. */
   failedStep: string;
+  /** That step's error: the original failure, never replaced by an undo's. */
   error: string;
+  /** Steps that had completed when the failure happened, in order. */
   stepsDone: string[];
+  /** Steps whose undo ran and succeeded, in the order they were undone (newest first). */
   stepsUndone: string[];
-  undoFailures: { step: string; error: string }[];
+  /** The failed step and every undo that failed, each with its own error. */
+  stepsFailed: FailedStep[];
 }
 
-/** The step timeline, for the on-call console. */
+export const SAGA_FAILED = 'SagaFailed';
+
+/** The step timeline, for the on-call console. Answers for closed sagas too (Temporal replays the history). */
 export const statusQuery = defineQuery<SagaStatus>('status');
 
 export interface StepOptions<T> {
@@ -54,98 +96,171 @@ export interface StepOptions<T> {
    * downstream yet time out here: the undo must therefore be safe when nothing happened. It gets
    * the step's result when there is one.
    */
-  undo?: (result: T | undefined) => Promise<unknown>;
+  undo?: (result: T | undefined, key: string) => Promise<Reported<unknown>>;
 }
 
 interface Compensation {
   record: StepRecord;
-  undo: () => Promise<unknown>;
+  undo: () => Promise<Reported<unknown>>;
 }
 
-function message(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+/** A readable one-line account of a failure, from the innermost cause that says something. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    const what = cause instanceof TimeoutFailure ? `timed out (${cause.timeoutType})` : cause ? cause.message : err.message;
+    return `${err.activityType}: ${what}`;
   }
+  if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Attempts an activity failure reported, if its activity was wrapped (sagas/activities/report.ts). */
+function failedAttempts(err: unknown): number | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return attemptFromDetails(err.cause.details);
+  return undefined;
+}
+
+/**
+ * True when the step's activity refused for sure: it failed with a non-retryable ApplicationFailure.
+ * Activities throw those only when nothing changed downstream (a 4xx business refusal), so the failed
+ * step's own undo is skipped. Anything else (a timeout, retries exhausted, a cancellation) may hide
+ * an effect that happened, so its undo runs.
+ */
+function refusedForSure(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+}
+
+function now(): string {
+  // Workflow time: deterministic, the time of the current workflow task.
+  return new Date().toISOString();
 }
 
 export class Saga {
   private readonly compensations: Compensation[] = [];
   private readonly status: SagaStatus;
+  private failed?: { record: StepRecord; error: unknown };
 
   constructor(readonly name: string) {
-    this.status = { saga: name, outcome: 'running', steps: [] };
+    this.status = { saga: name, workflowId: workflowInfo().workflowId, outcome: 'running', startedAt: now(), steps: [] };
     setHandler(statusQuery, () => this.status);
   }
 
-  /** Runs one step; on failure the caller's `runSaga` compensates. */
-  async step<T>(name: string, run: () => Promise<T>, options: StepOptions<T> = {}): Promise<T> {
-    const record: StepRecord = { step: name, state: 'running', startedAt: new Date().toISOString(), hasUndo: !!options.undo };
-    this.status.steps.push(record);
-    this.status.currentStep = name;
-    upsertSearchAttributes([{ key: SagaStep, value: name }]);
+  /**
+   * The idempotency key of a step's downstream write: the workflow ID, the first run's ID and the
+   * step name (see sagas/activities/keys.ts). Step names are unique within a saga.
+   */
+  key(step: string): string {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    return idempotencyKey(workflowId, firstExecutionRunId, step);
+  }
 
+  /**
+   * Runs one step; on failure, `runSaga` compensates. `run` and `undo` get the step's idempotency
+   * key, which the undo uses to name exactly what the step wrote.
+   */
+  async step<T>(name: string, run: (key: string) => Promise<Reported<T>>, options: StepOptions<T> = {}): Promise<T> {
+    if (this.status.steps.some((s) => s.step === name)) throw new Error(`saga ${this.name} has two steps named ${name}`);
+    const record: StepRecord = { step: name, state: 'running', startedAt: now(), hasUndo: !!options.undo };
+    this.status.steps.push(record);
+    this.setCurrentStep(name);
+
+    const key = this.key(name);
     let result: T | undefined;
     const undo = options.undo;
-    if (undo) this.compensations.push({ record, undo: () => undo(result) });
+    const compensation = undo ? { record, undo: () => undo(result, key) } : undefined;
+    if (compensation) this.compensations.push(compensation);
     try {
-      result = await run();
+      const reported = await run(key);
+      result = reported.value;
+      record.attempts = reported.attempt;
       record.state = 'completed';
-      return result;
+      return reported.value;
     } catch (err) {
       record.state = 'failed';
-      record.error = message(err);
+      record.lastError = describeFailure(err);
+      record.attempts = failedAttempts(err);
+      this.failed ??= { record, error: err };
+      sagaMetrics.stepFailed(this.name, name);
+      if (compensation && refusedForSure(err)) this.compensations.splice(this.compensations.indexOf(compensation), 1);
       throw err;
     } finally {
-      record.endedAt = new Date().toISOString();
+      record.endedAt = now();
     }
   }
 
   /** Runs the registered undos newest-first, each once; never throws. */
-  async compensate(): Promise<{ undone: string[]; failures: { step: string; error: string }[] }> {
+  async compensate(): Promise<{ undone: string[]; failures: FailedStep[] }> {
     const undone: string[] = [];
-    const failures: { step: string; error: string }[] = [];
+    const failures: FailedStep[] = [];
     // Non-cancellable: a cancelled saga must still clean up after itself.
     await CancellationScope.nonCancellable(async () => {
-      while (this.compensations.length > 0) {
-        const { record, undo } = this.compensations.pop()!;
-        const before = record.state;
+      for (let next = this.compensations.pop(); next; next = this.compensations.pop()) {
+        const { record, undo } = next;
+        const stateBefore = record.state;
+        const undoRecord: UndoRecord = { state: 'running', startedAt: now() };
+        record.undo = undoRecord;
         record.state = 'undoing';
-        this.status.currentStep = `undo:${record.step}`;
+        this.setCurrentStep(`undo:${record.step}`);
         try {
-          await undo();
+          const reported = await undo();
+          undoRecord.attempts = reported.attempt;
+          undoRecord.state = 'done';
           record.state = 'undone';
           undone.push(record.step);
         } catch (err) {
+          undoRecord.state = 'failed';
+          undoRecord.error = describeFailure(err);
+          undoRecord.attempts = failedAttempts(err);
           record.state = 'undo_failed';
-          record.undoError = message(err);
-          failures.push({ step: record.step, error: record.undoError });
-          log.error('undo failed', { step: record.step, stateBefore: before, error: record.undoError });
+          failures.push({ step: record.step, phase: 'undo', error: undoRecord.error, attempts: undoRecord.attempts });
+          log.error('undo failed', { step: record.step, stateBefore, error: undoRecord.error });
+        } finally {
+          undoRecord.endedAt = now();
         }
       }
     });
     return { undone, failures };
   }
 
+  /** Compensates after `err` and returns the failure the saga ends with. */
+  async fail(err: unknown): Promise<SagaFailureDetails> {
+    const stepsDone = this.status.steps.filter((s) => s.state === 'completed').map((s) => s.step);
+    const failedStep = this.failed?.record.step ?? '(between steps)';
+    const error = describeFailure(this.failed?.error ?? err);
+    const { undone, failures } = await this.compensate();
+    const details: SagaFailureDetails = {
+      saga: this.name,
+      outcome: failures.length > 0 ? 'compensation_failed' : 'compensated',
+      failedStep,
+      error,
+      stepsDone,
+      stepsUndone: undone,
+      stepsFailed: [{ step: failedStep, phase: 'run', error, attempts: this.failed?.record.attempts }, ...failures],
+    };
+    this.status.failure = details;
+    this.finish(details.outcome);
+    return details;
+  }
+
   finish(outcome: Exclude<Outcome, 'running'>): void {
     this.status.outcome = outcome;
+    this.status.endedAt = now();
     upsertSearchAttributes([{ key: SagaOutcome, value: outcome }]);
+    sagaMetrics.finished(this.name, outcome);
   }
 
-  get currentStep(): string | undefined {
-    return this.status.currentStep;
-  }
-
-  stepsDone(): string[] {
-    return this.status.steps.filter((s) => s.state === 'completed' || s.state === 'undone' || s.state === 'undo_failed').map((s) => s.step);
+  private setCurrentStep(step: string): void {
+    this.status.currentStep = step;
+    upsertSearchAttributes([{ key: SagaStep, value: step }]);
   }
 }
 
 /**
  * Runs a saga body with compensation. On failure: undo newest-first, then fail the workflow with a
- * non-retryable `SagaFailed` carrying SagaFailureDetails; the original error stays its cause, and an
- * undo that fails is listed beside it, never instead of it.
+ * non-retryable `SagaFailed` carrying SagaFailureDetails; the original error stays its cause and its
+ * message, and every undo that failed is listed beside it, never instead of it. A cancelled saga is
+ * compensated the same way and ends Cancelled.
  */
 export async function runSaga<T>(name: string, body: (saga: Saga) => Promise<T>): Promise<T> {
   const saga = new Saga(name);
@@ -154,23 +269,13 @@ export async function runSaga<T>(name: string, body: (saga: Saga) => Promise<T>)
     saga.finish('completed');
     return result;
   } catch (err) {
-    const failedStep = saga.currentStep ?? '(before first step)';
-    const stepsDone = saga.stepsDone();
-    const { undone, failures } = await saga.compensate();
-    const outcome = failures.length > 0 ? 'compensation_failed' : 'compensated';
-    saga.finish(outcome);
-    const details: SagaFailureDetails = {
-      outcome,
-      failedStep,
-      error: message(err),
-      stepsDone,
-      stepsUndone: undone,
-      undoFailures: failures,
-    };
-    log.warn('saga failed', { workflowId: workflowInfo().workflowId, ...details });
+    const details = await saga.fail(err);
+    log.warn('saga failed', { ...details });
+    if (isCancellation(err)) throw err;
+    const undoErrors = details.stepsFailed.filter((f) => f.phase === 'undo').map((f) => `; undo of ${f.step} failed: ${f.error}`);
     throw ApplicationFailure.create({
-      type: 'SagaFailed',
-      message: `${name} failed at ${failedStep} (${outcome}): ${details.error}`,
+      type: SAGA_FAILED,
+      message: `${name} failed at ${details.failedStep} (${details.outcome}): ${details.error}${undoErrors.join('')}`,
       nonRetryable: true,
       details: [details],
       cause: err instanceof Error ? err : undefined,

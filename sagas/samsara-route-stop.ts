@@ -1,15 +1,10 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from './activities';
-import { idempotencyKey } from './activities/keys';
-import { DOWNSTREAM_CALL, UNDO_CALL } from './policies';
+import { ApplicationFailure } from '@temporalio/workflow';
+import { act, undo } from './activity-proxies';
+import { loadEvent, type SagaArgs } from './load-event';
 import { runSaga } from './saga';
-import type { SagaInput } from './types';
 import type { RouteStopData, SamsaraEventV2 } from '../sources/samsara/events';
 
-const act = proxyActivities<Activities>(DOWNSTREAM_CALL);
-const undo = proxyActivities<Activities>(UNDO_CALL);
-
-/** Turvo stop status codes set by Samsara route-stop events. */
+/** Turvo stop status codes set by Samsara route-stop events (Turvo's code list is not public: modelled). */
 export const STOP_STATUS = {
   RouteStopArrival: { code: { key: '2104', value: 'At stop' } },
   RouteStopDeparture: { code: { key: '2105', value: 'Departed stop' } },
@@ -23,16 +18,17 @@ export interface RouteStopResult {
 }
 
 /**
- * Samsara RouteStopArrival / RouteStopDeparture: update the matching Turvo stop, comment on the
- * shipment's Front conversation, then tell the customer (last, because it cannot be undone).
+ * Samsara RouteStopArrival / RouteStopDeparture:
+ *   lookupShipmentLinks  read the shipment's Front conversation and customer contact (records)
+ *   updateTurvoStop      set the Turvo stop's status          undo: restore the previous status
+ *   commentOnFront       timeline comment on the conversation undo: delete it
+ *   notifyCustomer       e-mail the customer contact          last, because it cannot be undone
  * The Samsara route stop names its Turvo shipment and stop in `externalIds` (turvoShipmentId, turvoStopId).
  */
-export async function samsaraRouteStopSaga(input: SagaInput<SamsaraEventV2>): Promise<RouteStopResult> {
-  const { workflowId } = workflowInfo();
-  const key = (step: string) => idempotencyKey(workflowId, step);
-  const data = input.event.data as RouteStopData;
-  const eventType = input.meta.eventType as keyof typeof STOP_STATUS;
-  const status = STOP_STATUS[eventType];
+export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Promise<RouteStopResult> {
+  const event = await loadEvent(input);
+  const data = event.data as RouteStopData;
+  const status = STOP_STATUS[input.meta.eventType as keyof typeof STOP_STATUS];
   const shipmentId = data.routeStopDetails?.externalIds?.turvoShipmentId;
   const stopId = data.routeStopDetails?.externalIds?.turvoStopId;
   if (!status) throw ApplicationFailure.nonRetryable(`unsupported event type ${input.meta.eventType}`, 'UnsupportedEvent');
@@ -44,24 +40,24 @@ export async function samsaraRouteStopSaga(input: SagaInput<SamsaraEventV2>): Pr
   return runSaga('samsaraRouteStopSaga', async (saga) => {
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 
-    await saga.step('updateTurvoStop', () => act.updateStopStatus(stop, status, key('updateTurvoStop')), {
-      undo: (previous) => undo.restoreStopStatus(stop, key('updateTurvoStop'), previous),
+    await saga.step('updateTurvoStop', (key) => act.updateStopStatus(stop, status, key), {
+      undo: (previous, key) => undo.restoreStopStatus(stop, key, previous),
     });
 
     const result: RouteStopResult = { shipmentId, stopId };
     const conversationId = links.frontConversationId;
     if (conversationId) {
       const where = data.routeStopDetails?.name ?? stopId;
-      const text = `${status.code.value}: ${data.vehicle?.name ?? 'vehicle'} at ${where} (${data.time ?? input.event.eventTime})`;
-      result.commentId = await saga.step('commentOnFront', () => act.addConversationComment(conversationId, text, key('commentOnFront')), {
-        undo: () => undo.deleteConversationComment(conversationId, key('commentOnFront')),
+      const text = `${status.code.value}: ${data.vehicle?.name ?? 'vehicle'} at ${where} (${data.time ?? event.eventTime})`;
+      result.commentId = await saga.step('commentOnFront', (key) => act.addConversationComment(conversationId, text, key), {
+        undo: (_commentId, key) => undo.deleteConversationComment(conversationId, key),
       });
     }
 
     const contact = links.customerContact;
     if (contact) {
-      result.notificationId = await saga.step('notifyCustomer', () =>
-        act.notifyCustomer(contact.email, `Shipment ${shipmentId}: ${status.code.value}`, `Your shipment is now: ${status.code.value}.`, key('notifyCustomer')),
+      result.notificationId = await saga.step('notifyCustomer', (key) =>
+        act.notifyCustomer(contact.email, `Shipment ${shipmentId}: ${status.code.value}`, `Your shipment is now: ${status.code.value}.`, key),
       );
     }
     return result;

@@ -3,3 +3,7 @@
  * reached from here (lint forbids Node built-ins in sagas/ outside activities/ and clients/).
  */
 export { samsaraRouteStopSaga } from './samsara-route-stop';
+export { samsaraDocumentSaga } from './samsara-document';
+export { turvoShipmentStatusSaga } from './turvo-shipment-status';
+export { frontInboundSaga } from './front-inbound';
+export { recordEventSaga } from './record-event';

@@ -1,11 +1,21 @@
 import { FrontClient } from '../clients/front';
 import { NotifyClient } from '../clients/notify';
 import { RecordsClient } from '../clients/records';
-import { TurvoClient, type TurvoStatus } from '../clients/turvo';
+import { SamsaraClient } from '../clients/samsara';
+import { TurvoClient } from '../clients/turvo';
+import { createConversationActivities } from './conversation-activities';
+import { createDocumentActivities } from './document-activities';
+import { createNotifyActivities } from './notify-activities';
+import { createRecordsActivities } from './records-activities';
+import { activitySignal, reportAttempts } from './report';
+import { createShipmentActivities } from './shipment-activities';
+
+export type { StopRef, ShipmentRef, ShipmentMatch } from './shipment-activities';
 
 export interface Clients {
   turvo: TurvoClient;
   front: FrontClient;
+  samsara: SamsaraClient;
   records: RecordsClient;
   notify: NotifyClient;
 }
@@ -13,60 +23,36 @@ export interface Clients {
 export interface DownstreamConfig {
   turvo: { baseUrl: string; token: string };
   front: { baseUrl: string; token: string };
+  samsara: { baseUrl: string; token: string };
   records: { baseUrl: string };
   notify: { baseUrl: string; token: string };
 }
 
 export function createClients(config: DownstreamConfig): Clients {
+  // A cancelled activity (worker shutdown) aborts its HTTP call instead of waiting for the answer.
+  const cancellation = activitySignal;
   return {
-    turvo: new TurvoClient(config.turvo),
-    front: new FrontClient(config.front),
-    records: new RecordsClient(config.records),
-    notify: new NotifyClient(config.notify),
+    turvo: new TurvoClient({ ...config.turvo, cancellation }),
+    front: new FrontClient({ ...config.front, cancellation }),
+    samsara: new SamsaraClient({ ...config.samsara, cancellation }),
+    records: new RecordsClient({ ...config.records, cancellation }),
+    notify: new NotifyClient({ ...config.notify, cancellation }),
   };
-}
-
-export interface StopRef {
-  shipmentId: string;
-  stopId: string;
 }
 
 /**
- * Activities, built from injected clients so tests and the sandbox can point them anywhere.
- * Undo activities are named as the inverse of their step.
+ * Activities, built from injected clients so tests and the sandbox can point them anywhere. Undo
+ * activities are named as the inverse of their step. Each reports the attempt it ran as
+ * (`{ value, attempt }`, see ./report.ts), for the saga's status timeline.
  */
-export function createActivities({ turvo, front, records, notify }: Clients) {
-  return {
-    async getShipmentLinks(shipmentId: string) {
-      return records.getShipmentLinks(shipmentId);
-    },
-
-    async updateStopStatus(stop: StopRef, status: TurvoStatus, key: string) {
-      const change = await turvo.updateStopStatus(stop.shipmentId, stop.stopId, status, key);
-      return change.previous;
-    },
-
-    /** Safe when the update never happened: then Turvo holds no change under the key. */
-    async restoreStopStatus(stop: StopRef, key: string, previous: TurvoStatus | undefined) {
-      const before = previous ?? (await turvo.findStopStatusChange(stop.shipmentId, stop.stopId, key))?.previous;
-      if (!before) return;
-      await turvo.updateStopStatus(stop.shipmentId, stop.stopId, before, `${key}/undo`);
-    },
-
-    async addConversationComment(conversationId: string, body: string, key: string) {
-      const comment = await front.addComment(conversationId, body, key);
-      return comment.id;
-    },
-
-    async deleteConversationComment(conversationId: string, key: string) {
-      await front.deleteCommentByKey(conversationId, key);
-    },
-
-    async notifyCustomer(to: string, subject: string, text: string, key: string) {
-      const message = await notify.send(to, subject, text, key);
-      return message.id;
-    },
-  };
+export function createActivities(clients: Clients) {
+  return reportAttempts({
+    ...createRecordsActivities(clients),
+    ...createShipmentActivities(clients),
+    ...createConversationActivities(clients),
+    ...createDocumentActivities(clients),
+    ...createNotifyActivities(clients),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

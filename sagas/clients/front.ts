@@ -1,9 +1,12 @@
-import { HttpClient, type HttpClientOptions } from './http';
+import { HttpClient, seg, type HttpClientOptions } from './http';
 
 /**
- * Front (core API, https://dev.frontapp.com/reference). Comments are created with
- * `POST /conversations/{id}/comments`. Front's public API has no comment deletion, so the undo
- * endpoint (`DELETE /comments/{id}`) is modelled here and kept behind this client.
+ * Front core API (https://dev.frontapp.com/reference). Real: comments are created with
+ * `POST /conversations/{id}/comments` and tags added with `POST /conversations/{id}/tags`
+ * (`{tag_ids}`). Modelled (not in Front's public API, kept behind this client): the
+ * `Idempotency-Key` header, deleting a comment, and removing exactly the tags a key added. In
+ * production these go through a thin gateway of ours in front of Front; the sandbox implements them.
+ * Tags are passed by id; the sagas use readable ids (`shipment-linked`) that the gateway maps.
  */
 export interface FrontComment {
   id: string;
@@ -18,11 +21,20 @@ export class FrontClient {
   }
 
   addComment(conversationId: string, body: string, idempotencyKey: string): Promise<FrontComment> {
-    return this.http.post(`/conversations/${encodeURIComponent(conversationId)}/comments`, { body: { body }, idempotencyKey });
+    return this.http.post(`/conversations/${seg(conversationId)}/comments`, { body: { body }, idempotencyKey });
   }
 
-  /** Deletes the comment created under an idempotency key; nothing to do when none was created. */
-  async deleteCommentByKey(conversationId: string, idempotencyKey: string): Promise<void> {
-    await this.http.delete(`/conversations/${encodeURIComponent(conversationId)}/comments`, { query: { idempotency_key: idempotencyKey } });
+  /** Deletes the comment created under `stepKey`; nothing to do when none was created. */
+  async deleteCommentByKey(conversationId: string, stepKey: string, idempotencyKey?: string): Promise<void> {
+    await this.http.delete(`/conversations/${seg(conversationId)}/comments`, { query: { idempotency_key: stepKey }, idempotencyKey });
+  }
+
+  async addTag(conversationId: string, tagId: string, idempotencyKey: string): Promise<void> {
+    await this.http.post(`/conversations/${seg(conversationId)}/tags`, { body: { tag_ids: [tagId] }, idempotencyKey });
+  }
+
+  /** Removes the tags added under `stepKey` (never a tag the conversation already had). */
+  async removeTagsByKey(conversationId: string, stepKey: string, idempotencyKey: string): Promise<void> {
+    await this.http.delete(`/conversations/${seg(conversationId)}/tags`, { query: { idempotency_key: stepKey }, idempotencyKey });
   }
 }

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerPlugin, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
 import { sagaMetricsSinks } from './saga-metrics';
@@ -13,13 +14,15 @@ export interface WorkerDeps {
   taskQueue?: string;
   /** e.g. the OpenTelemetry plugin when tracing is on. */
   plugins?: WorkerPlugin[];
+  /** How long running activities get on shutdown before they are cancelled (tests shorten it). */
+  shutdownGraceTime?: Duration;
 }
 
 export function workflowsPath(): string {
   return require.resolve('../../sagas/workflows');
 }
 
-export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins, shutdownGraceTime }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -29,6 +32,6 @@ export async function createWorker({ config, connection, workflowBundle, activit
     sinks: sagaMetricsSinks,
     ...(plugins ? { plugins } : {}),
     // Running activities get this long to finish on SIGTERM before they are cancelled.
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: shutdownGraceTime ?? '10 seconds',
   });
 }

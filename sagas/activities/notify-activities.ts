@@ -1,0 +1,11 @@
+import type { Clients } from './index';
+
+/** Customer notifications: sent last in a saga, because an e-mail cannot be taken back. */
+export function createNotifyActivities({ notify }: Pick<Clients, 'notify'>) {
+  return {
+    async notifyCustomer(to: string, subject: string, text: string, key: string): Promise<string> {
+      const message = await notify.send(to, subject, text, key);
+      return message.id;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { act, undo } from './activity-proxies';
+import { loadEvent, type SagaArgs } from './load-event';
+import { runSaga } from './saga';
+import type { TurvoStatus } from './clients/turvo';
+
+/** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; see /work/shared/SOURCES.md). */
+export interface TurvoEvent {
+  eventName: string;
+  tenantId?: number | string;
+  eventPayload: {
+    id: number | string;
+    customId?: string;
+    status?: TurvoStatus;
+    updated?: string;
+  };
+}
+
+export interface ShipmentStatusResult {
+  shipmentId: string;
+  status: TurvoStatus;
+  recordId: string;
+  conversationId?: string;
+  commentId?: string;
+}
+
+/** The Front tag for a Turvo status: `turvo-status-route-complete` for "Route Complete". */
+export function statusTag(status: TurvoStatus): string {
+  const slug = status.code.value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return `turvo-status-${slug || status.code.key}`;
+}
+
+/**
+ * Turvo SHIPMENT_STATUS_UPDATE:
+ *   lookupShipmentLinks  the shipment's Front conversation (records)
+ *   recordStatus         add the change to the records status history  undo: revert it
+ *   tagConversation      tag the linked conversation with the status   undo: remove that tag
+ *   commentOnFront       comment on the linked conversation            undo: delete it
+ * With no linked conversation, the saga ends after recording the change.
+ */
+export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Promise<ShipmentStatusResult> {
+  const event = await loadEvent(input);
+  const shipment = event.eventPayload;
+  const status = shipment?.status;
+  if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, 'UnsupportedEvent');
+  if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
+  const shipmentId = String(shipment.id);
+  const reference = shipment.customId ?? shipmentId;
+
+  return runSaga('turvoShipmentStatusSaga', async (saga) => {
+    const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
+
+    const at = shipment.updated ?? input.meta.receivedAt;
+    const recordId = await saga.step('recordStatus', (key) => act.recordShipmentStatus(shipmentId, { status, source: 'turvo', at }, key), {
+      undo: (_recordId, key) => undo.revertShipmentStatus(shipmentId, key),
+    });
+
+    const result: ShipmentStatusResult = { shipmentId, status, recordId };
+    const conversationId = links.frontConversationId;
+    if (!conversationId) return result;
+    result.conversationId = conversationId;
+
+    await saga.step('tagConversation', (key) => act.tagConversation(conversationId, statusTag(status), key), {
+      undo: (_none, key) => undo.untagConversation(conversationId, key),
+    });
+
+    const text = `Turvo: shipment ${reference} is now ${status.code.value} (${status.code.key}).`;
+    result.commentId = await saga.step('commentOnFront', (key) => act.addConversationComment(conversationId, text, key), {
+      undo: (_commentId, key) => undo.deleteConversationComment(conversationId, key),
+    });
+    return result;
+  });
+}
