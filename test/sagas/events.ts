@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrontAppEnvelope, FrontEvent } from '../../sagas/front-inbound';
+import type { TurvoEvent } from '../../sagas/turvo-shipment-status';
+import type { SamsaraEventV2 } from '../../sources/samsara/events';
+import { sagaInput } from './support/saga-run';
+
+/** Saga inputs built from the vendors' fixtures (Samsara) or from the shapes in /work/shared/SOURCES.md. */
+export function samsaraEvent(fixture: string): SamsaraEventV2 {
+  return JSON.parse(readFileSync(join(__dirname, '..', '..', 'sources', 'samsara', 'fixtures', `${fixture}.json`), 'utf8')) as SamsaraEventV2;
+}
+
+export const routeStopArrival = () => {
+  const event = samsaraEvent('route-stop-arrival');
+  return sagaInput(event, { source: 'samsara', eventType: event.eventType });
+};
+
+export const documentSubmitted = () => {
+  const event = samsaraEvent('document-submitted');
+  return sagaInput(event, { source: 'samsara', eventType: event.eventType });
+};
+
+export function turvoStatusEvent(status = { code: { key: '2116', value: 'Route Complete' } }, shipmentId = 98765): TurvoEvent {
+  return { eventName: 'SHIPMENT_STATUS_UPDATE', tenantId: 123, eventPayload: { id: shipmentId, customId: 'S-1001', status } };
+}
+
+export const turvoStatusUpdate = () => sagaInput(turvoStatusEvent(), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' });
+
+/** A Front inbound event as a rule webhook sends it (the body is the event). */
+export function frontInboundEvent(text = 'Hi, can we move the Aurora delivery for S-1001 to 10:30 tomorrow?'): FrontEvent {
+  return {
+    id: 'evt_3a9f1c2b',
+    type: 'inbound',
+    emitted_at: 1795539738.412,
+    conversation: { id: 'cnv_55c8c149', subject: 'Delivery appointment Aurora' },
+    target: { _meta: { type: 'message' }, data: { id: 'msg_1q15qmtq', blurb: text } },
+  };
+}
+
+/** The same event as an application webhook envelope. */
+export function frontAppEnvelope(event = frontInboundEvent()): FrontAppEnvelope {
+  return { type: 'inbound_received', authorization: { id: 'cmp_2f8a1' }, payload: event };
+}
+
+export const frontInbound = () => sagaInput(frontInboundEvent(), { source: 'frontapp', eventType: 'inbound' });

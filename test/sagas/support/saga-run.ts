@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { statusQuery, SAGA_FAILED, type SagaFailureDetails, type SagaStatus } from '../../../sagas/saga';
+import type { SagaInput } from '../../../sagas/types';
+
+export interface SagaRun {
+  workflowId: string;
+  /** `<workflowId>/<firstExecutionRunId>/`: what every idempotency key of this run starts with. */
+  keyPrefix: string;
+  handle: WorkflowHandle;
+  result?: unknown;
+  /** The SagaFailed failure's details, when the saga failed. */
+  failure?: SagaFailureDetails;
+  failureMessage?: string;
+  status: SagaStatus;
+  searchAttributes: Record<string, unknown>;
+}
+
+export function sagaInput<E>(event: E, meta: { source: string; eventType: string; eventKey?: string }): SagaInput<E> {
+  const eventKey = meta.eventKey ?? randomUUID();
+  return {
+    meta: { source: meta.source, eventKey, eventType: meta.eventType, workflowId: `${meta.source}:${eventKey}`, receivedAt: '2026-11-24T17:03:00.000Z' },
+    event,
+  };
+}
+
+/** Starts a saga, waits for it to end, and collects its result or failure, its timeline and search attributes. */
+export async function runToEnd(client: Client, taskQueue: string, workflowType: string, input: SagaInput): Promise<SagaRun> {
+  const workflowId = `${input.meta.workflowId}:${randomUUID()}`;
+  const handle = await client.workflow.start(workflowType, { taskQueue, workflowId, args: [{ ...input, meta: { ...input.meta, workflowId } }] });
+  return collect(handle);
+}
+
+export async function collect(handle: WorkflowHandle): Promise<SagaRun> {
+  const run: Partial<SagaRun> = { workflowId: handle.workflowId, handle };
+  try {
+    run.result = await handle.result();
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = err.cause;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== SAGA_FAILED) throw err;
+    run.failure = cause.details?.[0] as SagaFailureDetails;
+    run.failureMessage = cause.message;
+  }
+  const description = await handle.describe();
+  run.keyPrefix = `${handle.workflowId}/${description.runId}/`;
+  run.searchAttributes = description.searchAttributes as Record<string, unknown>;
+  run.status = await handle.query(statusQuery);
+  return run as SagaRun;
+}
