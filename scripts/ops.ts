@@ -167,7 +167,7 @@ async function show(workflowId: string): Promise<void> {
   for (const [name, part] of Object.entries<any>(d.input?.parts ?? {})) {
     print(`  input ${name}: ${part.type}, ${part.bytes ?? 0} bytes${part.fields ? ` (${Object.keys(part.fields).join(', ')})` : ''}`);
   }
-  print(`  runs: ${d.runs.map((r: any) => `${r.runId.slice(0, 8)} ${r.status.toLowerCase()}`).join(', ')}`);
+  print(`  runs: ${d.runs.map((r: any) => `…${r.runId.slice(-8)} ${r.status.toLowerCase()}`).join(', ')}`);
   print(`  replayable: ${d.replayable ? 'yes' : 'no'}`);
   print(`  ${d.temporalUiUrl}`);
 }

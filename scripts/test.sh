@@ -6,6 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
 
+# The console's browser test drives Debian's chromium (never a browser download). CI runs as root
+# with no stdin; elsewhere sudo is used when there is one.
+if ! command -v chromium >/dev/null; then
+  echo "[test] installing chromium (Debian package) for the browser test" >&2
+  sudo=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo -n"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "[test] type-check" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2

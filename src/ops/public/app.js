@@ -35,6 +35,11 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces an element's children, skipping the empty ones (replaceChildren would print "null"). */
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+}
+
 class ApiError extends Error {
   constructor(status, body) {
     super((body && (body.message || body.error)) || `HTTP ${status}`);
@@ -61,6 +66,8 @@ async function api(path, options = {}) {
   return body;
 }
 
+/** Run IDs are UUIDv7: their start is a timestamp shared by runs started together, so show the end. */
+const shortRun = (runId) => `…${runId.slice(-8)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 const badge = (outcome) => h('span', { class: `badge o-${outcome}` }, (OUTCOME_LABELS[outcome] || outcome).replace(' (all)', ''));
@@ -246,7 +253,7 @@ function renderDetail(d) {
     'article',
     { class: 'detail' },
     h('h2', { class: 'wid' }, d.workflowId),
-    h('p', {}, badge(d.outcome), ` ${d.saga} · run `, h('code', {}, d.runId.slice(0, 8)), ' · ', h('a', { href: d.temporalUiUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open in Temporal UI')),
+    h('p', {}, badge(d.outcome), ` ${d.saga} · run `, h('code', {}, shortRun(d.runId)), ' · ', h('a', { href: d.temporalUiUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open in Temporal UI')),
     replay,
     failure,
     h('h3', {}, 'Steps'),
@@ -261,7 +268,7 @@ function renderDetail(d) {
       ['Request id', d.delivery && d.delivery.requestId],
       ['Started', time(d.startTime)],
       ['Closed', time(d.closeTime)],
-      ['Replay of', d.replayOf ? `${d.replayOf.previousRunId.slice(0, 8)} by ${d.replayOf.by}` : undefined],
+      ['Replay of', d.replayOf ? `${shortRun(d.replayOf.previousRunId)} by ${d.replayOf.by}` : undefined],
     ]),
     h('h3', {}, 'Input (shape only)'),
     parts.length
@@ -272,7 +279,7 @@ function renderDetail(d) {
       'ul',
       { class: 'runs' },
       ...d.runs.map((r) =>
-        h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => showDetail(d.workflowId, r.runId) }, r.runId.slice(0, 8)), ` ${r.status.toLowerCase()} · ${time(r.startTime)}`),
+        h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => showDetail(d.workflowId, r.runId) }, shortRun(r.runId)), ` ${r.status.toLowerCase()} · ${time(r.startTime)}`),
       ),
     ),
   );
@@ -289,7 +296,9 @@ function timeline(d) {
       const calls = s.calls.map((c) => {
         const pending = pendingByActivity.get(c.activity);
         const attempts = pending ? pending.attempt : c.attempts;
-        const error = (pending && pending.lastError) || c.error;
+        const ownError = (pending && pending.lastError) || c.error;
+        // The step line already shows its error; repeat it under the call only when it differs.
+        const error = ownError && !(s.error || '').endsWith(ownError) ? ownError : undefined;
         return h('li', { class: 'call' }, `${c.activity}: ${c.state}`, attempts > 1 ? ` after ${attempts} attempts` : '', error ? h('span', { class: 'error-text' }, ` — ${error}`) : null);
       });
       const undo = s.undo
@@ -314,7 +323,7 @@ async function replayOne(d, box) {
   box.append(status);
   try {
     const result = await api(`/sagas/${encodeURIComponent(d.workflowId)}/replay`, { method: 'POST', body: { runId: d.runId } });
-    status.textContent = `Started run ${result.runId.slice(0, 8)}; waiting for it to finish…`;
+    status.textContent = `Started run ${shortRun(result.runId)}; waiting for it to finish…`;
     // Follow the new run until it closes, then show it.
     for (let i = 0; i < 120; i++) {
       const now = await api(`/sagas/${encodeURIComponent(d.workflowId)}?runId=${encodeURIComponent(result.runId)}`);
@@ -323,7 +332,7 @@ async function replayOne(d, box) {
         $('detail').prepend(h('p', { id: 'replay-result', class: `notice o-${now.outcome}` }, `Replay ${now.outcome}.`));
         return;
       }
-      status.textContent = `Run ${result.runId.slice(0, 8)} running${now.searchAttributes.step ? ` (${now.searchAttributes.step})` : ''}…`;
+      status.textContent = `Run ${shortRun(result.runId)} running${now.searchAttributes.step ? ` (${now.searchAttributes.step})` : ''}…`;
       await sleep(1000);
     }
   } catch (err) {
@@ -347,7 +356,8 @@ async function openBulk() {
   try {
     const preview = await api('/replays/preview', { method: 'POST', body: { filter } });
     const list = h('ul', { class: 'preview' }, ...preview.items.slice(0, 20).map((i) => h('li', { class: 'wid' }, i.workflowId, h('span', { class: 'muted' }, ` ${i.step || ''}`))));
-    $('bulk-preview').replaceChildren(
+    fill(
+      $('bulk-preview'),
       h('p', { id: 'bulk-count' }, `${preview.count} saga${preview.count === 1 ? '' : 's'} would be replayed`, preview.alreadyReplayed ? ` (${preview.alreadyReplayed} already replayed, skipped)` : '', '.'),
       preview.truncated ? h('p', { class: 'error' }, 'Too many match: narrow the filter.') : null,
       list,
