@@ -154,6 +154,12 @@ describe('console page', () => {
     expect((await fetch(`${receiver.url}/ops/app.js`)).headers.get('content-type')).toMatch(/javascript/);
   });
 
+  it('redirects /ops to /ops/', async () => {
+    const res = await fetch(`${receiver.url}/ops`, { redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe('/ops/');
+  });
+
   it('answers API calls with no-store', async () => {
     const res = await call(`${api}/me`, token('viewer'));
     expect(res.headers.get('cache-control')).toBe('no-store');
