@@ -26,10 +26,7 @@ export interface DeclaredEntry {
   readonly raw: Record<string, unknown>;
 }
 
-const fileSchema = z.record(
-  z.string().regex(ENDPOINT_NAME, 'endpoint names are lower-case letters, digits and dashes'),
-  z.looseObject({ kind: z.enum(DECLARED_KINDS) }),
-);
+const fileSchema = z.record(z.string(), z.looseObject({ kind: z.enum(DECLARED_KINDS) }));
 
 function problems(error: z.ZodError, prefix: (string | number)[]): string {
   return error.issues.map((issue) => `SOURCES_CONFIG ${[...prefix, ...issue.path].join('.') || '(top level)'}: ${issue.message}`).join('\n  ');
@@ -53,6 +50,9 @@ export function declaredSources(env: NodeJS.ProcessEnv): DeclaredEntry[] {
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(`invalid configuration:\n  ${problems(parsed.error, [])}`);
+  for (const name of Object.keys(parsed.data)) {
+    if (!ENDPOINT_NAME.test(name)) throw new ConfigError(`SOURCES_CONFIG ${name}: endpoint names are lower-case letters, digits and dashes (they become /webhooks/<name>)`);
+  }
   return Object.entries(parsed.data).map(([name, raw]) => ({ name, kind: raw.kind, raw }));
 }
 
@@ -84,6 +84,8 @@ export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string 
 }
 
 /** Event type → saga name; at least one route, saga names as exported from sagas/workflows.ts. */
-export const routesSchema = z.record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a workflow type name such as recordEventSaga'));
+export const routesSchema = z
+  .record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a workflow type name such as recordEventSaga'))
+  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga');
 
 export const contentTypesSchema = z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json')).min(1);

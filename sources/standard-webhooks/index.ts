@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../kit/declared';
-import { DEFAULT_TOLERANCE_SECONDS, hmacTamperings, hmacReplayWindow } from '../kit/hmac';
+import { DEFAULT_TOLERANCE_SECONDS, hmacSenderParts } from '../kit/hmac';
 import { selectorSchema, type Selector } from '../kit/selector';
 import { parseStandardWebhook } from './events';
-import { checkSecrets, decodeSecret, signStandardWebhook, standardWebhooksScheme, verifyStandardWebhook } from './verify';
+import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
 
 const KIND = 'standard-webhooks';
 
@@ -28,6 +28,8 @@ export interface StandardWebhooksConfig extends SourceConfig {
   routes: Readonly<Record<string, string>>;
   contentTypes: readonly string[];
 }
+
+const schemeOf = (config: StandardWebhooksConfig) => standardWebhooksScheme(config.toleranceSeconds);
 
 export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
   name: KIND,
@@ -72,16 +74,10 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
         },
       },
     ],
-    sign: (message, config, options) => {
-      const secret = options.key ?? config.secrets[0];
-      if (!secret) throw new Error(`${config.name} has no secret configured: pass one to sign with`);
-      return signStandardWebhook(message, secret, options.now);
-    },
     // The event key is the message id header, so a new event is a new webhook-id.
     fresh: (message, _config, unique) => ({ ...message, headers: { ...message.headers, 'webhook-id': `msg_${unique}` } }),
+    ...hmacSenderParts<StandardWebhooksConfig>(schemeOf, () => 'base64', decodeSecret),
     wrongKey: () => ({ key: newSecret(), reason: 'signature_mismatch' }),
-    tamperings: (config) => hmacTamperings(standardWebhooksScheme(config.toleranceSeconds)),
-    replayWindow: (config) => hmacReplayWindow(standardWebhooksScheme(config.toleranceSeconds)),
   },
 };
 

@@ -1,6 +1,5 @@
-import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../../src/env';
-import type { Delivery, OutgoingDelivery } from '../types';
+import type { Delivery } from '../types';
 import { verifyHmac, type HmacScheme } from '../kit/hmac';
 
 /**
@@ -8,11 +7,11 @@ import { verifyHmac, type HmacScheme } from '../kit/hmac';
  * `webhook-signature` holds space-separated `v1,<base64>` entries, each an HMAC-SHA256 of
  * `<webhook-id>.<webhook-timestamp>.<raw body>` keyed with the base64-decoded part of `whsec_…`.
  *
- * Verification runs on the shared HMAC engine rather than the `standardwebhooks` package's
- * `verify`, which reads the clock itself (no injectable `now`), reports reasons only as message
- * text, takes one secret per instance, and turns a Buffer body into a UTF-8 string before hashing.
- * Signing (sender CLI, tests) uses the package, so every test checks our verifier against the
- * reference implementation.
+ * Verification and signing run on the shared HMAC engine, not on the `standardwebhooks` package,
+ * whose `verify` reads the clock itself (no injectable `now`), reports reasons only as message text,
+ * takes one secret per instance, and turns a Buffer body into a UTF-8 string before hashing (so it
+ * signs other bytes than a non-UTF-8 body's). The package is the reference implementation in the
+ * tests (test/sources/standard-webhooks): its signatures must verify here and ours there.
  */
 export const SECRET_PREFIX = 'whsec_';
 const SECRET = /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/;
@@ -45,15 +44,4 @@ export function checkSecrets(secrets: readonly string[], field: string): void {
 
 export function verifyStandardWebhook(delivery: Delivery, keys: readonly Buffer[], toleranceSeconds: number, now: Date): void {
   verifyHmac(delivery, standardWebhooksScheme(toleranceSeconds), keys, now);
-}
-
-/** Signs with the reference package: `webhook-id` must already be on the message (it is the event's id). */
-export function signStandardWebhook(message: OutgoingDelivery, secret: string, now: Date): OutgoingDelivery {
-  const id = message.headers['webhook-id'];
-  if (!id) throw new Error('cannot sign: the message has no webhook-id header');
-  const signature = new Webhook(secret).sign(id, now, message.body);
-  return {
-    ...message,
-    headers: { ...message.headers, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
-  };
 }

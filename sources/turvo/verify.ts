@@ -137,11 +137,10 @@ export function verifyJwt(token: string, keys: readonly JwtKey[], options: Turvo
 /** Mints a token as a Turvo-side sender would: for tests and the sender CLI. */
 export function signTurvoJwt(key: string, options: TurvoJwtOptions, now: Date, claims: jwt.JwtPayload = {}): string {
   const iat = Math.floor(now.getTime() / 1000);
-  return jwt.sign(
-    { iss: options.issuer, aud: options.audience, iat, exp: iat + JWT_LIFETIME_SECONDS, ...claims },
-    key,
-    { algorithm: options.algorithm },
-  );
+  const payload: jwt.JwtPayload = { iss: options.issuer, aud: options.audience, iat, exp: iat + JWT_LIFETIME_SECONDS, ...claims };
+  // A claim given as undefined is left out (tests mint tokens without an expiry).
+  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+  return jwt.sign(payload, key, { algorithm: options.algorithm });
 }
 
 /** Adds the credential the configured mode expects. `key` is a token, a secret, or a private key (PEM). */

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { DeliveryError, MalformedPayloadError, WebhookVerificationError } from '../../src/errors';
+import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { SOURCE_DEFINITIONS } from '../../sources';
+import type { Decision, OutgoingDelivery } from '../../sources/types';
+import { asDelivery, contractCases, fixturesOf, sign, type ContractCase, type LoadedFixture } from './cases';
+
+/**
+ * The adapter contract, run for every registered source (each signing mode) and every config-only
+ * endpoint in declared-sources.json, against its fixtures, in-process. The same cases go through the
+ * real receiver and Temporal in receiver.contract.test.ts.
+ */
+const cases = contractCases();
+
+/** 'accepted', or the reason verification refused it with. Anything other than a verification error escapes. */
+function verdict(c: ContractCase, d: OutgoingDelivery, now = new Date()): string {
+  try {
+    c.instance.adapter.verify(asDelivery(d, now), now);
+    return 'accepted';
+  } catch (err) {
+    if (err instanceof WebhookVerificationError) return err.reason;
+    throw err;
+  }
+}
+
+function decide(c: ContractCase, d: OutgoingDelivery, now = new Date()): Decision {
+  const delivery = asDelivery(d, now);
+  c.instance.adapter.verify(delivery, now);
+  return c.instance.adapter.decide(delivery);
+}
+
+const seconds = (n: number) => new Date(Date.now() + n * 1000);
+
+it('runs for every registered source kind', () => {
+  const kinds = new Set(cases.map((c) => c.instance.definition.name));
+  const wanted = process.env.CONTRACT_SOURCES?.split(',');
+  const registered = SOURCE_DEFINITIONS.map((d) => d.name).filter((name) => !wanted || wanted.includes(name));
+  expect(registered.length).toBeGreaterThan(0);
+  for (const name of registered) expect([name, kinds.has(name)]).toEqual([name, true]);
+});
+
+describe.each(cases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
+  const { definition, config, adapter } = c.instance;
+  const kit = definition.kit;
+  const fixtures = fixturesOf(c);
+  const started = (): (LoadedFixture & { decision: Extract<Decision, { action: 'start' }> })[] =>
+    fixtures.flatMap((f) => {
+      const decision = decide(c, sign(c, f.message));
+      return decision.action === 'start' ? [{ ...f, decision }] : [];
+    });
+
+  it('accepts every fixture, correctly signed, and decides on it', () => {
+    expect(fixtures.length).toBeGreaterThan(0);
+    for (const f of fixtures) {
+      expect([f.name, verdict(c, sign(c, f.message))]).toEqual([f.name, 'accepted']);
+      expect(['start', 'ignore', 'respond']).toContain(decide(c, sign(c, f.message)).action);
+    }
+  });
+
+  it('has a fixture for every routed event type, each starting the saga its route names', () => {
+    expect(adapter.routes).toBeDefined();
+    const routes = adapter.routes!;
+    const covered = new Set<string>();
+    for (const { decision } of started()) {
+      expect(decision.saga).toBe(routes[decision.eventType]);
+      expect(decision.eventKey.length).toBeGreaterThan(0);
+      covered.add(decision.eventType);
+    }
+    expect([...covered].sort()).toEqual(Object.keys(routes).sort());
+  });
+
+  it('refuses each kind of tampering with its reason', () => {
+    const now = new Date();
+    for (const f of fixtures) {
+      const signed = sign(c, f.message, { now });
+      const tamperings = kit.tamperings(config, { key: c.signingKey, now });
+      expect(tamperings.length).toBeGreaterThan(1);
+      for (const t of tamperings) {
+        expect({ fixture: f.name, tampering: t.name, verdict: verdict(c, t.apply(signed), now) }).toEqual({ fixture: f.name, tampering: t.name, verdict: t.reason });
+      }
+    }
+  });
+
+  it('refuses a delivery signed with a wrong key', () => {
+    const wrong = kit.wrongKey(config);
+    for (const f of fixtures) expect([f.name, verdict(c, sign(c, f.message, { key: wrong.key }))]).toEqual([f.name, wrong.reason]);
+  });
+
+  it('refuses signing times outside its replay window, accepts those inside (or, signing none, relies on the event key)', () => {
+    const window = kit.replayWindow(config);
+    const message = fixtures[0]!.message;
+    if (!window) {
+      // No signed time: a day-old delivery still verifies; its event key is what stops a replay starting a second saga.
+      expect(verdict(c, sign(c, message, { now: seconds(-86_400) }))).toBe('accepted');
+      return;
+    }
+    expect(verdict(c, sign(c, message, { now: seconds(-window.staleAfterSeconds - 60) }))).toBe(window.staleReason);
+    expect(verdict(c, sign(c, message, { now: seconds(window.futureAfterSeconds + 60) }))).toBe(window.futureReason);
+    expect(verdict(c, sign(c, message, { now: seconds(-window.staleAfterSeconds + 5) }))).toBe('accepted');
+    expect(verdict(c, sign(c, message, { now: seconds(window.futureAfterSeconds - 5) }))).toBe('accepted');
+  });
+
+  it('maps a redelivery of one event to one workflow ID, and new events to new ones', () => {
+    const list = started();
+    expect(list.length).toBeGreaterThan(0);
+    for (const f of list) {
+      for (const message of [f.message, kit.fresh(f.message, config, randomUUID())]) {
+        const first = decide(c, sign(c, message, { now: seconds(-20), deliveryId: randomUUID() }));
+        const retry = decide(c, sign(c, message, { deliveryId: randomUUID() }));
+        expect(first.action).toBe('start');
+        expect(retry).toMatchObject({ action: 'start', eventType: (first as typeof f.decision).eventType });
+        const id = (d: Decision) => workflowIdFor(config.name, (d as typeof f.decision).eventKey);
+        expect([f.name, id(retry)]).toEqual([f.name, id(first)]);
+      }
+      const a = decide(c, sign(c, kit.fresh(f.message, config, randomUUID()))) as typeof f.decision;
+      const b = decide(c, sign(c, kit.fresh(f.message, config, randomUUID()))) as typeof f.decision;
+      expect([f.name, a.eventKey === b.eventKey || a.eventKey === f.decision.eventKey]).toEqual([f.name, false]);
+      expect([a.eventType, a.saga]).toEqual([f.decision.eventType, f.decision.saga]);
+    }
+  });
+
+  it('fails closed when no secret or key is configured', () => {
+    const bare = definition.create({ ...config, secrets: [], publicKeys: [] });
+    expect(verdict({ ...c, instance: { ...c.instance, adapter: bare } }, sign(c, fixtures[0]!.message))).toBe('source_not_configured');
+  });
+
+  it('never accepts random or forged deliveries, and refuses them only with delivery errors below 500', () => {
+    const now = new Date();
+    const base = fixtures[0]!.message;
+    const forged = sign(c, base, { key: kit.wrongKey(config).key, now });
+    const value = (real: string | undefined) =>
+      fc.option(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.stringMatching(/^[0-9a-f]{1,128}$/),
+          fc.stringMatching(/^[A-Za-z0-9+/]{1,90}={0,2}$/),
+          fc.integer({ min: -600_000, max: 600_000 }).map((ms) => String(Math.floor((now.getTime() + ms) / 1000))),
+          fc.constant(`Bearer ${randomUUID()}`),
+          ...(real === undefined ? [] : [fc.constant(real)]),
+        ),
+        { nil: undefined },
+      );
+    const names = [...new Set([...Object.keys(forged.headers), 'authorization'])];
+    const record = (keys: string[], source: Readonly<Record<string, string>>) =>
+      fc.record(Object.fromEntries(keys.map((k) => [k, value(source[k])]))).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Record<string, string>);
+    const body = fc.oneof(fc.constant(base.body), fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)), fc.json().map((j) => Buffer.from(j)));
+    const delivery = fc.record({ headers: record(names, forged.headers), query: record(Object.keys(forged.query), forged.query), body });
+
+    fc.assert(
+      fc.property(delivery, (d) => {
+        try {
+          adapter.verify(asDelivery(d, now), now);
+        } catch (err) {
+          return err instanceof DeliveryError && err.status < 500;
+        }
+        return false;
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('refuses a genuine signature moved onto another body, where the scheme covers the body', () => {
+    const now = new Date();
+    const coversBody = kit.tamperings(config, { key: c.signingKey, now }).some((t) => t.name === 'body edited after signing');
+    const signed = sign(c, fixtures[0]!.message, { now });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 1024 }), (bytes) => {
+        const body = Buffer.from(bytes);
+        fc.pre(!body.equals(signed.body));
+        const result = verdict(c, { ...signed, body }, now);
+        return coversBody ? result === 'signature_mismatch' : result === 'accepted';
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('answers correctly signed random bodies with a decision or a 400, never anything else', () => {
+    const template = (started()[0] ?? { message: fixtures[0]!.message }).message;
+    const fixtureJson = JSON.parse(template.body.toString('utf8')) as Record<string, unknown>;
+    const mutated = fc.tuple(fc.constantFrom(...leafPaths(fixtureJson)), fc.jsonValue()).map(([path, v]) => {
+      const copy = structuredClone(fixtureJson);
+      setAt(copy, path, v);
+      return Buffer.from(JSON.stringify(copy));
+    });
+    const body = fc.oneof(mutated, fc.json().map((j) => Buffer.from(j)), fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)));
+    fc.assert(
+      fc.property(body, (bytes) => {
+        const signed = sign(c, { ...template, body: bytes });
+        let decision: Decision;
+        try {
+          decision = decide(c, signed);
+        } catch (err) {
+          return err instanceof MalformedPayloadError;
+        }
+        if (decision.action !== 'start') return ['ignore', 'respond'].includes(decision.action);
+        return decision.eventKey.length > 0 && decision.saga === adapter.routes?.[decision.eventType];
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/** Every path to a value in a JSON object (objects and arrays walked), for mutating one field at a time. */
+function leafPaths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  const entries = Array.isArray(value) ? value.map((v, i) => [i, v] as const) : Object.entries(value);
+  return [prefix, ...entries.flatMap(([k, v]) => leafPaths(v, [...prefix, k]))].filter((p) => p.length > 0);
+}
+
+function setAt(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
+  let current: any = target;
+  for (const part of path.slice(0, -1)) current = current[part];
+  current[path[path.length - 1]!] = value;
+}
