@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       '',
       '  Send a correctly signed sample Samsara webhook (in another terminal):',
       '    npm run send -- samsara route-stop-arrival --fresh',
+      '  (every source and fixture: npm run send -- --list; options: npm run send -- --help)',
       '  Find and replay failed sagas from the terminal: npm run ops -- list --outcome failed',
       '',
       '  Ctrl-C stops everything this started.',
