@@ -51,14 +51,15 @@ export function replaceDelivery(label: string, reason: string, make: (d: Outgoin
 
 const HEX = '0123456789abcdef';
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ALPHABETS = { hex: HEX, base64: BASE64, base64url: `${BASE64.slice(0, 62)}-_` };
 
 /**
  * Changes the first character of an encoded signature to another of the same alphabet, so it still
  * decodes. The first, not the last: base64's last character carries unused bits, and changing only
  * those would decode to the same bytes.
  */
-export function flipFirstChar(encoded: string, encoding: 'hex' | 'base64'): string {
-  const alphabet = encoding === 'hex' ? HEX : BASE64;
+export function flipFirstChar(encoded: string, encoding: keyof typeof ALPHABETS): string {
+  const alphabet = ALPHABETS[encoding];
   const first = encoded[0] ?? '0';
   const index = alphabet.indexOf(encoding === 'hex' ? first.toLowerCase() : first);
   return alphabet[(index + 1) % alphabet.length] + encoded.slice(1);

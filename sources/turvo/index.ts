@@ -168,19 +168,19 @@ function tamperings(config: TurvoConfig, signed: { key: string; now: Date }): Ta
   if (config.mode === 'query') {
     const param = config.tokenQueryParam;
     return [
-      replaceDelivery('query token altered', 'token_mismatch', (d) => ({ ...d, query: { ...d.query, [param]: flipFirstChar(d.query[param] ?? '', 'base64') } })),
+      replaceDelivery('query token altered', 'token_mismatch', (d) => ({ ...d, query: { ...d.query, [param]: flipFirstChar(d.query[param] ?? '', 'base64url') } })),
       replaceDelivery('query token removed', 'missing_token', (d) => ({ ...d, query: {} })),
     ];
   }
   if (config.mode === 'header') {
     return [
-      setHeader(config.tokenHeader, (v) => flipFirstChar(v, 'base64'), 'token altered', 'token_mismatch'),
+      setHeader(config.tokenHeader, (v) => flipFirstChar(v, 'base64url'), 'token altered', 'token_mismatch'),
       dropHeader(config.tokenHeader, 'missing_token'),
     ];
   }
   const common = [dropHeader('authorization', 'missing_token'), setHeader('authorization', (v) => v.replace(/^Bearer /, 'Basic '), 'not a bearer credential', 'malformed_token')];
   if (config.mode === 'bearer') {
-    return [...common, setHeader('authorization', (v) => `Bearer ${flipFirstChar(v.slice(7), 'base64')}`, 'token altered', 'token_mismatch')];
+    return [...common, setHeader('authorization', (v) => `Bearer ${flipFirstChar(v.slice(7), 'base64url')}`, 'token altered', 'token_mismatch')];
   }
 
   // JWT: forged claims, stripped signatures and algorithm games, each re-signed where a real attacker could.
@@ -194,7 +194,7 @@ function tamperings(config: TurvoConfig, signed: { key: string; now: Date }): Ta
     replaceDelivery('token claims edited (signature kept)', 'invalid_token', (d) => withBearer(d, `${header}.${forgedClaims}.${parts(d)[2]}`)),
     replaceDelivery('token signature altered', 'invalid_token', (d) => {
       const [h, p, sig] = parts(d);
-      return withBearer(d, `${h}.${p}.${flipFirstChar(sig, 'base64')}`);
+      return withBearer(d, `${h}.${p}.${flipFirstChar(sig, 'base64url')}`);
     }),
     replaceDelivery('unsigned token (alg none)', 'algorithm_not_allowed', (d) => withBearer(d, `${base64url({ alg: 'none', typ: 'JWT' })}.${payload}.`)),
     replaceDelivery('not a JWT', 'malformed_token', (d) => withBearer(d, 'not-a-jwt')),
