@@ -23,7 +23,8 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s through the receiver'
   let receiver: TestReceiver;
 
   beforeAll(async () => {
-    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue });
+    // A generous start budget: this checks the saga started on Temporal, not the outbox fallback a loaded machine could trigger.
+    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_START_TIMEOUT_MS: '15000' });
   });
 
   afterAll(async () => {

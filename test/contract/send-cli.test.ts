@@ -12,7 +12,7 @@ let receiver: TestReceiver;
 const workflowIds: string[] = [];
 
 beforeAll(async () => {
-  receiver = await startReceiver({ ...DEV_SECRETS, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-cli') });
+  receiver = await startReceiver({ ...DEV_SECRETS, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-cli'), TEMPORAL_START_TIMEOUT_MS: '15000' });
 });
 
 afterAll(async () => {
