@@ -26,6 +26,8 @@ const schema = z.object({
   FORWARDER_BATCH_SIZE: env.int(50, 1, 1000),
   FORWARDER_CLAIM_IDLE_MS: env.int(30_000, 100),
   FORWARDER_MAX_BACKOFF_MS: env.int(5000, 100),
+  /** This forwarder's name in the consumer group; must differ between live processes. Default: host-pid-random. */
+  FORWARDER_CONSUMER: z.string().regex(/^[\w.:-]{1,100}$/).optional(),
 
   HEADERS_TIMEOUT_MS: env.int(10_000, 500),
   REQUEST_TIMEOUT_MS: env.int(30_000, 1000),
@@ -49,7 +51,7 @@ export interface IntakeConfig {
   payloadTtlSeconds: number;
   temporalCooldownMs: number;
   retryAfterSeconds: number;
-  forwarder: { inProcess: boolean; batchSize: number; claimIdleMs: number; maxBackoffMs: number };
+  forwarder: { inProcess: boolean; batchSize: number; claimIdleMs: number; maxBackoffMs: number; consumer?: string };
 }
 
 export interface HttpLimitsConfig {
@@ -78,6 +80,7 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
         batchSize: e.FORWARDER_BATCH_SIZE,
         claimIdleMs: e.FORWARDER_CLAIM_IDLE_MS,
         maxBackoffMs: e.FORWARDER_MAX_BACKOFF_MS,
+        ...(e.FORWARDER_CONSUMER ? { consumer: e.FORWARDER_CONSUMER } : {}),
       },
     },
     limits: {

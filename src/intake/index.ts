@@ -64,6 +64,7 @@ export function forwarderFor(
     claimIdleMs: config.intake.forwarder.claimIdleMs,
     maxBackoffMs: config.intake.forwarder.maxBackoffMs,
     startTimeoutMs: config.temporal.startTimeoutMs,
+    ...(config.intake.forwarder.consumer ? { consumer: config.intake.forwarder.consumer } : {}),
     ...overrides,
   });
 }
