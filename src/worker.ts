@@ -1,6 +1,8 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
+import { redisPayloadStore } from './intake/payload-store';
+import { createRedis } from './intake/redis';
 import { temporalConnectionOptions } from './temporal/connection';
 import { createTracing } from './tracing';
 import { createWorker } from './worker/create-worker';
@@ -18,6 +20,10 @@ async function main(): Promise<void> {
 
   const tracing = config.tracing.enabled ? createTracing({ serviceName: 'webhook-sagas-worker', endpoint: config.tracing.endpoint }) : undefined;
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  // Large events wait in Redis (src/intake/payload-store.ts); sagas load them with loadEventPayload.
+  const redis = createRedis(config, { enableOfflineQueue: true });
+  redis.on('error', (err) => logger.warn('redis error', { error: err.message }));
+  const payloads = redisPayloadStore(redis, { prefix: config.intake.keyPrefix, ttlSeconds: config.intake.payloadTtlSeconds });
   try {
     // With tracing on, the worker bundles its workflows itself so the plugin can add its workflow
     // interceptors (a prebuilt bundle has none).
@@ -25,6 +31,7 @@ async function main(): Promise<void> {
     const worker = await createWorker({
       config,
       connection,
+      payloads,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
       ...(tracing ? { plugins: [tracing.plugin] } : {}),
     });
@@ -42,6 +49,7 @@ async function main(): Promise<void> {
     server?.close();
     logger.info('worker stopped');
   } finally {
+    redis.disconnect();
     await connection.close();
     await tracing?.shutdown();
   }

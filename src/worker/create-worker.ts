@@ -2,6 +2,8 @@ import { NativeConnection, Worker, type WorkerPlugin, type WorkflowBundleOption 
 import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
+import { createPayloadActivities } from '../../sagas/activities/payloads';
+import type { PayloadStore } from '../intake/payload-store';
 import { sagaMetricsSinks } from './saga-metrics';
 
 export interface WorkerDeps {
@@ -11,6 +13,8 @@ export interface WorkerDeps {
   workflowBundle?: WorkflowBundleOption;
   /** Defaults to activities calling the configured downstream APIs. */
   activities?: object;
+  /** Where the receiver put events too large for a workflow input; registers loadEventPayload (sagas/load-event.ts). */
+  payloads?: PayloadStore;
   taskQueue?: string;
   /** e.g. the OpenTelemetry plugin when tracing is on. */
   plugins?: WorkerPlugin[];
@@ -22,13 +26,16 @@ export function workflowsPath(): string {
   return require.resolve('../../sagas/workflows');
 }
 
-export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins, shutdownGraceTime }: WorkerDeps): Promise<Worker> {
+export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins, shutdownGraceTime, payloads }: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: taskQueue ?? config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: activities ?? createActivities(createClients(config.downstream)),
+    activities: {
+      ...(activities ?? createActivities(createClients(config.downstream))),
+      ...(payloads ? createPayloadActivities(payloads) : {}),
+    },
     sinks: sagaMetricsSinks,
     ...(plugins ? { plugins } : {}),
     // Running activities get this long to finish on SIGTERM before they are cancelled.
