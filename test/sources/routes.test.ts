@@ -1,0 +1,29 @@
+import * as workflows from '../../sagas/workflows';
+import { buildSourceInstances, SOURCE_DEFINITIONS } from '../../sources';
+import { DEV_SECRETS } from '../../src/dev-secrets';
+
+/** A route to a saga the worker does not register would start workflows that never run. */
+describe('source routes', () => {
+  const registered = new Set(Object.keys(workflows));
+  const configurations = [
+    { label: 'the main job (dev secrets, sources/dev-sources.json)', env: { ...DEV_SECRETS } as NodeJS.ProcessEnv },
+    ...SOURCE_DEFINITIONS.flatMap((d) => d.kit.examples().map((e) => ({ label: `${d.name}: ${e.label}`, env: e.env }))),
+  ];
+
+  it.each(configurations)('point only at sagas exported from sagas/workflows.ts ($label)', ({ env }) => {
+    const instances = buildSourceInstances(env);
+    expect(instances.length).toBeGreaterThan(0);
+    for (const { adapter } of instances) {
+      for (const [eventType, saga] of Object.entries(adapter.routes ?? {})) {
+        expect({ source: adapter.name, eventType, registered: registered.has(saga) }).toEqual({ source: adapter.name, eventType, registered: true });
+      }
+    }
+  });
+
+  it('routes the events the sagas were written for', () => {
+    const routes = Object.fromEntries(buildSourceInstances({ ...DEV_SECRETS }).map((i) => [i.adapter.name, i.adapter.routes ?? {}]));
+    expect(routes.samsara).toMatchObject({ RouteStopArrival: 'samsaraRouteStopSaga', DocumentSubmitted: 'samsaraDocumentSaga' });
+    expect(routes.turvo).toMatchObject({ SHIPMENT_STATUS_UPDATE: 'turvoShipmentStatusSaga' });
+    expect(routes.frontapp).toMatchObject({ inbound: 'frontInboundSaga' });
+  });
+});
