@@ -142,6 +142,18 @@ const STATUS_NAMES: Record<string, keyof SagaCounts['byOutcome']> = {
   Canceled: 'canceled',
 };
 
+const STATUSES = ['Running', 'Completed', 'Failed', 'Terminated', 'TimedOut', 'Canceled'];
+
+/** One GROUP BY where the server supports it (the dev server does), else one count per status. */
+async function countByStatus(client: Client, base: string): Promise<{ count: number; groupValues: unknown[] }[]> {
+  try {
+    return (await client.workflow.count(`${base} GROUP BY ExecutionStatus`)).groups;
+  } catch {
+    const counts = await Promise.all(STATUSES.map(async (s) => (await client.workflow.count(`${base} AND ExecutionStatus = '${s}'`)).count));
+    return STATUSES.map((s, i) => ({ count: counts[i] ?? 0, groupValues: [[s]] }));
+  }
+}
+
 /**
  * Counts per outcome and source for the filter's other conditions (its outcome is ignored). The dev
  * server groups by ExecutionStatus but not by custom attributes, so saga outcomes and sources are
@@ -162,9 +174,9 @@ export async function countSagas(client: Client, filter: SagaFilter, sources: re
   };
   let total = 0;
   let failedOnly = 0;
-  const grouped = await client.workflow.count(`${base} GROUP BY ExecutionStatus`);
-  for (const group of grouped.groups) {
-    const name = String(group.groupValues[0]?.[0] ?? group.groupValues[0]);
+  for (const group of await countByStatus(client, base)) {
+    const first = group.groupValues[0];
+    const name = String(Array.isArray(first) ? first[0] : first);
     total += group.count;
     if (name === 'Failed') failedOnly = group.count;
     const key = STATUS_NAMES[name];
