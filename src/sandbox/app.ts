@@ -262,8 +262,10 @@ function handle(handler: Handler) {
     const reply = handler(req);
     (res.locals.remember as ((r: Reply) => void) | undefined)?.(reply);
     const delayMs = res.locals.delayMs as number | undefined;
-    if (delayMs) setTimeout(() => res.writableEnded || res.destroyed || sendReply(res, reply), delayMs);
-    else sendReply(res, reply);
+    if (!delayMs) return sendReply(res, reply);
+    const timer = setTimeout(() => sendReply(res, reply), delayMs);
+    // A caller that gave up (a worker shut down mid-call) gets nothing; the effect stays done.
+    res.on('close', () => clearTimeout(timer));
   };
 }
 

@@ -34,7 +34,7 @@ export interface TestWorker {
 }
 
 /** A real worker on the test server, loading the bundle built once by the global setup. */
-export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig }): Promise<TestWorker> {
+export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig; shutdownGraceTime?: string }): Promise<TestWorker> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
@@ -51,6 +51,7 @@ export async function startTestWorker(options: { taskQueue: string; activities: 
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(codePath ? { workflowBundle: { codePath } } : {}),
+    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
   const running = worker.run();
   return {

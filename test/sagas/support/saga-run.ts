@@ -13,6 +13,8 @@ export interface SagaRun {
   /** The SagaFailed failure's details, when the saga failed. */
   failure?: SagaFailureDetails;
   failureMessage?: string;
+  /** Any other way the workflow failed (cancelled, a non-saga failure). */
+  error?: WorkflowFailedError;
   status: SagaStatus;
   searchAttributes: Record<string, unknown>;
 }
@@ -39,9 +41,12 @@ export async function collect(handle: WorkflowHandle): Promise<SagaRun> {
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
     const cause = err.cause;
-    if (!(cause instanceof ApplicationFailure) || cause.type !== SAGA_FAILED) throw err;
-    run.failure = cause.details?.[0] as SagaFailureDetails;
-    run.failureMessage = cause.message;
+    if (cause instanceof ApplicationFailure && cause.type === SAGA_FAILED) {
+      run.failure = cause.details?.[0] as SagaFailureDetails;
+      run.failureMessage = cause.message;
+    } else {
+      run.error = err;
+    }
   }
   const description = await handle.describe();
   run.keyPrefix = `${handle.workflowId}/${description.runId}/`;

@@ -1,0 +1,35 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createSandbox, type RecordedRequest, type Sandbox } from '../../../src/sandbox/app';
+
+export interface RunningSandbox extends Sandbox {
+  url: string;
+  /** Downstream URL variables pointing the clients at it. */
+  env: Record<string, string>;
+  requests: () => RecordedRequest[];
+  close: () => Promise<void>;
+}
+
+/** The downstream sandbox on an ephemeral loopback port. */
+export async function startSandbox(): Promise<RunningSandbox> {
+  const sandbox = createSandbox({ nodeEnv: 'test' });
+  const server: Server = await new Promise((resolve) => {
+    const s = sandbox.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    ...sandbox,
+    url,
+    env: {
+      TURVO_API_URL: `${url}/turvo`,
+      FRONT_API_URL: `${url}/front`,
+      SAMSARA_API_URL: `${url}/samsara`,
+      RECORDS_API_URL: `${url}/records`,
+      NOTIFY_API_URL: `${url}/notify`,
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
