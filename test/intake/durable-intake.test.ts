@@ -107,3 +107,22 @@ describe('durable intake', () => {
     expect(healthy).toMatchObject({ status: 200, json: { status: 'ready' } });
   });
 });
+
+describe('forwarder and a start Temporal refuses for good', () => {
+  it('moves it to the dead-letter stream (kept for an operator) instead of retrying it forever', async () => {
+    const workflowId = `samsara:${'x'.repeat(2000)}`; // over Temporal's workflow ID length limit: INVALID_ARGUMENT
+    const meta = { source: 'samsara', eventKey: 'too-long', eventType: 'RouteStopArrival', workflowId, receivedAt: new Date().toISOString() };
+    await live.parts.outbox.append({ workflowId, saga: 'samsaraRouteStopSaga', input: { meta, event: {} }, queuedAt: new Date().toISOString() });
+    const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 500 } });
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0, deadLetters: 1 });
+      const [[, fields]] = (await live.redis.xrange(`${prefix}outbox:dead`, '-', '+')) as [string, string[]][];
+      expect(JSON.parse(fields![1]!)).toMatchObject({ workflowId });
+      expect(fields).toContain('reason');
+    } finally {
+      await receiver.close();
+    }
+  });
+});
