@@ -118,8 +118,10 @@ describe('forwarder and a start Temporal refuses for good', () => {
       const deadline = Date.now() + 20_000;
       while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0, deadLetters: 1 });
-      const [[, fields]] = (await live.redis.xrange(`${prefix}outbox:dead`, '-', '+')) as [string, string[]][];
-      expect(JSON.parse(fields![1]!)).toMatchObject({ workflowId });
+      const dead = await live.redis.xrange(`${prefix}outbox:dead`, '-', '+');
+      expect(dead).toHaveLength(1);
+      const fields = dead[0]![1];
+      expect(JSON.parse(fields[fields.indexOf('start') + 1]!)).toMatchObject({ workflowId });
       expect(fields).toContain('reason');
     } finally {
       await receiver.close();
