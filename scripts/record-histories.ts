@@ -1,0 +1,157 @@
+/**
+ * Records saga histories for the replay tests (test/sagas/replay.test.ts). Each scenario runs one
+ * saga on the test Temporal server (127.0.0.1:7244, started if needed) against an in-process
+ * downstream sandbox, with faults where the scenario wants a failure, and its event history is
+ * saved as test/fixtures/histories/<scenario>.json.
+ *
+ *   npm run record-histories                      record the scenarios that have no file yet
+ *   npm run record-histories -- <scenario> ...    only these
+ *   npm run record-histories -- --force           overwrite existing files too
+ *
+ * Record again only on purpose: a history is a promise that today's code still replays what an
+ * older worker did. Keep the old file when a saga changes (see README, "Versioning").
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities, createClients } from '../sagas/activities';
+import type { SagaInput } from '../sagas/types';
+import { loadConfig } from '../src/config';
+import { createSandbox, type Fault } from '../src/sandbox/app';
+import { createWorker } from '../src/worker/create-worker';
+import { documentSubmitted, frontInbound, frontInboundEvent, routeStopArrival, turvoStatusEvent, turvoStatusUpdate } from '../test/sagas/events';
+import { sagaInput } from '../test/sagas/support/saga-run';
+import { ROOT, TEST_TEMPORAL, startTemporal, stopTemporal, temporalAddress } from './lib/stack';
+
+export const HISTORIES_DIR = join(ROOT, 'test', 'fixtures', 'histories');
+
+type FaultSpec = Omit<Fault, 'id' | 'hits'>;
+
+interface Scenario {
+  name: string;
+  workflowType: string;
+  input: () => SagaInput;
+  faults?: FaultSpec[];
+}
+
+const FRONT_REFUSES_COMMENTS: FaultSpec = { service: 'front', method: 'POST', path: '/comments$', status: 422, message: 'conversation is archived' };
+
+const SCENARIOS: Scenario[] = [
+  { name: 'samsara-route-stop-completed', workflowType: 'samsaraRouteStopSaga', input: routeStopArrival },
+  { name: 'samsara-route-stop-retried', workflowType: 'samsaraRouteStopSaga', input: routeStopArrival, faults: [{ ...FRONT_REFUSES_COMMENTS, status: 503, times: 1 }] },
+  { name: 'samsara-route-stop-compensated', workflowType: 'samsaraRouteStopSaga', input: routeStopArrival, faults: [FRONT_REFUSES_COMMENTS] },
+  {
+    name: 'samsara-route-stop-compensation-failed',
+    workflowType: 'samsaraRouteStopSaga',
+    input: routeStopArrival,
+    faults: [
+      { service: 'notify', method: 'POST', status: 422, message: 'contact unsubscribed' },
+      { service: 'front', method: 'DELETE', path: '/comments$', status: 400, message: 'comment is locked' },
+    ],
+  },
+  { name: 'samsara-document-completed', workflowType: 'samsaraDocumentSaga', input: documentSubmitted },
+  {
+    name: 'samsara-document-compensated',
+    workflowType: 'samsaraDocumentSaga',
+    input: documentSubmitted,
+    faults: [{ service: 'turvo', method: 'PUT', path: '^/shipments/98765/status$', status: 422, message: 'shipment is locked' }],
+  },
+  { name: 'turvo-status-completed', workflowType: 'turvoShipmentStatusSaga', input: turvoStatusUpdate },
+  {
+    name: 'turvo-status-delivered',
+    workflowType: 'turvoShipmentStatusSaga',
+    input: () => sagaInput(turvoStatusEvent({ code: { key: '2110', value: 'Delivered' } }), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' }),
+  },
+  { name: 'turvo-status-compensated', workflowType: 'turvoShipmentStatusSaga', input: turvoStatusUpdate, faults: [FRONT_REFUSES_COMMENTS] },
+  { name: 'front-inbound-completed', workflowType: 'frontInboundSaga', input: frontInbound },
+  {
+    name: 'front-inbound-compensated',
+    workflowType: 'frontInboundSaga',
+    input: frontInbound,
+    faults: [{ service: 'front', method: 'POST', path: '/tags$', status: 422, message: 'unknown tag' }],
+  },
+  {
+    name: 'front-inbound-no-reference',
+    workflowType: 'frontInboundSaga',
+    input: () => sagaInput(frontInboundEvent('Thanks for the update!'), { source: 'frontapp', eventType: 'inbound' }),
+  },
+  {
+    name: 'record-event-completed',
+    workflowType: 'recordEventSaga',
+    input: () => sagaInput({ appointmentId: 'APT-5521', status: 'checked_in', dock: 3 }, { source: 'yard', eventType: 'appointment.checked_in' }),
+  },
+];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const force = args.includes('--force');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const unknown = only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const todo = SCENARIOS.filter((s) => (only.length === 0 || only.includes(s.name)) && (force || !existsSync(join(HISTORIES_DIR, `${s.name}.json`))));
+  if (todo.length === 0) {
+    process.stdout.write('nothing to record (every scenario has a file; use --force or name scenarios)\n');
+    return;
+  }
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const startedTemporal = await startTemporal(TEST_TEMPORAL);
+  const sandbox = createSandbox({ nodeEnv: 'development' });
+  const server = sandbox.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const taskQueue = `record-histories-${randomUUID()}`;
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    TEMPORAL_ADDRESS: temporalAddress(TEST_TEMPORAL),
+    TURVO_API_URL: `${base}/turvo`,
+    FRONT_API_URL: `${base}/front`,
+    SAMSARA_API_URL: `${base}/samsara`,
+    RECORDS_API_URL: `${base}/records`,
+    NOTIFY_API_URL: `${base}/notify`,
+  });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection });
+  const worker = await createWorker({ config, connection: nativeConnection, taskQueue, activities: createActivities(createClients(config.downstream)) });
+  const running = worker.run();
+
+  try {
+    for (const scenario of todo) {
+      sandbox.reset();
+      for (const fault of scenario.faults ?? []) {
+        const res = await fetch(`${base}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+        if (!res.ok) throw new Error(`sandbox refused fault for ${scenario.name}: ${await res.text()}`);
+      }
+      const input = scenario.input();
+      const workflowId = `history:${scenario.name}:${randomUUID()}`;
+      const handle = await client.workflow.start(scenario.workflowType, { taskQueue, workflowId, args: [{ ...input, meta: { ...input.meta, workflowId } }] });
+      const outcome = await handle.result().then(
+        () => 'completed',
+        (err: unknown) => (err instanceof WorkflowFailedError ? `failed: ${err.cause?.message ?? err.message}` : Promise.reject(err)),
+      );
+      const history = await handle.fetchHistory();
+      const file = join(HISTORIES_DIR, `${scenario.name}.json`);
+      writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+      process.stdout.write(`${scenario.name}: ${outcome} -> ${file} (${history.events?.length ?? 0} events)\n`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await nativeConnection.close();
+    await connection.close();
+    server.closeAllConnections();
+    server.close();
+    if (startedTemporal) await stopTemporal(TEST_TEMPORAL);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`record-histories failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
