@@ -67,6 +67,11 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   /** Forwards one entry; true when it is done with (started, duplicate or dead-lettered). */
   async function forward(entry: OutboxEntry): Promise<boolean> {
     const { start } = entry;
+    if (!start) {
+      await options.outbox.deadLetter(entry, 'unreadable entry');
+      log.error('unreadable outbox entry: moved to the dead-letter stream', { outboxId: entry.id });
+      return true;
+    }
     const entryLog = log.child({ workflowId: start.workflowId, outboxId: entry.id });
     try {
       // A start the ledger knows was accepted before (its run may since have left Temporal's retention).

@@ -14,7 +14,9 @@ export interface QueuedStart {
 
 export interface OutboxEntry {
   id: string;
-  start: QueuedStart;
+  /** Undefined when the entry cannot be read (it is then dead-lettered as it is, never retried forever). */
+  start: QueuedStart | undefined;
+  fields: string[];
 }
 
 export interface OutboxStats {
@@ -44,14 +46,22 @@ async function execAll(multi: ChainableCommander): Promise<void> {
 
 type RawEntry = [id: string, fields: string[]];
 
+function readStart(fields: string[]): QueuedStart | undefined {
+  const index = fields.indexOf('start');
+  try {
+    const start = JSON.parse(fields[index + 1] ?? '') as QueuedStart;
+    return typeof start?.workflowId === 'string' && typeof start.saga === 'string' ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseEntries(raw: RawEntry[] | null | undefined): OutboxEntry[] {
   const entries: OutboxEntry[] = [];
   for (const [id, fields] of raw ?? []) {
     // XAUTOCLAIM can return an entry whose fields are gone (deleted while pending): nothing to forward.
     if (!fields) continue;
-    const index = fields.indexOf('start');
-    if (index < 0) continue;
-    entries.push({ id, start: JSON.parse(fields[index + 1]!) as QueuedStart });
+    entries.push({ id, start: readStart(fields), fields });
   }
   return entries;
 }
@@ -126,7 +136,7 @@ export class Outbox {
     await execAll(
       this.redis
         .multi()
-        .xadd(this.deadStream, '*', 'start', JSON.stringify(entry.start), 'reason', reason, 'outboxId', entry.id)
+        .xadd(this.deadStream, '*', ...entry.fields, 'reason', reason, 'outboxId', entry.id)
         .xack(this.stream, FORWARDER_GROUP, entry.id)
         .xdel(this.stream, entry.id),
     );

@@ -109,20 +109,22 @@ describe('durable intake', () => {
 });
 
 describe('forwarder and a start Temporal refuses for good', () => {
-  it('moves it to the dead-letter stream (kept for an operator) instead of retrying it forever', async () => {
+  it('moves it (and an unreadable entry) to the dead-letter stream, kept for an operator, instead of retrying forever', async () => {
     const workflowId = `samsara:${'x'.repeat(2000)}`; // over Temporal's workflow ID length limit: INVALID_ARGUMENT
     const meta = { source: 'samsara', eventKey: 'too-long', eventType: 'RouteStopArrival', workflowId, receivedAt: new Date().toISOString() };
     await live.parts.outbox.append({ workflowId, saga: 'samsaraRouteStopSaga', input: { meta, event: {} }, queuedAt: new Date().toISOString() });
+    await live.redis.xadd(`${prefix}outbox`, '*', 'start', '{not json'); // and one nobody can read
     const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 500 } });
     try {
       const deadline = Date.now() + 20_000;
       while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0, deadLetters: 1 });
+      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0, deadLetters: 2 });
       const dead = await live.redis.xrange(`${prefix}outbox:dead`, '-', '+');
-      expect(dead).toHaveLength(1);
-      const fields = dead[0]![1];
-      expect(JSON.parse(fields[fields.indexOf('start') + 1]!)).toMatchObject({ workflowId });
-      expect(fields).toContain('reason');
+      expect(dead).toHaveLength(2);
+      const starts = dead.map(([, fields]) => fields[fields.indexOf('start') + 1]!);
+      expect(starts).toContain('{not json');
+      expect(JSON.parse(starts.find((start) => start !== '{not json')!)).toMatchObject({ workflowId });
+      expect(dead.every(([, fields]) => fields.includes('reason'))).toBe(true);
     } finally {
       await receiver.close();
     }
