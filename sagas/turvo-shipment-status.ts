@@ -1,7 +1,8 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
 import { loadEvent, type SagaArgs } from './load-event';
 import { runSaga } from './saga';
+import { DELIVERED_STATUS } from './samsara-document';
 import type { TurvoStatus } from './clients/turvo';
 
 /** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; see /work/shared/SOURCES.md). */
@@ -22,6 +23,18 @@ export interface ShipmentStatusResult {
   recordId: string;
   conversationId?: string;
   commentId?: string;
+  notificationId?: string;
+}
+
+/**
+ * Patch marker of the change "a Delivered status e-mails the customer", added while sagas of the
+ * older shape were running. See README, "Versioning": once no run older than the change can still
+ * be replayed, `patched` becomes `deprecatePatch`, and later both go.
+ */
+export const NOTIFY_ON_DELIVERY_PATCH = 'turvo-status-notify-customer-on-delivery';
+
+export function isDelivered(status: TurvoStatus): boolean {
+  return status.code.key === DELIVERED_STATUS.code.key;
 }
 
 /** The Front tag for a Turvo status: `turvo-status-route-complete` for "Route Complete". */
@@ -32,13 +45,23 @@ export function statusTag(status: TurvoStatus): string {
 
 /**
  * Turvo SHIPMENT_STATUS_UPDATE:
- *   lookupShipmentLinks  the shipment's Front conversation (records)
+ *   lookupShipmentLinks  the shipment's Front conversation and customer contact (records)
  *   recordStatus         add the change to the records status history  undo: revert it
  *   tagConversation      tag the linked conversation with the status   undo: remove that tag
  *   commentOnFront       comment on the linked conversation            undo: delete it
- * With no linked conversation, the saga ends after recording the change.
+ *   notifyCustomer       Delivered only: e-mail the contact            last, cannot be undone
+ * The Front steps run only when a conversation is linked.
  */
 export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Promise<ShipmentStatusResult> {
+  return shipmentStatusSaga(input, () => patched(NOTIFY_ON_DELIVERY_PATCH));
+}
+
+/**
+ * The saga's body. `notifyOnDelivery` is asked only where the patched change diverges, so a history
+ * recorded before the change replays down the old path. Exported for the versioning test, which
+ * runs the same body with the change unguarded to show that replay catches it.
+ */
+export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDelivery: () => boolean): Promise<ShipmentStatusResult> {
   const event = await loadEvent(input);
   const shipment = event.eventPayload;
   const status = shipment?.status;
@@ -57,17 +80,24 @@ export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Prom
 
     const result: ShipmentStatusResult = { shipmentId, status, recordId };
     const conversationId = links.frontConversationId;
-    if (!conversationId) return result;
-    result.conversationId = conversationId;
+    if (conversationId) {
+      result.conversationId = conversationId;
+      await saga.step('tagConversation', (key) => act.tagConversation(conversationId, statusTag(status), key), {
+        undo: (_none, key) => undo.untagConversation(conversationId, key),
+      });
 
-    await saga.step('tagConversation', (key) => act.tagConversation(conversationId, statusTag(status), key), {
-      undo: (_none, key) => undo.untagConversation(conversationId, key),
-    });
+      const text = `Turvo: shipment ${reference} is now ${status.code.value} (${status.code.key}).`;
+      result.commentId = await saga.step('commentOnFront', (key) => act.addConversationComment(conversationId, text, key), {
+        undo: (_commentId, key) => undo.deleteConversationComment(conversationId, key),
+      });
+    }
 
-    const text = `Turvo: shipment ${reference} is now ${status.code.value} (${status.code.key}).`;
-    result.commentId = await saga.step('commentOnFront', (key) => act.addConversationComment(conversationId, text, key), {
-      undo: (_commentId, key) => undo.deleteConversationComment(conversationId, key),
-    });
+    const contact = links.customerContact;
+    if (isDelivered(status) && contact && notifyOnDelivery()) {
+      result.notificationId = await saga.step('notifyCustomer', (key) =>
+        act.notifyCustomer(contact.email, `Shipment ${reference}: delivered`, `Your shipment ${reference} has been delivered.`, key),
+      );
+    }
     return result;
   });
 }

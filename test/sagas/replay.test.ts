@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../sagas/workflows';
+import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
 
 /**
  * Replays every recorded history (test/fixtures/histories, written by scripts/record-histories.ts)
@@ -31,7 +32,7 @@ describe('recorded histories', () => {
     const codePath = process.env.TEST_WORKFLOW_BUNDLE;
     if (!codePath) throw new Error('TEST_WORKFLOW_BUNDLE is not set: run through jest (global setup bundles the workflows)');
     const results: { workflowId: string; error?: string }[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, files.map(load))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath }, sinks: sagaMetricsSinks }, files.map(load))) {
       results.push({ workflowId: result.workflowId, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
     }
     expect(results).toHaveLength(files.length);

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nock from 'nock';
+import type { Client } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
+import { createActivities, createClients } from '../../sagas/activities';
+import { NOTIFY_ON_DELIVERY_PATCH } from '../../sagas/turvo-shipment-status';
+import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
+import { DOWNSTREAM_ENV } from '../support/downstream';
+import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { turvoStatusEvent } from './events';
+import { describeCalls, fakeDownstream, type FakeDownstream } from './support/fake-downstream';
+import { runToEnd, sagaInput } from './support/saga-run';
+
+/**
+ * Versioning: the Turvo status saga gained a step ("a Delivered status e-mails the customer")
+ * while runs of the older shape may still be in flight. The change is guarded by `patched()`:
+ * new runs take the new path and record a marker; a history recorded before the change replays
+ * down the old path. The same change without the guard is shown to break that replay.
+ */
+const HISTORIES = join(__dirname, '..', 'fixtures', 'histories');
+const history = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, `${name}.json`), 'utf8')));
+const BEFORE_THE_CHANGE = 'turvo-status-delivered-before-notify-patch';
+const AFTER_THE_CHANGE = 'turvo-status-delivered';
+
+const taskQueue = uniqueTaskQueue('saga-versioning');
+let worker: TestWorker;
+let client: Client;
+let closeClient: () => Promise<void>;
+let downstream: FakeDownstream;
+
+beforeAll(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+  downstream = fakeDownstream();
+  const config = testConfig(DOWNSTREAM_ENV);
+  worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
+  ({ client, close: closeClient } = await testClient());
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await closeClient?.();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+function bundle(): { codePath: string } {
+  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!codePath) throw new Error('TEST_WORKFLOW_BUNDLE is not set: run through jest');
+  return { codePath };
+}
+
+it('a new run takes the new path: a Delivered status e-mails the customer, and the history carries the patch marker', async () => {
+  const input = sagaInput(turvoStatusEvent({ code: { key: '2110', value: 'Delivered' } }), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' });
+  const r = await runToEnd(client, taskQueue, 'turvoShipmentStatusSaga', input);
+
+  expect(r.result).toMatchObject({ notificationId: 'msg_9f8e' });
+  expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual([
+    'GET /shipments/98765/links [-]',
+    'POST /shipments/98765/status-history [recordStatus]',
+    'POST /conversations/cnv_55c8c149/tags [tagConversation]',
+    'POST /conversations/cnv_55c8c149/comments [commentOnFront]',
+    'POST /messages [notifyCustomer]',
+  ]);
+  const recorded = JSON.parse(historyToJSON(await r.handle.fetchHistory())) as { events: { markerRecordedEventAttributes?: unknown }[] };
+  const markers = recorded.events.filter((e) => e.markerRecordedEventAttributes);
+  expect(markers).toHaveLength(1);
+  expect(JSON.stringify(markers)).toContain(Buffer.from(JSON.stringify(NOTIFY_ON_DELIVERY_PATCH)).toString('base64'));
+});
+
+it('a history recorded before the change still replays (patched() answers false there) and so does one recorded after', async () => {
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle(), sinks: sagaMetricsSinks }, history(BEFORE_THE_CHANGE), BEFORE_THE_CHANGE)).resolves.toBeUndefined();
+  await expect(Worker.runReplayHistory({ workflowBundle: bundle(), sinks: sagaMetricsSinks }, history(AFTER_THE_CHANGE), AFTER_THE_CHANGE)).resolves.toBeUndefined();
+});
+
+it('the same change without patched() fails the replay of the older history', async () => {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./versioning/unguarded-workflows'), logger: quietLogger });
+  const replay = Worker.runReplayHistory({ workflowBundle: { code }, sinks: sagaMetricsSinks }, history(BEFORE_THE_CHANGE), BEFORE_THE_CHANGE);
+  await expect(replay).rejects.toBeInstanceOf(DeterminismViolationError);
+});
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };

@@ -1,0 +1,10 @@
+import { shipmentStatusSaga, type TurvoEvent } from '../../../sagas/turvo-shipment-status';
+import type { SagaArgs } from '../../../sagas/load-event';
+
+/**
+ * A workflow bundle for the versioning test only: the Turvo status saga with the "notify the
+ * customer on delivery" change applied WITHOUT `patched()`, as a careless edit would ship it.
+ */
+export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>) {
+  return shipmentStatusSaga(input, () => true);
+}
