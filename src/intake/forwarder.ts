@@ -7,6 +7,7 @@ import { startAndRecord } from './durable-intake';
 import type { DependencyState } from './health-state';
 import type { DedupLedger } from './ledger';
 import type { Outbox, OutboxEntry } from './outbox';
+import { waitForRedis } from './redis';
 import { isRefusedForGood } from './temporal';
 
 export interface ForwarderOptions {
@@ -112,6 +113,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
 
   async function loop(): Promise<void> {
     let groupReady = false;
+    await waitForRedis(reader, 2000);
     while (!stopping) {
       try {
         if (!groupReady) {
@@ -119,6 +121,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
           groupReady = true;
         }
         const batch = await nextBatch();
+        options.state.recovered('redis');
         if (stopping || batch.length === 0) continue;
         const done = await Promise.all(batch.map(forward));
         backoffMs = done.every(Boolean) ? 0 : Math.min(options.maxBackoffMs, Math.max(MIN_BACKOFF_MS, backoffMs * 2));
