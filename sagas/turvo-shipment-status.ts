@@ -13,7 +13,7 @@ export interface TurvoEvent {
     id: number | string;
     customId?: string;
     status?: TurvoStatus;
-    updated?: string;
+    lastUpdatedOn?: string;
   };
 }
 
@@ -73,7 +73,7 @@ export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDe
   return runSaga('turvoShipmentStatusSaga', async (saga) => {
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 
-    const at = shipment.updated ?? input.meta.receivedAt;
+    const at = shipment.lastUpdatedOn ?? input.meta.receivedAt;
     const recordId = await saga.step('recordStatus', (key) => act.recordShipmentStatus(shipmentId, { status, source: 'turvo', at }, key), {
       undo: (_recordId, key) => undo.revertShipmentStatus(shipmentId, key),
     });
