@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { createApp, type AppDeps } from '../../src/app';
+import { buildIntake, forwarderFor } from '../../src/intake/index';
 import { silentLogger } from '../../src/logger';
 import { buildSources } from '../../sources';
 import { testClient, testConfig } from './temporal';
@@ -19,10 +21,17 @@ export interface TestReceiver {
  * real Redis. `env` configures sources and the task queue exactly as the environment would.
  */
 export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestReceiver> {
-  const config = testConfig(env);
+  // Its own Redis keys (ledger, outbox), so test files running side by side never share an outbox.
+  const config = testConfig({ REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
   const { client, close: closeClient } = await testClient();
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-  const app = createApp({ config, logger: silentLogger(), temporal: client, redis, sources: buildSources(env), ...overrides });
+  const logger = silentLogger();
+  const deps = { config, logger, temporal: client, redis };
+  // As in src/server.ts: a start that misses its budget on a loaded machine is queued, and a
+  // forwarder drains it, so no test waits on a saga that nothing will start.
+  const intakeParts = buildIntake(deps);
+  const forwarder = overrides.intake ? undefined : forwarderFor(deps, intakeParts);
+  const app = createApp({ ...deps, sources: buildSources(env), intakeParts, ...overrides });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -34,6 +43,7 @@ export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<A
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await forwarder?.stop();
       redis.disconnect();
       await closeClient();
     },
