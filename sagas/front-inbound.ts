@@ -66,12 +66,12 @@ function messageText(event: FrontEvent): string {
  * A message naming no shipment, or one Turvo does not know, completes with nothing changed.
  */
 export async function frontInboundSaga(input: SagaArgs<FrontEvent | FrontAppEnvelope>): Promise<FrontInboundResult> {
-  const event = frontEventOf(await loadEvent(input));
-  const conversationId = event.conversation?.id;
-  if (!conversationId) throw ApplicationFailure.nonRetryable('Front event has no conversation', 'MalformedEvent');
-  const references = shipmentReferences(messageText(event));
-
   return runSaga('frontInboundSaga', async (saga) => {
+    const event = frontEventOf(await loadEvent(input));
+    const conversationId = event.conversation?.id;
+    if (!conversationId) throw ApplicationFailure.nonRetryable('Front event has no conversation', 'MalformedEvent');
+    const references = shipmentReferences(messageText(event));
+
     const result: FrontInboundResult = { conversationId, references, shipment: null };
     if (references.length === 0) return result;
 

@@ -12,9 +12,9 @@ export interface RecordEventResult {
  * A single step: its undo runs only when the write may have happened yet the step failed (a timeout).
  */
 export async function recordEventSaga(input: SagaArgs): Promise<RecordEventResult> {
-  const event = await loadEvent(input);
-  const { meta } = input;
   return runSaga('recordEventSaga', async (saga) => {
+    const event = await loadEvent(input);
+    const { meta } = input;
     const record = { source: meta.source, eventType: meta.eventType, eventKey: meta.eventKey, workflowId: meta.workflowId, receivedAt: meta.receivedAt, event };
     const recordId = await saga.step('recordEvent', (key) => act.recordEvent(record, key), {
       undo: (_recordId, key) => undo.deleteEvent(key),

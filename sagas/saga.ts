@@ -226,7 +226,8 @@ export class Saga {
   /** Compensates after `err` and returns the failure the saga ends with. */
   async fail(err: unknown): Promise<SagaFailureDetails> {
     const stepsDone = this.status.steps.filter((s) => s.state === 'completed').map((s) => s.step);
-    const failedStep = this.failed?.record.step ?? '(between steps)';
+    // A failure outside any step: the input was refused before the first one, or a check between steps.
+    const failedStep = this.failed?.record.step ?? (this.status.steps.length === 0 ? '(before first step)' : '(between steps)');
     const error = describeFailure(this.failed?.error ?? err);
     const { undone, failures } = await this.compensate();
     const details: SagaFailureDetails = {

@@ -44,16 +44,16 @@ export function isProofOfDelivery(typeName: string | undefined): boolean {
  * The document names its Turvo shipment in its route stop's (or route's) `externalIds.turvoShipmentId`.
  */
 export async function samsaraDocumentSaga(input: SagaArgs<SamsaraEventV2>): Promise<DocumentResult> {
-  const event = await loadEvent(input);
-  const { document: doc, driver } = event.data as DocumentSubmittedData;
-  const documentId = doc?.id;
-  const shipmentId = doc?.routeStop?.externalIds?.turvoShipmentId ?? doc?.route?.externalIds?.turvoShipmentId;
-  if (!documentId) throw ApplicationFailure.nonRetryable('DocumentSubmitted event has no document id', 'MalformedEvent');
-  if (!shipmentId) throw ApplicationFailure.nonRetryable('document has no turvoShipmentId external id', 'UnmappedDocument');
-  const name = doc.name ?? `Samsara document ${documentId}`;
-  const pod = isProofOfDelivery(doc.documentType?.name);
-
   return runSaga('samsaraDocumentSaga', async (saga) => {
+    const event = await loadEvent(input);
+    const { document: doc, driver } = event.data as DocumentSubmittedData;
+    const documentId = doc?.id;
+    const shipmentId = doc?.routeStop?.externalIds?.turvoShipmentId ?? doc?.route?.externalIds?.turvoShipmentId;
+    if (!documentId) throw ApplicationFailure.nonRetryable('DocumentSubmitted event has no document id', 'MalformedEvent');
+    if (!shipmentId) throw ApplicationFailure.nonRetryable('document has no turvoShipmentId external id', 'UnmappedDocument');
+    const name = doc.name ?? `Samsara document ${documentId}`;
+    const pod = isProofOfDelivery(doc.documentType?.name);
+
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 
     const file = await saga.step('downloadDocument', (key) => download.downloadDocument({ documentId, name, shipmentId }, key));

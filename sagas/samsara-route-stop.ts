@@ -26,18 +26,18 @@ export interface RouteStopResult {
  * The Samsara route stop names its Turvo shipment and stop in `externalIds` (turvoShipmentId, turvoStopId).
  */
 export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Promise<RouteStopResult> {
-  const event = await loadEvent(input);
-  const data = event.data as RouteStopData;
-  const status = STOP_STATUS[input.meta.eventType as keyof typeof STOP_STATUS];
-  const shipmentId = data.routeStopDetails?.externalIds?.turvoShipmentId;
-  const stopId = data.routeStopDetails?.externalIds?.turvoStopId;
-  if (!status) throw ApplicationFailure.nonRetryable(`unsupported event type ${input.meta.eventType}`, 'UnsupportedEvent');
-  if (!shipmentId || !stopId) {
-    throw ApplicationFailure.nonRetryable('route stop has no turvoShipmentId/turvoStopId external ids', 'UnmappedRouteStop');
-  }
-  const stop = { shipmentId, stopId };
-
   return runSaga('samsaraRouteStopSaga', async (saga) => {
+    const event = await loadEvent(input);
+    const data = event.data as RouteStopData;
+    const status = STOP_STATUS[input.meta.eventType as keyof typeof STOP_STATUS];
+    const shipmentId = data.routeStopDetails?.externalIds?.turvoShipmentId;
+    const stopId = data.routeStopDetails?.externalIds?.turvoStopId;
+    if (!status) throw ApplicationFailure.nonRetryable(`unsupported event type ${input.meta.eventType}`, 'UnsupportedEvent');
+    if (!shipmentId || !stopId) {
+      throw ApplicationFailure.nonRetryable('route stop has no turvoShipmentId/turvoStopId external ids', 'UnmappedRouteStop');
+    }
+    const stop = { shipmentId, stopId };
+
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 
     await saga.step('updateTurvoStop', (key) => act.updateStopStatus(stop, status, key), {

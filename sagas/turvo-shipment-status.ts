@@ -62,15 +62,15 @@ export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Prom
  * runs the same body with the change unguarded to show that replay catches it.
  */
 export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDelivery: () => boolean): Promise<ShipmentStatusResult> {
-  const event = await loadEvent(input);
-  const shipment = event.eventPayload;
-  const status = shipment?.status;
-  if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, 'UnsupportedEvent');
-  if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
-  const shipmentId = String(shipment.id);
-  const reference = shipment.customId ?? shipmentId;
-
   return runSaga('turvoShipmentStatusSaga', async (saga) => {
+    const event = await loadEvent(input);
+    const shipment = event.eventPayload;
+    const status = shipment?.status;
+    if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, 'UnsupportedEvent');
+    if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
+    const shipmentId = String(shipment.id);
+    const reference = shipment.customId ?? shipmentId;
+
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 
     const at = shipment.lastUpdatedOn ?? input.meta.receivedAt;

@@ -30,7 +30,7 @@ export const SHIPMENT = { id: '98765', customId: 'S-1001', loadNumber: 'L-7781',
 export const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(150 * 1024, 'scan '), Buffer.from('\n%%EOF\n')]);
 
 type Answer = readonly [number, unknown?, Record<string, string>?];
-type Route = [method: string, path: RegExp, answer: (match: RegExpMatchArray, body: unknown) => Answer];
+type Route = [method: string, path: RegExp, answer: (match: RegExpMatchArray, body: unknown, query: URLSearchParams) => Answer];
 
 /** Canned answers, by host. Shipment 98765 is linked to a conversation and a contact; 98766 to a contact only. */
 const ROUTES: Record<keyof typeof DOWNSTREAM_ENV, Route[]> = {
@@ -55,7 +55,7 @@ const ROUTES: Record<keyof typeof DOWNSTREAM_ENV, Route[]> = {
     ['GET', /^\/documents\/doc_1\/content$/, () => [200, PDF, { 'content-type': 'application/pdf' }]],
   ],
   TURVO_API_URL: [
-    ['GET', /^\/shipments$/, () => [200, { shipments: [SHIPMENT] }]],
+    ['GET', /^\/shipments$/, (_m, _b, query) => [200, { shipments: query.get('customId') === 'S-1001' || query.get('loadNumber') === 'L-7781' ? [SHIPMENT] : [] }]],
     ['GET', /^\/shipments\/98765$/, () => [200, SHIPMENT]],
     ['PUT', /^\/shipments\/[^/]+\/stops\/[^/]+\/status$/, (_m, body) => [200, { previous: EN_ROUTE, current: body }]],
     ['PUT', /^\/shipments\/[^/]+\/status$/, (_m, body) => [200, { previous: EN_ROUTE, current: body }]],
@@ -103,7 +103,7 @@ export function fakeDownstream(): FakeDownstream {
           const path = url.pathname.slice(basePath.length);
           for (const [m, pattern, answer] of routes) {
             const match = m === method ? path.match(pattern) : null;
-            if (match) return answer(match, body) as [number, nock.Body, Record<string, string>];
+            if (match) return answer(match, body, url.searchParams) as [number, nock.Body, Record<string, string>];
           }
           return [404, { error: 'no canned answer', method, path }];
         });
