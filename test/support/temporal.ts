@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { createWorker } from '../../src/worker/create-worker';
 
@@ -34,7 +35,7 @@ export interface TestWorker {
 }
 
 /** A real worker on the test server, loading the bundle built once by the global setup. */
-export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig; shutdownGraceTime?: string }): Promise<TestWorker> {
+export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig; shutdownGraceTime?: Duration }): Promise<TestWorker> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     try {
