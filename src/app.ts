@@ -9,6 +9,7 @@ import { buildIntake, type IntakeParts } from './intake/index';
 import { rateLimit } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
+import { deliveryMetrics, metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
 import { opsRouter } from './ops/router';
 
@@ -38,8 +39,11 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
     ),
   );
 
+  app.get('/metrics', metricsHandler(() => parts.outbox.stats()));
+
   app.post(
     '/webhooks/:source',
+    deliveryMetrics(new Set(sources.keys())),
     rateLimit({
       redis,
       prefix: config.intake.keyPrefix,

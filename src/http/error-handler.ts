@@ -7,6 +7,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const log: Logger = res.locals.log ?? logger;
     if (err instanceof DeliveryError) {
+      res.locals.rejection = { reason: err.reason };
       if (err instanceof RateLimitedError || err instanceof ServiceUnavailableError) {
         res.setHeader('Retry-After', String(err.retryAfterSeconds));
       }

@@ -50,12 +50,14 @@ export function webhookHandler({ sources, intake, bodyLimit, bodyReadTimeoutMs, 
 
     if (decision.action === 'respond') {
       log.info('answered without a saga', { eventType: decision.eventType, status: decision.status });
+      res.locals.result = 'answered';
       if (decision.contentType) res.type(decision.contentType);
       res.status(decision.status).send(decision.body);
       return;
     }
     if (decision.action === 'ignore') {
       log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey: decision.eventKey, why: decision.reason });
+      res.locals.result = 'ignored';
       res.status(200).json({ ignored: true, eventType: decision.eventType });
       return;
     }
@@ -82,6 +84,7 @@ export function webhookHandler({ sources, intake, bodyLimit, bodyReadTimeoutMs, 
       },
       log,
     );
+    res.locals.result = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
     if (result.duplicate) {
       log.info('duplicate delivery: saga already exists');
       res.status(200).json(result);

@@ -2,6 +2,7 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { EventKey, EventType, WebhookSource } from '../../sagas/search-attributes';
 import type { SagaInput } from '../../sagas/types';
+import { sagaStartDuration } from '../metrics';
 import type { SagaInputRef } from '../../sagas/load-event';
 
 export interface StartRequest {
@@ -34,12 +35,18 @@ export async function startSaga(client: Client, req: StartRequest, timeoutMs: nu
       ]),
       memo: { delivery: req.input.meta },
     });
+  const timer = sagaStartDuration.startTimer();
   try {
     // A deadline keeps a slow or absent Temporal from holding the vendor's connection open.
     const handle = await client.withDeadline(Date.now() + timeoutMs, start);
+    timer({ result: 'started' });
     return { duplicate: false, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { duplicate: true, workflowId: req.workflowId };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      timer({ result: 'duplicate' });
+      return { duplicate: true, workflowId: req.workflowId };
+    }
+    timer({ result: 'error' });
     throw err;
   }
 }
