@@ -12,6 +12,8 @@ import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { deliveryMetrics, metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
 import { opsRouter } from './ops/router';
+import { tracingMiddleware } from './tracing';
+import type { Tracer } from '@opentelemetry/api';
 
 export interface AppDeps {
   config: AppConfig;
@@ -23,10 +25,12 @@ export interface AppDeps {
   intake?: Intake;
   /** The durable intake's parts, when the caller shares them with a forwarder (src/server.ts). */
   intakeParts?: IntakeParts;
+  /** When tracing is on: each delivery gets a server span that the saga's spans continue. */
+  tracer?: Tracer;
 }
 
 /** Builds the receiver's express app. No listening, no process handling: see src/server.ts. */
-export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts }: AppDeps): express.Express {
+export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const parts = intakeParts ?? buildIntake({ config, logger, temporal, redis });
@@ -44,6 +48,7 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   app.post(
     '/webhooks/:source',
     deliveryMetrics(new Set(sources.keys())),
+    ...(tracer ? [tracingMiddleware(tracer)] : []),
     rateLimit({
       redis,
       prefix: config.intake.keyPrefix,

@@ -6,6 +6,7 @@ import { buildIntake, forwarderFor } from './intake/index';
 import { createRedis, waitForRedis } from './intake/redis';
 import { lazyTemporalClient } from './intake/temporal';
 import { createLogger } from './logger';
+import { createTracing } from './tracing';
 import { buildSources } from '../sources';
 
 /** How long in-flight deliveries get to finish on SIGTERM before their connections are cut. */
@@ -22,14 +23,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config, { service: 'receiver' });
   const sources = buildSources(process.env);
   // Lazy: the receiver starts, and queues deliveries, while Temporal is down.
-  const { client: temporal, connection } = lazyTemporalClient(config);
+  const tracing = config.tracing.enabled ? createTracing({ serviceName: 'webhook-sagas-receiver', endpoint: config.tracing.endpoint }) : undefined;
+  const { client: temporal, connection } = lazyTemporalClient(config, tracing ? [tracing.plugin] : []);
   const redis = createRedis(config);
   redis.on('error', () => undefined); // outages are logged once by the intake's DependencyState
   if (!(await waitForRedis(redis, 5000))) logger.warn('redis does not answer yet: starting degraded');
 
   const deps = { config, logger, temporal, redis };
   const intakeParts = buildIntake(deps);
-  const app = createApp({ ...deps, sources, intakeParts });
+  const app = createApp({ ...deps, sources, intakeParts, ...(tracing ? { tracer: tracing.tracer } : {}) });
   const server = createHttpServer(app, config);
   const port = await listen(server, config.http.port, config.http.host);
   logger.info('receiver listening', { url: `http://${config.http.host}:${port}`, sources: [...sources.keys()] });
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
       clearTimeout(cut);
       void (async () => {
         await forwarder?.stop();
-        await Promise.allSettled([connection.close(), redis.quit()]);
+        await Promise.allSettled([connection.close(), redis.quit(), tracing?.shutdown()]);
         logger.info('receiver stopped');
       })();
     });

@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { temporalConnectionOptions as sharedConnectionOptions } from '../temporal/connection';
 
@@ -26,9 +26,9 @@ export function temporalConnectionOptions(config: Pick<AppConfig, 'temporal'>): 
  * A client whose connection is made on first use, so the receiver starts (and queues deliveries)
  * while Temporal is down.
  */
-export function lazyTemporalClient(config: Pick<AppConfig, 'temporal'>): { client: Client; connection: Connection } {
+export function lazyTemporalClient(config: Pick<AppConfig, 'temporal'>, plugins: ClientPlugin[] = []): { client: Client; connection: Connection } {
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), connection };
+  return { client: new Client({ connection, namespace: config.temporal.namespace, plugins }), connection };
 }
 
 /** The gRPC status code carried by an error from the Temporal client (or one of its causes). */

@@ -26,7 +26,7 @@ export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<A
   const { client, close: closeClient } = await testClient();
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   const logger = silentLogger();
-  const deps = { config, logger, temporal: client, redis };
+  const deps = { config, logger, temporal: overrides.temporal ?? client, redis };
   // As in src/server.ts: a start that misses its budget on a loaded machine is queued, and a
   // forwarder drains it, so no test waits on a saga that nothing will start.
   const intakeParts = buildIntake(deps);
