@@ -65,8 +65,12 @@ describe('deploy/docker-compose.yml', () => {
     }
   });
 
-  it('sends proxy traffic to the receiver service', () => {
-    expect(read('nginx.conf')).toMatch(/server receiver:3000/);
+  it('sends webhook and console traffic to the receiver service, and keeps /metrics inside', () => {
+    const nginx = read('nginx.conf');
+    expect(nginx).toMatch(/server receiver:3000/);
+    expect(nginx).toMatch(/location \/webhooks\/ \{\s*proxy_pass http:\/\/receivers;/);
+    expect(nginx).toMatch(/location \/ \{\s*return 404;/);
+    expect(nginx).not.toMatch(/location \/metrics/);
   });
 
   it('sets only variables the application knows', () => {
