@@ -74,6 +74,9 @@ async function main(): Promise<void> {
       `  Temporal UI   http://127.0.0.1:${DEV_TEMPORAL.uiPort}`,
       `  Console       ${receiverUrl}/ops   (sign in with: npm run -s token -- --role operator)`,
       `  Temporal      ${env.TEMPORAL_ADDRESS}   task queue ${env.TEMPORAL_TASK_QUEUE ?? 'webhook-queue'}`,
+      ...(env.SANDBOX !== 'off'
+        ? [`  Sandbox       http://127.0.0.1:${env.SANDBOX_PORT ?? '4010'}/_sandbox/requests   (fail a step: README, "The downstream sandbox")`]
+        : []),
       '',
       '  Send a correctly signed sample Samsara webhook (in another terminal):',
       '    npm run send -- samsara route-stop-arrival --fresh',
