@@ -12,7 +12,7 @@ import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { deliveryMetrics, metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
 import { opsRouter } from './ops/router';
-import { tracingMiddleware } from './tracing';
+import { tracingMiddleware } from './http/tracing-middleware';
 import type { Tracer } from '@opentelemetry/api';
 
 export interface AppDeps {

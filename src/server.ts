@@ -6,7 +6,6 @@ import { buildIntake, forwarderFor } from './intake/index';
 import { createRedis, waitForRedis } from './intake/redis';
 import { lazyTemporalClient } from './intake/temporal';
 import { createLogger } from './logger';
-import { createTracing } from './tracing';
 import { buildSources } from '../sources';
 
 /** How long in-flight deliveries get to finish on SIGTERM before their connections are cut. */
@@ -23,7 +22,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config, { service: 'receiver' });
   const sources = buildSources(process.env);
   // Lazy: the receiver starts, and queues deliveries, while Temporal is down.
-  const tracing = config.tracing.enabled ? createTracing({ serviceName: 'webhook-sagas-receiver', endpoint: config.tracing.endpoint }) : undefined;
+  const tracing = config.tracing.enabled
+    ? (await import('./tracing')).createTracing({ serviceName: 'webhook-sagas-receiver', endpoint: config.tracing.endpoint })
+    : undefined;
   const { client: temporal, connection } = lazyTemporalClient(config, tracing ? [tracing.plugin] : []);
   const redis = createRedis(config);
   redis.on('error', () => undefined); // outages are logged once by the intake's DependencyState

@@ -4,7 +4,6 @@ import { createLogger } from './logger';
 import { redisPayloadStore } from './intake/payload-store';
 import { createRedis } from './intake/redis';
 import { temporalConnectionOptions } from './temporal/connection';
-import { createTracing } from './tracing';
 import { createWorker } from './worker/create-worker';
 import { startWorkerMetricsServer } from './worker/metrics-server';
 
@@ -18,7 +17,9 @@ async function main(): Promise<void> {
   const metricsOn = config.worker.metricsPort > 0;
   if (metricsOn) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: CORE_METRICS_ADDRESS } } } });
 
-  const tracing = config.tracing.enabled ? createTracing({ serviceName: 'webhook-sagas-worker', endpoint: config.tracing.endpoint }) : undefined;
+  const tracing = config.tracing.enabled
+    ? (await import('./tracing')).createTracing({ serviceName: 'webhook-sagas-worker', endpoint: config.tracing.endpoint })
+    : undefined;
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   // Large events wait in Redis (src/intake/payload-store.ts); sagas load them with loadEventPayload.
   const redis = createRedis(config, { enableOfflineQueue: true });
