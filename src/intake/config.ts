@@ -15,6 +15,7 @@ const schema = z.object({
 
   /** Longer than the namespace's retention, so a redelivery after Temporal forgot the run is still a duplicate. */
   DEDUP_TTL_SECONDS: env.int(30 * 24 * 3600, 60),
+  LEDGER_MEMORY_ENTRIES: env.int(10_000, 0, 1_000_000),
   LARGE_PAYLOAD_THRESHOLD: env.bytes(64 * 1024),
   PAYLOAD_TTL_SECONDS: env.int(7 * 24 * 3600, 60),
   /** After Temporal refused a start, deliveries go straight to the outbox for this long instead of waiting on it. */
@@ -47,6 +48,8 @@ export interface IntakeConfig {
   redisConnectTimeoutMs: number;
   redisCommandTimeoutMs: number;
   dedupTtlSeconds: number;
+  /** Workflow IDs each process remembers in memory in front of the Redis ledger; 0 = none. */
+  ledgerMemoryEntries: number;
   largePayloadBytes: number;
   payloadTtlSeconds: number;
   temporalCooldownMs: number;
@@ -71,6 +74,7 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
       redisConnectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
       redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       dedupTtlSeconds: e.DEDUP_TTL_SECONDS,
+      ledgerMemoryEntries: e.LEDGER_MEMORY_ENTRIES,
       largePayloadBytes: e.LARGE_PAYLOAD_THRESHOLD,
       payloadTtlSeconds: e.PAYLOAD_TTL_SECONDS,
       temporalCooldownMs: e.TEMPORAL_COOLDOWN_MS,

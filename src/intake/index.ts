@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { durableIntake } from './durable-intake';
 import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
 import { DependencyState } from './health-state';
-import { redisLedger, type DedupLedger } from './ledger';
+import { memoryCachedLedger, redisLedger, type DedupLedger } from './ledger';
 import { Outbox } from './outbox';
 import { redisPayloadStore, type PayloadStore } from './payload-store';
 
@@ -28,7 +28,10 @@ export interface IntakeParts {
 
 export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, state = new DependencyState(logger)): IntakeParts {
   const prefix = config.intake.keyPrefix;
-  const ledger = redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds });
+  const ledger = memoryCachedLedger(redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds }), {
+    max: config.intake.ledgerMemoryEntries,
+    ttlSeconds: config.intake.dedupTtlSeconds,
+  });
   const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds });
   const outbox = new Outbox(redis, prefix);
   const intake = durableIntake({

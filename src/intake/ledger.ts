@@ -17,6 +17,39 @@ export interface DedupLedger {
   record(workflowId: string, runId: string): Promise<void>;
 }
 
+/**
+ * The most recent accepted workflow IDs, held in process memory in front of another ledger: vendors
+ * send repeats in bursts, and a hit here costs no Redis round trip. Safe for the same reason the
+ * ledger is: only IDs Temporal accepted are recorded, and an accepted ID stays a duplicate. Entries
+ * expire with the ledger's TTL; the least recently used is dropped past `max`.
+ */
+export function memoryCachedLedger(inner: DedupLedger, options: { max: number; ttlSeconds: number }): DedupLedger {
+  if (options.max <= 0) return inner;
+  const seen = new Map<string, { runId: string; at: number }>();
+  const remember = (workflowId: string, runId: string) => {
+    seen.delete(workflowId);
+    seen.set(workflowId, { runId, at: Date.now() });
+    if (seen.size > options.max) seen.delete(seen.keys().next().value!);
+  };
+  return {
+    async find(workflowId) {
+      const hit = seen.get(workflowId);
+      if (hit && Date.now() - hit.at < options.ttlSeconds * 1000) {
+        seen.delete(workflowId); // most recently used last: eviction takes the least recently used
+        seen.set(workflowId, hit);
+        return hit.runId;
+      }
+      const runId = await inner.find(workflowId);
+      if (runId !== undefined) remember(workflowId, runId);
+      return runId;
+    },
+    async record(workflowId, runId) {
+      if (runId !== UNKNOWN_RUN || !seen.has(workflowId)) remember(workflowId, runId);
+      await inner.record(workflowId, runId);
+    },
+  };
+}
+
 export function redisLedger(redis: Redis, options: { prefix: string; ttlSeconds: number }): DedupLedger {
   const keys = redisKeys(options.prefix);
   return {
