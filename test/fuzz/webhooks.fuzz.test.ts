@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { OutgoingDelivery } from '../../sources/types';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { allDrivers, pathFor, type SourceDriver } from '../intake/support/source-drivers';
+import { allDrivers, pathFor, type SourceDriver } from '../../sources/kit/drivers';
 
 /**
  * Fuzz: at least 10,000 generated requests per registered source kind (spread over its kit's example

@@ -1,11 +1,12 @@
-import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../../sources';
-import { listFixtures, loadFixture } from '../../../sources/kit/fixtures';
-import type { Delivery, OutgoingDelivery, SourceDefinition } from '../../../sources/types';
-import { workflowIdFor } from '../../../src/temporal/workflow-id';
+import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../index';
+import { listFixtures, loadFixture } from './fixtures';
+import type { Delivery, OutgoingDelivery, SourceDefinition } from '../types';
+import { workflowIdFor } from '../../src/temporal/workflow-id';
 
 /**
  * Drives every registered source through its sender kit (sources/types.ts SenderKit), so the
- * drills and the fuzz cover a source the moment it is added to the registry: nothing here names one.
+ * drills, the fuzz and the benchmark cover a source the moment it is added to the registry: nothing
+ * here names one.
  */
 export interface SourceDriver {
   /** `<kind> (<example label>)`. */
