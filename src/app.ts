@@ -33,18 +33,11 @@ export interface AppDeps {
 export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Webhook answers are never cached: no ETag hash of every response body.
+  app.set('etag', false);
   const parts = intakeParts ?? buildIntake({ config, logger, temporal, redis });
 
-  app.use(
-    healthRouter(
-      { temporal: temporalCheck(temporal, config.temporal.namespace), redis: redisCheck(redis) },
-      // Either one alone still makes deliveries durable: the receiver is degraded, not unavailable.
-      { anyOf: ['temporal', 'redis'], outbox: () => parts.outbox.stats() },
-    ),
-  );
-
-  app.get('/metrics', metricsHandler(() => parts.outbox.stats()));
-
+  // The hot path first: a delivery matches before express walks the health, metrics and console routes.
   app.post(
     '/webhooks/:source',
     deliveryMetrics(new Set(sources.keys())),
@@ -64,6 +57,16 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
       logger,
     }),
   );
+
+  app.use(
+    healthRouter(
+      { temporal: temporalCheck(temporal, config.temporal.namespace), redis: redisCheck(redis) },
+      // Either one alone still makes deliveries durable: the receiver is degraded, not unavailable.
+      { anyOf: ['temporal', 'redis'], outbox: () => parts.outbox.stats() },
+    ),
+  );
+
+  app.get('/metrics', metricsHandler(() => parts.outbox.stats()));
 
   // The on-call console: its page and its JWT-protected API (src/ops).
   app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()] }));
