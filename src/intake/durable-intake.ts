@@ -64,6 +64,8 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
   let temporalSkipUntil = 0;
 
   async function known(workflowId: string): Promise<boolean> {
+    // Answered from memory, Redis was not asked: that says nothing about whether Redis is up.
+    if (deps.ledger.remembers?.(workflowId)) return true;
     try {
       const runId = await deps.ledger.find(workflowId);
       deps.state.recovered('redis');

@@ -15,6 +15,8 @@ export interface DedupLedger {
   find(workflowId: string): Promise<string | undefined>;
   /** Records an ID Temporal accepted. Only ever called after Temporal accepted it. */
   record(workflowId: string, runId: string): Promise<void>;
+  /** True when this process remembers the ID without asking the store (an in-memory copy). */
+  remembers?(workflowId: string): boolean;
 }
 
 /**
@@ -31,14 +33,18 @@ export function memoryCachedLedger(inner: DedupLedger, options: { max: number; t
     seen.set(workflowId, { runId, at: Date.now() });
     if (seen.size > options.max) seen.delete(seen.keys().next().value!);
   };
+  const recall = (workflowId: string) => {
+    const hit = seen.get(workflowId);
+    if (!hit || Date.now() - hit.at >= options.ttlSeconds * 1000) return undefined;
+    seen.delete(workflowId); // most recently used last: eviction takes the least recently used
+    seen.set(workflowId, hit);
+    return hit.runId;
+  };
   return {
+    remembers: (workflowId) => recall(workflowId) !== undefined,
     async find(workflowId) {
-      const hit = seen.get(workflowId);
-      if (hit && Date.now() - hit.at < options.ttlSeconds * 1000) {
-        seen.delete(workflowId); // most recently used last: eviction takes the least recently used
-        seen.set(workflowId, hit);
-        return hit.runId;
-      }
+      const remembered = recall(workflowId);
+      if (remembered !== undefined) return remembered;
       const runId = await inner.find(workflowId);
       if (runId !== undefined) remember(workflowId, runId);
       return runId;

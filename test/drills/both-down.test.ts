@@ -63,13 +63,18 @@ it('answers 503 + Retry-After while both are down; after recovery the retries su
 
   await Promise.all([temporal.stop(), redis.stop()]);
   const during = Array.from({ length: drivers.length }, (_, i) => event(i + 1));
-  for (const e of [...during, before]) {
+  for (const e of during) {
     const res = await deliver(e);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('20');
     expect(res.json).toEqual({ error: 'temporarily_unavailable' });
     expect(res.ms).toBeLessThan(3000);
   }
+  // A repeat of an event Temporal accepted before the outage is still a duplicate: this receiver
+  // remembers it (LEDGER_MEMORY_ENTRIES), so the vendor stops retrying it.
+  const repeat = await deliver(before);
+  expect(repeat.status).toBe(200);
+  expect(repeat.json).toEqual({ workflowId: before.workflowId, duplicate: true });
   const down = await readiness(receiver.url);
   expect(down.status).toBe(503);
   expect(down.json).toMatchObject({ status: 'unavailable', checks: { temporal: { ok: false }, redis: { ok: false } } });
