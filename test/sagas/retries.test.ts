@@ -1,50 +1,25 @@
-import nock from 'nock';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { createActivities, createClients } from '../../sagas/activities';
-import { DOWNSTREAM_ENV } from '../support/downstream';
-import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { routeStopArrival } from './events';
-import { describeCalls, fakeDownstream, type FakeDownstream } from './support/fake-downstream';
+import { describeCalls } from './support/fake-downstream';
 import { collect, runToEnd } from './support/saga-run';
+import { useSagaHarness } from './support/harness';
 
 /**
  * Retries and cancellation on the route-stop saga. Transient trouble (5xx) is retried with the
  * policy's backoff (DOWNSTREAM_CALL: first retry after 1 s) under the same idempotency key; a
  * business refusal (4xx) is not retried; a cancelled saga still compensates.
  */
-const taskQueue = uniqueTaskQueue('saga-retries');
+const h = useSagaHarness('saga-retries');
 const COMMENTS = 'POST /conversations/cnv_55c8c149/comments';
-let worker: TestWorker;
-let client: Client;
-let closeClient: () => Promise<void>;
-let downstream: FakeDownstream;
-
-beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  downstream = fakeDownstream();
-  const config = testConfig(DOWNSTREAM_ENV);
-  worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
-  ({ client, close: closeClient } = await testClient());
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await closeClient?.();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
-
-beforeEach(() => downstream.reset());
 
 describe('retries', () => {
   it('retries a transient 503 to success under the same idempotency key, and the timeline shows 2 attempts', async () => {
-    downstream.fail(COMMENTS, { status: 503, times: 1 });
-    const r = await runToEnd(client, taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
+    h.downstream.fail(COMMENTS, { status: 503, times: 1 });
+    const r = await runToEnd(h.client, h.taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
 
     expect(r.failure).toBeUndefined();
-    expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual([
+    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
       'GET /shipments/98765/links [-]',
       'PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop]',
       `${COMMENTS} [commentOnFront]`,
@@ -56,10 +31,10 @@ describe('retries', () => {
   });
 
   it('does not retry a 4xx business refusal: one call, then compensation', async () => {
-    downstream.fail(COMMENTS, { status: 403, message: 'conversation is archived' });
-    const r = await runToEnd(client, taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
+    h.downstream.fail(COMMENTS, { status: 403, message: 'conversation is archived' });
+    const r = await runToEnd(h.client, h.taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
 
-    expect(downstream.calls.filter((c) => `${c.method} ${c.url}` === COMMENTS)).toHaveLength(1);
+    expect(h.downstream.calls.filter((c) => `${c.method} ${c.url}` === COMMENTS)).toHaveLength(1);
     expect(r.failure).toMatchObject({
       outcome: 'compensated',
       failedStep: 'commentOnFront',
@@ -70,17 +45,17 @@ describe('retries', () => {
 
 describe('cancellation', () => {
   it('a saga cancelled while a step retries still runs its undos (that step included: its outcome is unknown) and ends Cancelled', async () => {
-    downstream.fail(COMMENTS, { status: 503 });
+    h.downstream.fail(COMMENTS, { status: 503 });
     const input = routeStopArrival();
-    const handle = await client.workflow.start('samsaraRouteStopSaga', { taskQueue, workflowId: `${input.meta.workflowId}:cancel`, args: [input] });
-    for (let i = 0; i < 100 && !downstream.calls.some((c) => `${c.method} ${c.url}` === COMMENTS); i++) await new Promise((r) => setTimeout(r, 50));
+    const handle = await h.client.workflow.start('samsaraRouteStopSaga', { taskQueue: h.taskQueue, workflowId: `${input.meta.workflowId}:cancel`, args: [input] });
+    for (let i = 0; i < 100 && !h.downstream.calls.some((c) => `${c.method} ${c.url}` === COMMENTS); i++) await new Promise((r) => setTimeout(r, 50));
     await handle.cancel();
 
     const error = await handle.result().catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const r = await collect(handle);
-    expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual([
+    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
       'GET /shipments/98765/links [-]',
       'PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop]',
       `${COMMENTS} [commentOnFront]`,

@@ -1,38 +1,13 @@
-import nock from 'nock';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, createClients } from '../../sagas/activities';
 import { shipmentReferences } from '../../sagas/front-inbound';
-import { DOWNSTREAM_ENV } from '../support/downstream';
-import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { frontAppEnvelope, frontInboundEvent, samsaraEvent, turvoStatusEvent } from './events';
-import { describeCalls, fakeDownstream, type FakeDownstream } from './support/fake-downstream';
+import { describeCalls } from './support/fake-downstream';
 import { runToEnd, sagaInput } from './support/saga-run';
+import { useSagaHarness } from './support/harness';
 
 /** The branches of the sagas beyond their main path: other input shapes, nothing to do, nothing linked. */
-const taskQueue = uniqueTaskQueue('saga-variants');
-let worker: TestWorker;
-let client: Client;
-let closeClient: () => Promise<void>;
-let downstream: FakeDownstream;
-
-beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  downstream = fakeDownstream();
-  const config = testConfig(DOWNSTREAM_ENV);
-  worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
-  ({ client, close: closeClient } = await testClient());
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await closeClient?.();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
-
-beforeEach(() => downstream.reset());
+const h = useSagaHarness('saga-variants');
 
 describe('shipmentReferences', () => {
   it('finds custom ids, load numbers and shipment numbers, most specific first, once each', () => {
@@ -48,22 +23,22 @@ describe('shipmentReferences', () => {
 
 describe('frontInboundSaga', () => {
   it('takes an application webhook envelope as well as a rule event', async () => {
-    const r = await runToEnd(client, taskQueue, 'frontInboundSaga', sagaInput(frontAppEnvelope(), { source: 'frontapp', eventType: 'inbound' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'frontInboundSaga', sagaInput(frontAppEnvelope(), { source: 'frontapp', eventType: 'inbound' }));
     expect(r.result).toMatchObject({ conversationId: 'cnv_55c8c149', shipment: { shipmentId: '98765' } });
     expect(r.status.steps.map((s) => s.step)).toEqual(['findShipment', 'linkConversation', 'tagConversation']);
   });
 
   it('completes with nothing changed when the message names no shipment', async () => {
-    const r = await runToEnd(client, taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Thanks, see you at 10:30!'), { source: 'frontapp', eventType: 'inbound' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Thanks, see you at 10:30!'), { source: 'frontapp', eventType: 'inbound' }));
     expect(r.result).toEqual({ conversationId: 'cnv_55c8c149', references: [], shipment: null });
-    expect(downstream.calls).toEqual([]);
+    expect(h.downstream.calls).toEqual([]);
     expect(r.status).toMatchObject({ outcome: 'completed', steps: [] });
   });
 
   it('completes with nothing changed when Turvo knows no shipment it names', async () => {
-    const r = await runToEnd(client, taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Where is S-4040?'), { source: 'frontapp', eventType: 'inbound' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Where is S-4040?'), { source: 'frontapp', eventType: 'inbound' }));
     expect(r.result).toMatchObject({ shipment: null });
-    expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual(['GET /v1/shipments?customId=S-4040 [-]']);
+    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual(['GET /v1/shipments?customId=S-4040 [-]']);
   });
 });
 
@@ -72,18 +47,18 @@ describe('samsaraDocumentSaga', () => {
     const event = samsaraEvent('document-submitted');
     const data = event.data as { document: { documentType: { name: string } } };
     data.document.documentType.name = 'Fuel receipt';
-    const r = await runToEnd(client, taskQueue, 'samsaraDocumentSaga', sagaInput(event, { source: 'samsara', eventType: 'DocumentSubmitted' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'samsaraDocumentSaga', sagaInput(event, { source: 'samsara', eventType: 'DocumentSubmitted' }));
     expect(r.result).toMatchObject({ markedDelivered: false });
     expect(r.status.steps.map((s) => s.step)).toEqual(['lookupShipmentLinks', 'downloadDocument', 'attachToTurvo', 'postToFront']);
-    expect(downstream.calls.some((c) => c.method === 'PUT')).toBe(false);
+    expect(h.downstream.calls.some((c) => c.method === 'PUT')).toBe(false);
   });
 });
 
 describe('turvoShipmentStatusSaga', () => {
   it('records the change and stops there when no Front conversation is linked', async () => {
-    const r = await runToEnd(client, taskQueue, 'turvoShipmentStatusSaga', sagaInput(turvoStatusEvent(undefined, 98766), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'turvoShipmentStatusSaga', sagaInput(turvoStatusEvent(undefined, 98766), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' }));
     expect(r.result).toEqual({ shipmentId: '98766', status: { code: { key: '2116', value: 'Route Complete' } }, recordId: 'sth_1' });
-    expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual(['GET /shipments/98766/links [-]', 'POST /shipments/98766/status-history [recordStatus]']);
+    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual(['GET /shipments/98766/links [-]', 'POST /shipments/98766/status-history [recordStatus]']);
   });
 });
 
@@ -91,7 +66,7 @@ describe('samsaraRouteStopSaga', () => {
   it('fails before its first step, calling nothing, for a route stop that names no Turvo shipment; still readable through status', async () => {
     const event = samsaraEvent('route-stop-arrival');
     delete (event.data as { routeStopDetails: { externalIds?: unknown } }).routeStopDetails.externalIds;
-    const r = await runToEnd(client, taskQueue, 'samsaraRouteStopSaga', sagaInput(event, { source: 'samsara', eventType: 'RouteStopArrival' }));
+    const r = await runToEnd(h.client, h.taskQueue, 'samsaraRouteStopSaga', sagaInput(event, { source: 'samsara', eventType: 'RouteStopArrival' }));
     expect(r.failure).toMatchObject({
       outcome: 'compensated',
       failedStep: '(before first step)',
@@ -102,6 +77,6 @@ describe('samsaraRouteStopSaga', () => {
     const cause = (await r.handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect((cause.cause?.cause as ApplicationFailure).type).toBe('UnmappedRouteStop');
     expect(r.status).toMatchObject({ outcome: 'compensated', steps: [] });
-    expect(downstream.calls).toEqual([]);
+    expect(h.downstream.calls).toEqual([]);
   });
 });

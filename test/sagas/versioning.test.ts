@@ -1,18 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nock from 'nock';
-import type { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
-import { createActivities, createClients } from '../../sagas/activities';
 import { NOTIFY_ON_DELIVERY_PATCH } from '../../sagas/turvo-shipment-status';
 import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
-import { DOWNSTREAM_ENV } from '../support/downstream';
-import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { turvoStatusEvent } from './events';
-import { describeCalls, fakeDownstream, type FakeDownstream } from './support/fake-downstream';
+import { describeCalls } from './support/fake-downstream';
 import { runToEnd, sagaInput } from './support/saga-run';
+import { useSagaHarness } from './support/harness';
 
 /**
  * Versioning: the Turvo status saga gained a step ("a Delivered status e-mails the customer")
@@ -25,27 +21,7 @@ const history = (name: string) => historyFromJSON(JSON.parse(readFileSync(join(H
 const BEFORE_THE_CHANGE = 'turvo-status-delivered-before-notify-patch';
 const AFTER_THE_CHANGE = 'turvo-status-delivered';
 
-const taskQueue = uniqueTaskQueue('saga-versioning');
-let worker: TestWorker;
-let client: Client;
-let closeClient: () => Promise<void>;
-let downstream: FakeDownstream;
-
-beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  downstream = fakeDownstream();
-  const config = testConfig(DOWNSTREAM_ENV);
-  worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
-  ({ client, close: closeClient } = await testClient());
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await closeClient?.();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+const h = useSagaHarness('saga-versioning');
 
 function bundle(): { codePath: string } {
   const codePath = process.env.TEST_WORKFLOW_BUNDLE;
@@ -55,10 +31,10 @@ function bundle(): { codePath: string } {
 
 it('a new run takes the new path: a Delivered status e-mails the customer, and the history carries the patch marker', async () => {
   const input = sagaInput(turvoStatusEvent({ code: { key: '2110', value: 'Delivered' } }), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' });
-  const r = await runToEnd(client, taskQueue, 'turvoShipmentStatusSaga', input);
+  const r = await runToEnd(h.client, h.taskQueue, 'turvoShipmentStatusSaga', input);
 
   expect(r.result).toMatchObject({ notificationId: 'msg_9f8e' });
-  expect(describeCalls(downstream.calls, r.keyPrefix)).toEqual([
+  expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
     'GET /shipments/98765/links [-]',
     'POST /shipments/98765/status-history [recordStatus]',
     'POST /conversations/cnv_55c8c149/tags [tagConversation]',

@@ -1,11 +1,7 @@
-import nock from 'nock';
-import type { Client } from '@temporalio/client';
-import { createActivities, createClients } from '../../../sagas/activities';
 import type { SagaInput } from '../../../sagas/types';
-import { DOWNSTREAM_ENV } from '../../support/downstream';
-import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../../support/temporal';
-import { describeCalls, fakeDownstream, type FakeDownstream } from './fake-downstream';
+import { describeCalls } from './fake-downstream';
 import { runToEnd, type SagaRun } from './saga-run';
+import { useSagaHarness } from './harness';
 
 /**
  * One saga's contract, checked on the real Temporal server with nock answering the downstream
@@ -42,32 +38,10 @@ function earlierHits(calls: string[], index: number): number {
 const REFUSAL = 422;
 
 export function defineSagaContract(spec: SagaSpec): void {
-  const taskQueue = uniqueTaskQueue(spec.workflowType);
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  let downstream: FakeDownstream;
+  const h = useSagaHarness(spec.workflowType);
 
-  beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    downstream = fakeDownstream();
-    const config = testConfig(DOWNSTREAM_ENV);
-    worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
-    ({ client, close: closeClient } = await testClient());
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
-
-  beforeEach(() => downstream.reset());
-
-  const run = () => runToEnd(client, taskQueue, spec.workflowType, spec.input());
-  const calls = (r: SagaRun) => describeCalls(downstream.calls, r.keyPrefix);
+  const run = () => runToEnd(h.client, h.taskQueue, spec.workflowType, spec.input());
+  const calls = (r: SagaRun) => describeCalls(h.downstream.calls, r.keyPrefix);
   const names = spec.steps.map((s) => s.name);
 
   it('happy path: makes exactly the expected calls, in order, each write under its step key', async () => {
@@ -86,7 +60,7 @@ export function defineSagaContract(spec: SagaSpec): void {
       const before = spec.steps.slice(0, i);
       const stepCalls = spec.steps.slice(0, i + 1).flatMap((s) => s.calls);
       const refused = stepCalls.length - 1;
-      downstream.fail(target(stepCalls[refused]!), { status: REFUSAL, after: earlierHits(stepCalls, refused) });
+      h.downstream.fail(target(stepCalls[refused]!), { status: REFUSAL, after: earlierHits(stepCalls, refused) });
 
       const r = await run();
       const undos = [...before].reverse();
@@ -116,11 +90,11 @@ export function defineSagaContract(spec: SagaSpec): void {
   if (brokenUndo) {
     it(`an undo that fails too (${brokenUndo.name}): the other undos still run; ends compensation_failed keeping both errors`, async () => {
       const stepCalls = spec.steps.flatMap((s) => s.calls);
-      downstream.fail(target(stepCalls.at(-1)!), { status: REFUSAL, after: earlierHits(stepCalls, stepCalls.length - 1) });
+      h.downstream.fail(target(stepCalls.at(-1)!), { status: REFUSAL, after: earlierHits(stepCalls, stepCalls.length - 1) });
       const undoCalls = [...undoable].reverse().flatMap((s) => s.undo!);
       const all = [...stepCalls, ...undoCalls];
       const brokenIndex = stepCalls.length + brokenUndo.undo!.length - 1;
-      downstream.fail(target(all[brokenIndex]!), { status: 400, message: 'comment is locked', after: earlierHits(all, brokenIndex) });
+      h.downstream.fail(target(all[brokenIndex]!), { status: 400, message: 'comment is locked', after: earlierHits(all, brokenIndex) });
 
       const r = await run();
       expect(calls(r)).toEqual(all);
