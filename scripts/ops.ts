@@ -10,25 +10,34 @@ import { loadDevEnv } from './lib/dev-env';
 import { signOpsToken } from '../src/ops/auth';
 import { opsConfigFromEnv } from '../src/ops/config';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    outcome: { type: 'string' },
-    source: { type: 'string' },
-    type: { type: 'string' },
-    key: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    'task-queue': { type: 'string' },
-    limit: { type: 'string' },
-    run: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    yes: { type: 'boolean', default: false },
-    expect: { type: 'string' },
-    wait: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        outcome: { type: 'string' },
+        source: { type: 'string' },
+        type: { type: 'string' },
+        key: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'task-queue': { type: 'string' },
+        limit: { type: 'string' },
+        run: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        yes: { type: 'boolean', default: false },
+        expect: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    // A mistyped option is the user's mistake: say which, not a stack trace.
+    process.stderr.write(`[ops] ${(err as Error).message.split('. ')[0]}. See: npm run ops -- --help\n`);
+    process.exit(2);
+  }
+}
+const { values, positionals } = parseCommandLine();
 
 const USAGE = `npm run ops -- <command> [options]
 
