@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
-exec npx tsx scripts/dev.ts "$@"
+# One process (no npx/tsx relay in between), so Ctrl-C reaches the code that stops what it started.
+exec node --import tsx scripts/dev.ts "$@"

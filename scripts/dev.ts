@@ -42,8 +42,11 @@ let startedTemporal = false;
 async function stop(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const child of running) child.kill('SIGTERM');
+  // Each process drains on its own (the worker within its 10 s grace time); none may keep Temporal up.
+  const exited = Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000).unref())]);
   if (startedTemporal && process.env.KEEP_TEMPORAL !== '1') await stopTemporal(DEV_TEMPORAL);
   process.exitCode = code;
 }

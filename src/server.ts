@@ -38,7 +38,10 @@ async function main(): Promise<void> {
   logger.info('receiver listening', { url: `http://${config.http.host}:${port}`, sources: [...sources.keys()] });
   const forwarder = config.intake.forwarder.inProcess ? forwarderFor(deps, intakeParts) : undefined;
 
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return; // Ctrl-C in a terminal, then the supervisor's SIGTERM: drain once
+    stopping = true;
     logger.info('shutting down', { signal });
     const cut = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     cut.unref();
