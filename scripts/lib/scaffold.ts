@@ -65,6 +65,7 @@ import { env, parseEnv } from '../../src/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { DEFAULT_TOLERANCE_SECONDS, hmacSenderParts, randomSecret } from '../kit/hmac';
 import { editJson } from '../kit/json';
+import { routeEvent } from '../kit/route';
 import { ${n.ENV}_ROUTES, parse${n.Id}Event } from './events';
 import { ${n.id}Scheme, verify${n.Id} } from './verify';
 
@@ -96,9 +97,7 @@ export const ${n.id}: SourceDefinition<${n.Id}Config> = {
       verify: (delivery, now) => verify${n.Id}(delivery, keys, config.toleranceSeconds, now),
       decide(delivery) {
         const event = parse${n.Id}Event(delivery.rawBody);
-        const saga = ${n.ENV}_ROUTES[event.type];
-        if (!saga) return { action: 'ignore', eventType: event.type, eventKey: event.id, reason: 'no saga for this event type' };
-        return { action: 'start', eventKey: event.id, eventType: event.type, saga, input: event };
+        return routeEvent(${n.ENV}_ROUTES, { eventKey: event.id, eventType: event.type, input: event });
       },
     };
   },

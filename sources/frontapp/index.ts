@@ -7,6 +7,7 @@ import { hmacSenderParts, randomSecret } from '../kit/hmac';
 import { editJson, type JsonObject } from '../kit/json';
 import { FRONT_ROUTES, SYNC_TYPE, answerChallenge, parseFrontEvent } from './events';
 import { FRONT_TOLERANCE_SECONDS, frontKey, frontScheme, verifyFront, type FrontMode } from './verify';
+import { routeEvent } from '../kit/route';
 
 const schema = z.object({
   /** app (application webhooks, the default) or rule (legacy rule webhooks): how this endpoint was set up in Front. */
@@ -48,9 +49,7 @@ export const frontapp: SourceDefinition<FrontConfig> = {
         if (challenge) return answerChallenge(challenge, headerText(delivery.headers.accept));
         const event = parseFrontEvent(delivery.rawBody, config.mode);
         if (!('id' in event)) return { action: 'ignore', eventType: SYNC_TYPE, reason: 'validation request without a challenge' };
-        const saga = FRONT_ROUTES[event.type];
-        if (!saga) return { action: 'ignore', eventType: event.type, eventKey: event.id, reason: 'no saga for this event type' };
-        return { action: 'start', eventKey: event.id, eventType: event.type, saga, input: event };
+        return routeEvent(FRONT_ROUTES, { eventKey: event.id, eventType: event.type, input: event });
       },
     };
   },

@@ -7,6 +7,7 @@ import { decodeKey, hmacSenderParts, randomSecret } from '../kit/hmac';
 import { selectorSchema, withSelected, type Selector } from '../kit/selector';
 import { parseHmacEvent } from './events';
 import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
+import { routeEvent } from '../kit/route';
 
 const KIND = 'hmac';
 
@@ -56,9 +57,7 @@ export const hmacSource: SourceDefinition<HmacSourceConfig> = {
       verify: (delivery, now) => verifyConfiguredHmac(delivery, scheme, keys, now),
       decide(delivery) {
         const { eventKey, eventType, event } = parseHmacEvent(delivery, config.eventKey, config.eventType);
-        const saga = config.routes[eventType];
-        if (!saga) return { action: 'ignore', eventType, eventKey, reason: 'no saga for this event type' };
-        return { action: 'start', eventKey, eventType, saga, input: event };
+        return routeEvent(config.routes, { eventKey, eventType, input: event });
       },
     };
   },

@@ -7,6 +7,7 @@ import { hmacReplayWindow, hmacTamperings, randomSecret } from '../kit/hmac';
 import { editJson } from '../kit/json';
 import { PING_EVENT_TYPE, SAMSARA_ROUTES, parseSamsaraEvent } from './events';
 import { SAMSARA_TOLERANCE_SECONDS, samsaraScheme, signSamsara, verifySamsara } from './verify';
+import { routeEvent } from '../kit/route';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -46,17 +47,8 @@ export const samsara: SourceDefinition<SamsaraConfig> = {
         if (event.eventType === PING_EVENT_TYPE) {
           return { action: 'respond', status: 200, body: { ok: true }, eventType: PING_EVENT_TYPE };
         }
-        const saga = SAMSARA_ROUTES[event.eventType];
-        if (!saga) return { action: 'ignore', eventType: event.eventType, eventKey: event.eventId, reason: 'no saga for this event type' };
         const deliveryId = singleHeader(delivery, 'x-samsara-request');
-        return {
-          action: 'start',
-          eventKey: event.eventId,
-          eventType: event.eventType,
-          saga,
-          input: event,
-          ...(deliveryId ? { deliveryId } : {}),
-        };
+        return routeEvent(SAMSARA_ROUTES, { eventKey: event.eventId, eventType: event.eventType, input: event, ...(deliveryId ? { deliveryId } : {}) });
       },
     };
   },

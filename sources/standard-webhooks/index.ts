@@ -7,6 +7,7 @@ import { DEFAULT_TOLERANCE_SECONDS, hmacSenderParts } from '../kit/hmac';
 import { selectorSchema, type Selector } from '../kit/selector';
 import { parseStandardWebhook } from './events';
 import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
+import { routeEvent } from '../kit/route';
 
 const KIND = 'standard-webhooks';
 
@@ -52,9 +53,7 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
       verify: (delivery, now) => verifyStandardWebhook(delivery, keys, config.toleranceSeconds, now),
       decide(delivery) {
         const { eventKey, eventType, event } = parseStandardWebhook(delivery, config.eventType);
-        const saga = config.routes[eventType];
-        if (!saga) return { action: 'ignore', eventType, eventKey, reason: 'no saga for this event type' };
-        return { action: 'start', eventKey, eventType, saga, input: event };
+        return routeEvent(config.routes, { eventKey, eventType, input: event });
       },
     };
   },

@@ -9,6 +9,7 @@ import { editJson, type JsonObject } from '../kit/json';
 import { dropHeader, flipFirstChar, replaceDelivery, setHeader } from '../kit/tamper';
 import { TURVO_ROUTES, parseTurvoEvent, turvoEventKey } from './events';
 import { JWT_LIFETIME_SECONDS, signTurvo, signTurvoJwt, turvoHmacScheme, turvoVerifier, type TurvoAuth } from './verify';
+import { routeEvent } from '../kit/route';
 
 const headerName = z
   .string()
@@ -90,9 +91,7 @@ export const turvo: SourceDefinition<TurvoConfig> = {
       decide(delivery) {
         const event = parseTurvoEvent(delivery.rawBody);
         const eventKey = turvoEventKey(event, delivery.rawBody);
-        const saga = TURVO_ROUTES[event.eventName];
-        if (!saga) return { action: 'ignore', eventType: event.eventName, eventKey, reason: 'no saga for this event type' };
-        return { action: 'start', eventKey, eventType: event.eventName, saga, input: event };
+        return routeEvent(TURVO_ROUTES, { eventKey, eventType: event.eventName, input: event });
       },
     };
   },
