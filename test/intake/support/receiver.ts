@@ -11,6 +11,7 @@ import { createRedis, waitForRedis } from '../../../src/intake/redis';
 import { lazyTemporalClient } from '../../../src/intake/temporal';
 import { silentLogger, type Logger } from '../../../src/logger';
 import { buildSources } from '../../../sources';
+import { post } from '../../support/receiver';
 
 /** A Redis key prefix of its own, so parallel test files never see each other's ledger, outbox or counters. */
 export function uniquePrefix(label: string): string {
@@ -90,15 +91,8 @@ export interface Reply {
 /** POSTs raw bytes; never throws on an HTTP status. */
 export async function postRaw(url: string, body: Buffer | string, headers: Record<string, string>): Promise<Reply> {
   const started = Date.now();
-  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, headers: response.headers, ms: Date.now() - started };
+  const { status, json, headers: replyHeaders } = await post(url, body, headers);
+  return { status, json, headers: replyHeaders, ms: Date.now() - started };
 }
 
 export async function readiness(url: string): Promise<{ status: number; json: any }> {
