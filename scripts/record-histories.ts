@@ -19,12 +19,12 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities, createClients } from '../sagas/activities';
-import type { SagaInput } from '../sagas/types';
+import type { SagaInput } from '../core/saga/input';
 import { loadConfig } from '../src/config';
 import { createSandbox, type Fault } from '../src/sandbox/app';
 import { createWorker } from '../src/worker/create-worker';
-import { documentSubmitted, frontInbound, frontInboundEvent, routeStopArrival, turvoStatusEvent, turvoStatusUpdate } from '../test/sagas/events';
-import { sagaInput } from '../test/sagas/support/saga-run';
+import { documentSubmitted, frontInbound, frontInboundEvent, routeStopArrival, turvoStatusEvent, turvoStatusUpdate } from './lib/saga-events';
+import { sagaInput } from './lib/saga-events';
 import { ROOT, TEST_TEMPORAL, startTemporal, stopTemporal, temporalAddress } from './lib/stack';
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'fixtures', 'histories');

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildSourceInstances } from '../sources';
-import { listFixtures } from '../sources/kit/fixtures';
+import { listFixtures } from '../sources/sender/fixtures';
 import { loadDevEnv } from './lib/dev-env';
 import { post, prepareSend, type TamperKind } from './lib/sender';
 
@@ -20,7 +20,7 @@ const USAGE = 'usage: npm run send -- <source> <fixture-or-file> [--url URL] [--
 
 function list(env: NodeJS.ProcessEnv): void {
   for (const { config, definition } of buildSourceInstances(env)) {
-    process.stdout.write(`${config.name.padEnd(20)} ${listFixtures(definition.kit.fixturesDir(config)).join(', ')}\n`);
+    process.stdout.write(`${config.name.padEnd(20)} ${listFixtures(definition.sender.fixturesDir(config)).join(', ')}\n`);
   }
 }
 

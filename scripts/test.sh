@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what is missing, starts what the tests need
 # (Redis if none answers, a headless Temporal dev server, via the jest global setup), type-checks,
-# lints and runs every test. Extra arguments go to jest (e.g. a path).
+# lints, checks for import cycles and runs every test. Extra arguments go to jest (e.g. a path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-deps.sh
@@ -18,6 +18,8 @@ echo "[test] type-check" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2
 npx eslint --max-warnings=0 .
+echo "[test] import cycles" >&2
+npx madge --circular --no-spinner --extensions ts core src sources sagas scripts test bench
 
 mkdir -p .data
 results=.data/jest-results.json

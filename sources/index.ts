@@ -1,5 +1,5 @@
 import type { SourceAdapter, SourceConfig, SourceDefinition } from './types';
-import { ConfigError } from '../src/env';
+import { ConfigError } from '../core/env';
 import { frontapp } from './frontapp';
 import { hmacSource } from './hmac';
 import { samsara } from './samsara';

@@ -18,7 +18,7 @@ export type Decision =
       /** Stable across redeliveries of the same event: the workflow ID is derived from it. */
       readonly eventKey: string;
       readonly eventType: string;
-      /** Workflow type name exported from sagas/workflows.ts. */
+      /** Workflow type name exported from sagas/workflows/index.ts. */
       readonly saga: string;
       /** Saga input: the event (or the part of it the saga needs). Never secrets. */
       readonly input: unknown;
@@ -77,7 +77,7 @@ export interface SourceDefinition<C extends SourceConfig = SourceConfig> {
    */
   configure(env: NodeJS.ProcessEnv): C[];
   create(config: C): SourceAdapter;
-  readonly kit: SenderKit<C>;
+  readonly sender: SenderKit<C>;
 }
 
 /** A request as a sender makes it: what the sender CLI posts and the contract suite replays. */

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import type { SourceAdapter } from '../sources/types';
-import type { Intake } from './intake';
+import type { Intake } from './intake/intake';
 import { buildIntake, type IntakeParts } from './intake/index';
 import { rateLimit } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from './env';
+import { env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError } from './env';
+import { ConfigError } from '../core/env';
 
 /**
  * Secrets for the local main job and the sender CLI only. They are public (they live in this

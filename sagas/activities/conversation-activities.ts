@@ -1,5 +1,5 @@
-import { undoKey } from './keys';
-import type { Clients } from './index';
+import { undoKey } from '../../core/saga/keys';
+import type { Clients } from '../clients';
 
 /** Front activities: comments and tags on conversations, each with its inverse. */
 export function createConversationActivities({ front }: Pick<Clients, 'front'>) {

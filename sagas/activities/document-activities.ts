@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeat } from './report';
-import type { Clients } from './index';
+import type { Clients } from '../clients';
 
 /** Largest proof-of-delivery document accepted: scans are a few MB; anything bigger is not a POD. */
 export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;

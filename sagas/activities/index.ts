@@ -3,6 +3,7 @@ import { NotifyClient } from '../clients/notify';
 import { RecordsClient } from '../clients/records';
 import { SamsaraClient } from '../clients/samsara';
 import { TurvoClient } from '../clients/turvo';
+import type { Clients } from '../clients';
 import { createConversationActivities } from './conversation-activities';
 import { createDocumentActivities } from './document-activities';
 import { createNotifyActivities } from './notify-activities';
@@ -11,14 +12,7 @@ import { activitySignal, reportAttempts } from './report';
 import { createShipmentActivities } from './shipment-activities';
 
 export type { StopRef, ShipmentRef, ShipmentMatch } from './shipment-activities';
-
-export interface Clients {
-  turvo: TurvoClient;
-  front: FrontClient;
-  samsara: SamsaraClient;
-  records: RecordsClient;
-  notify: NotifyClient;
-}
+export type { Clients } from '../clients';
 
 export interface DownstreamConfig {
   turvo: { baseUrl: string; token: string };

@@ -1,4 +1,4 @@
-import type { Clients } from './index';
+import type { Clients } from '../clients';
 
 /** Customer notifications: sent last in a saga, because an e-mail cannot be taken back. */
 export function createNotifyActivities({ notify }: Pick<Clients, 'notify'>) {

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { PayloadStore } from '../../src/intake/payload-store';
-import type { EventRef } from '../load-event';
+import type { PayloadStore } from '../../core/saga/input';
+import type { EventRef } from '../../core/saga/input';
 
-/** Activities that resolve events the receiver stored outside the workflow input (sagas/load-event.ts). */
+/** Activities that resolve events the receiver stored outside the workflow input (sagas/workflows/load-event.ts). */
 export function createPayloadActivities(store: PayloadStore) {
   return {
     async loadEventPayload(ref: EventRef): Promise<unknown> {

@@ -1,5 +1,5 @@
-import { undoKey } from './keys';
-import type { Clients } from './index';
+import { undoKey } from '../../core/saga/keys';
+import type { Clients } from '../clients';
 import type { EventRecord, ShipmentLinks } from '../clients/records';
 import type { TurvoStatus } from '../clients/turvo';
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AttemptDetail, Reported } from '../attempts';
+import type { AttemptDetail, Reported } from '../../core/saga/attempts';
 
 type AsyncFn = (...args: any[]) => Promise<unknown>;
 

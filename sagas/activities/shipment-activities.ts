@@ -1,5 +1,5 @@
-import { undoKey } from './keys';
-import type { Clients } from './index';
+import { undoKey } from '../../core/saga/keys';
+import type { Clients } from '../clients';
 import type { ArchivedFile } from './document-activities';
 import type { TurvoShipment, TurvoStatus } from '../clients/turvo';
 
@@ -8,7 +8,7 @@ export interface StopRef {
   stopId: string;
 }
 
-/** A shipment reference found in a customer's message (sagas/front-inbound.ts). */
+/** A shipment reference found in a customer's message (sagas/workflows/front-inbound.ts). */
 export interface ShipmentRef {
   kind: 'customId' | 'loadNumber' | 'shipmentId';
   value: string;

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
  * - Undos name the write they reverse by that same key (`?idempotency_key=`): the downstream knows
  *   what each key did, so an undo is exact, and a no-op when the write never happened.
  * - A 4xx other than 408/409/429 is a business refusal: non-retryable, the saga compensates.
- *   Activities rely on it meaning "nothing changed" (see refusedForSure in sagas/saga.ts).
+ *   Activities rely on it meaning "nothing changed" (see refusedForSure in sagas/workflows/saga.ts).
  * - 5xx, 408, 429 and network trouble are plain errors: Temporal retries them with backoff.
  */
 export interface HttpClientOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * `npm run new-source -- <name>`: a new HMAC-style source folder built on the shared engine
- * (sources/kit/hmac.ts), and its line in the registry. The contract suite picks it up at once; what
+ * (sources/engine/hmac.ts), and its line in the registry. The contract suite picks it up at once; what
  * is left is checking the scheme against the vendor's docs (the TODOs) and real fixtures.
  */
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -61,11 +61,12 @@ function sampleEvent() {
 
 const indexTs = (name: string, n: Names) => `import { join } from 'node:path';
 import { z } from 'zod';
-import { env, parseEnv } from '../../src/env';
+import { env, parseEnv } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { DEFAULT_TOLERANCE_SECONDS, hmacSenderParts, randomSecret } from '../kit/hmac';
-import { editJson } from '../kit/json';
-import { routeEvent } from '../kit/route';
+import { DEFAULT_TOLERANCE_SECONDS } from '../engine/hmac';
+import { editJson } from '../engine/json';
+import { routeEvent } from '../engine/route';
+import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { ${n.ENV}_ROUTES, parse${n.Id}Event } from './events';
 import { ${n.id}Scheme, verify${n.Id} } from './verify';
 
@@ -101,7 +102,7 @@ export const ${n.id}: SourceDefinition<${n.Id}Config> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: () => join(__dirname, 'fixtures'),
     examples: () => [{ label: 'webhook secret', env: { ${n.ENV}_WEBHOOK_SECRETS: randomSecret('utf8') } }],
     fresh: (message, _config, unique) => ({ ...message, body: editJson(message.body, (body) => (body.id = \`evt_\${unique}\`)) }),
@@ -111,14 +112,14 @@ export const ${n.id}: SourceDefinition<${n.Id}Config> = {
 `;
 
 const verifyTs = (name: string, n: Names) => `import type { Delivery } from '../types';
-import { verifyHmac, type HmacScheme } from '../kit/hmac';
+import { verifyHmac, type HmacScheme } from '../engine/hmac';
 
 /**
  * TODO: check against ${name}'s webhook docs, then describe the real scheme here (header names, the
  * signed string, algorithm, encodings, prefix, timestamp unit). As scaffolded:
  * \`${n.header}-signature: sha256=<hex>\` = HMAC-SHA256 of \`<${n.header}-timestamp>.<raw body>\`, keyed
  * with the secret as a plain string; the timestamp is in Unix seconds. The shared engine
- * (sources/kit/hmac.ts) verifies, signs (sender CLI, tests) and lists the tamperings the contract
+ * (sources/engine/hmac.ts, signing in sources/sender/hmac.ts) verifies, signs (sender CLI, tests) and lists the tamperings the contract
  * suite tries, all from this one description.
  */
 export function ${n.id}Scheme(toleranceSeconds: number): HmacScheme {
@@ -137,7 +138,7 @@ export function verify${n.Id}(delivery: Delivery, keys: readonly Buffer[], toler
 }
 `;
 
-const eventsTs = (n: Names) => `import { parseJsonObject, requireString, type JsonObject } from '../kit/json';
+const eventsTs = (n: Names) => `import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 
 /** TODO: the vendor's event envelope. As scaffolded: \`{ id, type, created, data }\`. */
 export interface ${n.Id}Event extends JsonObject {
@@ -148,7 +149,7 @@ export interface ${n.Id}Event extends JsonObject {
   data?: JsonObject;
 }
 
-/** Event type → saga (a workflow exported from sagas/workflows.ts). Other types are answered 200 and logged. */
+/** Event type → saga (a workflow exported from sagas/workflows/index.ts). Other types are answered 200 and logged. */
 export const ${n.ENV}_ROUTES: Readonly<Record<string, string>> = {
   'sample.created': 'recordEventSaga',
 };

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { buildSourceInstances, type SourceInstance } from '../../sources';
-import { listFixtures, loadFixture, loadMessageFile } from '../../sources/kit/fixtures';
+import { listFixtures, loadFixture, loadMessageFile } from '../../sources/sender/fixtures';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 
 /**
  * The sender CLI's work (scripts/send.ts), apart from argument parsing and printing: find the
@@ -42,7 +42,7 @@ export function findInstance(env: NodeJS.ProcessEnv, name: string): SourceInstan
 
 export function loadMessage(instance: SourceInstance, fixture: string): OutgoingDelivery {
   if (existsSync(fixture)) return loadMessageFile(fixture);
-  const dir = instance.definition.kit.fixturesDir(instance.config);
+  const dir = instance.definition.sender.fixturesDir(instance.config);
   const names = listFixtures(dir);
   if (!names.includes(fixture)) throw new Error(`${instance.config.name} has no fixture "${fixture}" (and no such file); fixtures: ${names.join(', ')}`);
   return loadFixture(dir, fixture);
@@ -50,7 +50,7 @@ export function loadMessage(instance: SourceInstance, fixture: string): Outgoing
 
 export function prepareSend(env: NodeJS.ProcessEnv, options: SendOptions): PreparedSend {
   const instance = findInstance(env, options.source);
-  const { kit } = instance.definition;
+  const { sender: kit } = instance.definition;
   const { config, adapter } = instance;
   let message = loadMessage(instance, options.fixture);
   if (options.fresh) message = kit.fresh(message, config, randomUUID());

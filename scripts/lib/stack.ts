@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ALL_SEARCH_ATTRIBUTES } from '../../sagas/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../core/saga/search-attributes';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const TOOLS_DIR = join(ROOT, '.tools');

@@ -1,6 +1,6 @@
-import { MalformedPayloadError } from '../../src/errors';
+import { MalformedPayloadError } from '../../core/errors';
 import type { Decision } from '../types';
-import { parseJsonObject, requireString, type JsonObject } from '../kit/json';
+import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 import type { FrontMode } from './verify';
 
 /** A Front event (https://dev.frontapp.com/reference/events): the same object in both modes. */

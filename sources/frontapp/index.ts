@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { env, parseEnv } from '../../src/env';
+import { env, parseEnv } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { singleHeader } from '../kit/headers';
-import { hmacSenderParts, randomSecret } from '../kit/hmac';
-import { editJson, type JsonObject } from '../kit/json';
+import { singleHeader } from '../engine/headers';
+import { hmacSenderParts, randomSecret } from '../sender/hmac';
+import { editJson, type JsonObject } from '../engine/json';
 import { FRONT_ROUTES, SYNC_TYPE, answerChallenge, parseFrontEvent } from './events';
 import { FRONT_TOLERANCE_SECONDS, frontKey, frontScheme, verifyFront, type FrontMode } from './verify';
-import { routeEvent } from '../kit/route';
+import { routeEvent } from '../engine/route';
 
 const schema = z.object({
   /** app (application webhooks, the default) or rule (legacy rule webhooks): how this endpoint was set up in Front. */
@@ -53,7 +53,7 @@ export const frontapp: SourceDefinition<FrontConfig> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: (config) => join(__dirname, 'fixtures', config.mode),
     examples: () => [
       { label: 'application webhooks', env: { FRONTAPP_WEBHOOK_MODE: 'app', FRONTAPP_WEBHOOK_SECRETS: randomSecret('utf8') } },

@@ -1,5 +1,6 @@
 import type { Delivery, OutgoingDelivery } from '../types';
-import { signHmac, verifyHmac, type HmacScheme } from '../kit/hmac';
+import { verifyHmac, type HmacScheme } from '../engine/hmac';
+import { signHmac } from '../sender/hmac';
 
 /**
  * FrontApp signs in two ways, and which one applies is a property of the endpoint (how the webhook

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../kit/declared';
-import { decodeKey, hmacSenderParts, randomSecret } from '../kit/hmac';
-import { selectorSchema, withSelected, type Selector } from '../kit/selector';
+import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
+import { decodeKey } from '../engine/hmac';
+import { hmacSenderParts, randomSecret } from '../sender/hmac';
+import { selectorSchema, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
 import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
-import { routeEvent } from '../kit/route';
+import { routeEvent } from '../engine/route';
 
 const KIND = 'hmac';
 
@@ -61,7 +62,7 @@ export const hmacSource: SourceDefinition<HmacSourceConfig> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: () => join(__dirname, 'fixtures'),
     examples: () => [
       {

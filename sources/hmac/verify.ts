@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { HmacAlgorithm } from '../../src/crypto';
+import type { HmacAlgorithm } from '../../core/crypto';
 import type { Delivery } from '../types';
-import { DEFAULT_TOLERANCE_SECONDS, templateProblem, verifyHmac, type HmacScheme, type KeyEncoding } from '../kit/hmac';
+import { DEFAULT_TOLERANCE_SECONDS, templateProblem, verifyHmac, type HmacScheme, type KeyEncoding } from '../engine/hmac';
 
 /**
  * The config-only HMAC kind: every choice a sender can make is a field of its SOURCES_CONFIG entry,
- * turned into an HmacScheme for the shared engine (sources/kit/hmac.ts), which also signs for the
+ * turned into an HmacScheme for the shared engine (sources/engine/hmac.ts), which also signs for the
  * sender CLI and the tests.
  */
 const headerName = z

@@ -1,5 +1,5 @@
-import { MalformedPayloadError } from '../../src/errors';
-import { parseJsonObject, requireString, type JsonObject } from '../kit/json';
+import { MalformedPayloadError } from '../../core/errors';
+import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 
 /** Webhooks 2.0 envelope (https://developers.samsara.com/docs/webhook-reference). */
 export interface SamsaraEventV2 {

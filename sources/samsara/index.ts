@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { env, parseEnv } from '../../src/env';
+import { env, parseEnv } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { singleHeader } from '../kit/headers';
-import { hmacReplayWindow, hmacTamperings, randomSecret } from '../kit/hmac';
-import { editJson } from '../kit/json';
+import { singleHeader } from '../engine/headers';
+import { hmacReplayWindow, hmacTamperings, randomSecret } from '../sender/hmac';
+import { editJson } from '../engine/json';
 import { PING_EVENT_TYPE, SAMSARA_ROUTES, parseSamsaraEvent } from './events';
 import { SAMSARA_TOLERANCE_SECONDS, samsaraScheme, signSamsara, verifySamsara } from './verify';
-import { routeEvent } from '../kit/route';
+import { routeEvent } from '../engine/route';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -52,7 +52,7 @@ export const samsara: SourceDefinition<SamsaraConfig> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: () => join(__dirname, 'fixtures'),
     examples: () => [{ label: 'webhooks 2.0', env: { SAMSARA_WEBHOOK_SECRETS: randomSecret('base64') } }],
     sign(message, config, options) {

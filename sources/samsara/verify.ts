@@ -1,8 +1,8 @@
-import { hmac, matchesAny } from '../../src/crypto';
-import { WebhookVerificationError } from '../../src/errors';
+import { hmac, matchesAny } from '../../core/crypto';
+import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery } from '../types';
-import { checkTimestamp, singleHeader } from '../kit/headers';
-import type { HmacScheme } from '../kit/hmac';
+import { checkTimestamp, singleHeader } from '../engine/headers';
+import type { HmacScheme } from '../engine/hmac';
 
 /** Samsara documents no replay window; five minutes is the industry default (Stripe, Standard Webhooks). */
 export const SAMSARA_TOLERANCE_SECONDS = 300;

@@ -1,6 +1,6 @@
 import type { Delivery } from '../types';
-import { parseJsonObject, type JsonObject } from '../kit/json';
-import { selectString, type Selector } from '../kit/selector';
+import { parseJsonObject, type JsonObject } from '../engine/json';
+import { selectString, type Selector } from '../engine/selector';
 
 /** The payload shape the spec recommends: `{ type, timestamp, data }`. Other shapes work through `eventType`. */
 export interface StandardWebhookEvent extends JsonObject {

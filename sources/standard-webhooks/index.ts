@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../kit/declared';
-import { DEFAULT_TOLERANCE_SECONDS, hmacSenderParts } from '../kit/hmac';
-import { selectorSchema, type Selector } from '../kit/selector';
+import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
+import { DEFAULT_TOLERANCE_SECONDS } from '../engine/hmac';
+import { hmacSenderParts } from '../sender/hmac';
+import { selectorSchema, type Selector } from '../engine/selector';
 import { parseStandardWebhook } from './events';
 import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
-import { routeEvent } from '../kit/route';
+import { routeEvent } from '../engine/route';
 
 const KIND = 'standard-webhooks';
 
@@ -57,7 +58,7 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: () => join(__dirname, 'fixtures'),
     examples: () => [
       {

@@ -1,6 +1,6 @@
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 import type { Delivery } from '../types';
-import { verifyHmac, type HmacScheme } from '../kit/hmac';
+import { verifyHmac, type HmacScheme } from '../engine/hmac';
 
 /**
  * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md):

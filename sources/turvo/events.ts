@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { parseJsonObject, requireString, type JsonObject } from '../kit/json';
-import { MalformedPayloadError } from '../../src/errors';
+import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
+import { MalformedPayloadError } from '../../core/errors';
 
 /** Body seen in integrators' code; Turvo's own reference is not public. */
 export interface TurvoEvent extends JsonObject {

@@ -1,15 +1,15 @@
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, env, parseEnv } from '../../src/env';
-import { hmac } from '../../src/crypto';
+import { ConfigError, env, parseEnv } from '../../core/env';
+import { hmac } from '../../core/crypto';
 import type { ContractExample, OutgoingDelivery, SourceAdapter, SourceConfig, SourceDefinition, Tampering } from '../types';
-import { hmacTamperings } from '../kit/hmac';
-import { editJson, type JsonObject } from '../kit/json';
-import { dropHeader, flipFirstChar, replaceDelivery, setHeader } from '../kit/tamper';
+import { hmacTamperings } from '../sender/hmac';
+import { editJson, type JsonObject } from '../engine/json';
+import { dropHeader, flipFirstChar, replaceDelivery, setHeader } from '../sender/tamper';
 import { TURVO_ROUTES, parseTurvoEvent, turvoEventKey } from './events';
 import { JWT_LIFETIME_SECONDS, signTurvo, signTurvoJwt, turvoHmacScheme, turvoVerifier, type TurvoAuth } from './verify';
-import { routeEvent } from '../kit/route';
+import { routeEvent } from '../engine/route';
 
 const headerName = z
   .string()
@@ -95,7 +95,7 @@ export const turvo: SourceDefinition<TurvoConfig> = {
       },
     };
   },
-  kit: {
+  sender: {
     fixturesDir: () => join(__dirname, 'fixtures'),
     examples,
     sign(message, config, options) {

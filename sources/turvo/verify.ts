@@ -1,10 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { matchesAny } from '../../src/crypto';
-import { WebhookVerificationError } from '../../src/errors';
+import { matchesAny } from '../../core/crypto';
+import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery, OutgoingDelivery } from '../types';
-import { singleHeader } from '../kit/headers';
-import { signHmac, verifyHmac, type HmacScheme } from '../kit/hmac';
+import { singleHeader } from '../engine/headers';
+import { verifyHmac, type HmacScheme } from '../engine/hmac';
+import { signHmac } from '../sender/hmac';
 
 /**
  * Turvo does not publish how its webhooks are authenticated (the reference is behind a customer

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { DeliveryError, RateLimitedError, ServiceUnavailableError } from '../errors';
+import { DeliveryError, RateLimitedError, ServiceUnavailableError } from '../../core/errors';
 import type { Logger } from '../logger';
 
 /** The one place where errors become status codes. 5xx bodies say nothing internal. */

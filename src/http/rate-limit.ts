@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
-import { RateLimitedError } from '../errors';
+import { RateLimitedError } from '../../core/errors';
 import type { DependencyState } from '../intake/health-state';
 import { redisKeys } from '../intake/redis';
 

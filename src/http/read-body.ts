@@ -1,6 +1,6 @@
 import getRawBody from 'raw-body';
 import type { Request } from 'express';
-import { DeliveryError, MalformedPayloadError, PayloadTooLargeError } from '../errors';
+import { DeliveryError, MalformedPayloadError, PayloadTooLargeError } from '../../core/errors';
 
 /** The body did not arrive within the body-read timeout (a slow or stalled sender): 408, connection closed. */
 export class BodyTimeoutError extends DeliveryError {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { UnknownSourceError, UnsupportedMediaTypeError } from '../errors';
-import type { Intake } from '../intake';
+import { UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
+import type { Intake } from '../intake/intake';
 import type { Logger } from '../logger';
-import { workflowIdFor } from '../temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
 import { readBody } from './read-body';
 

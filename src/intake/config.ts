@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from '../env';
+import { env, parseEnv } from '../../core/env';
 
 /**
  * Settings of the durable intake (ledger, outbox, forwarder, large payloads) and of the receiver's

@@ -1,14 +1,14 @@
 import type { Client } from '@temporalio/client';
-import type { SagaInputRef } from '../../sagas/load-event';
-import type { SagaInput } from '../../sagas/types';
-import { ServiceUnavailableError } from '../errors';
-import type { Intake, IntakeRequest, IntakeResult } from '../intake';
+import type { SagaInputRef } from '../../core/saga/input';
+import type { SagaInput } from '../../core/saga/input';
+import { ServiceUnavailableError } from '../../core/errors';
+import type { Intake, IntakeRequest, IntakeResult } from './intake';
 import type { Logger } from '../logger';
 import { startSaga, type StartResult } from '../temporal/start-saga';
 import type { DependencyState } from './health-state';
 import { UNKNOWN_RUN, type DedupLedger } from './ledger';
 import type { Outbox } from './outbox';
-import type { PayloadStore } from './payload-store';
+import type { PayloadStore } from '../../core/saga/input';
 import { isRefusedForGood } from './temporal';
 
 /**

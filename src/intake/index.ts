@@ -1,14 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
-import type { Intake } from '../intake';
+import type { Intake } from './intake';
 import type { Logger } from '../logger';
 import { durableIntake } from './durable-intake';
 import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
 import { DependencyState } from './health-state';
 import { memoryCachedLedger, redisLedger, type DedupLedger } from './ledger';
 import { Outbox } from './outbox';
-import { redisPayloadStore, type PayloadStore } from './payload-store';
+import { redisPayloadStore } from './payload-store';
+import { type PayloadStore } from '../../core/saga/input';
 
 export interface IntakeDeps {
   config: AppConfig;

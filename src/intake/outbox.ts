@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { SagaInput } from '../../sagas/types';
-import type { SagaInputRef } from '../../sagas/load-event';
+import type { SagaInput } from '../../core/saga/input';
+import type { SagaInputRef } from '../../core/saga/input';
 import { redisKeys } from './redis';
 
 /** A saga start Temporal could not take when the delivery came in. */

@@ -1,19 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { EventRef } from '../../sagas/load-event';
+import type { PayloadStore } from '../../core/saga/input';
 import { redisKeys } from './redis';
-
-/**
- * Where events too large for a workflow input are kept; the saga gets an EventRef instead. Keys
- * are the content's SHA-256, so a redelivery rewrites the same bytes and a reader can check them.
- * Another store (S3, GCS) implements the same two methods.
- */
-export interface PayloadStore {
-  readonly name: string;
-  put(bytes: Buffer): Promise<EventRef>;
-  /** The stored bytes, or undefined when they expired or were never stored. */
-  get(ref: EventRef): Promise<Buffer | undefined>;
-}
 
 export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, env, parseEnv } from '../env';
+import { ConfigError, env, parseEnv } from '../../core/env';
 
 /**
  * The on-call console's settings (OPS_* variables, see .env.example). Without a key the console's API

@@ -1,6 +1,6 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../sagas/search-attributes';
+import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
 import { idList, visibilityQuery, type SagaFilter } from './filters';
 
 /** Finding sagas through Temporal visibility (list, pages, counts). Visibility is eventually consistent. */

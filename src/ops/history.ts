@@ -1,7 +1,7 @@
 import type { LoadedDataConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
-import type { SagaFailureDetails, SagaStatus } from '../../sagas/saga';
+import type { SagaFailureDetails, SagaStatus } from '../../core/saga/status';
 
 /**
  * A saga's step timeline rebuilt from its event history, for closed sagas: no worker is needed (the

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { DeliveryMeta } from '../../sagas/types';
-import { statusQuery } from '../../sagas/saga';
-import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../sagas/search-attributes';
+import type { DeliveryMeta } from '../../core/saga/input';
+import { statusQuery } from '../../core/saga/status';
+import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
 import { OpsNotFoundError } from './errors';
 import { outcomeOf, type RowOutcome } from './find';
 import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';

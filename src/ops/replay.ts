@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { EventKey, EventType, WebhookSource } from '../../sagas/search-attributes';
+import { EventKey, EventType, WebhookSource } from '../../core/saga/search-attributes';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { ReplayMemo } from './inspect';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from '../env';
+import { env, parseEnv } from '../../core/env';
 import { createLogger } from '../logger';
 import { createSandbox } from './app';
 

@@ -1,9 +1,9 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { EventKey, EventType, WebhookSource } from '../../sagas/search-attributes';
-import type { SagaInput } from '../../sagas/types';
+import { EventKey, EventType, WebhookSource } from '../../core/saga/search-attributes';
+import type { SagaInput } from '../../core/saga/input';
 import { sagaStartDuration } from '../metrics';
-import type { SagaInputRef } from '../../sagas/load-event';
+import type { SagaInputRef } from '../../core/saga/input';
 
 export interface StartRequest {
   workflowId: string;

@@ -3,17 +3,17 @@ import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
 import { createPayloadActivities } from '../../sagas/activities/payloads';
-import type { PayloadStore } from '../intake/payload-store';
+import type { PayloadStore } from '../../core/saga/input';
 import { sagaMetricsSinks } from './saga-metrics';
 
 export interface WorkerDeps {
   config: AppConfig;
   connection: NativeConnection;
-  /** A prebuilt bundle (production, tests); without one the worker bundles sagas/workflows.ts itself. */
+  /** A prebuilt bundle (production, tests); without one the worker bundles sagas/workflows/index.ts itself. */
   workflowBundle?: WorkflowBundleOption;
   /** Defaults to activities calling the configured downstream APIs. */
   activities?: object;
-  /** Where the receiver put events too large for a workflow input; registers loadEventPayload (sagas/load-event.ts). */
+  /** Where the receiver put events too large for a workflow input; registers loadEventPayload (sagas/workflows/load-event.ts). */
   payloads?: PayloadStore;
   taskQueue?: string;
   /** e.g. the OpenTelemetry plugin when tracing is on. */

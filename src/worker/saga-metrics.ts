@@ -1,6 +1,6 @@
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter } from 'prom-client';
-import type { SagaMetricsSinks } from '../../sagas/metrics-sinks';
+import type { SagaMetricsSinks } from '../../sagas/workflows/metrics-sinks';
 
 /** Saga outcomes and step failures, counted in the worker from the workflows' sinks. */
 export const sagaOutcomes = new Counter({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 import { assertNoDevSecrets, DEV_SECRETS } from '../../src/dev-secrets';
 
 const envExample = readFileSync(resolve(__dirname, '..', '..', '.env.example'), 'utf8');

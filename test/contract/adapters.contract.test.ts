@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { DeliveryError, MalformedPayloadError, WebhookVerificationError } from '../../src/errors';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { DeliveryError, MalformedPayloadError, WebhookVerificationError } from '../../core/errors';
+import { workflowIdFor } from '../../core/workflow-id';
 import { SOURCE_DEFINITIONS } from '../../sources';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { asDelivery, contractCases, fixturesOf, sign, type ContractCase, type LoadedFixture } from './cases';
@@ -42,7 +42,7 @@ it('runs for every registered source kind', () => {
 
 describe.each(cases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
   const { definition, config, adapter } = c.instance;
-  const kit = definition.kit;
+  const kit = definition.sender;
   const fixtures = fixturesOf(c);
   const started = (): (LoadedFixture & { decision: Extract<Decision, { action: 'start' }> })[] =>
     fixtures.flatMap((f) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../sources';
-import { listFixtures, loadFixture } from '../../sources/kit/fixtures';
+import { listFixtures, loadFixture } from '../../sources/sender/fixtures';
 import type { Delivery, OutgoingDelivery, SignOptions } from '../../sources/types';
 
 /**
@@ -46,7 +46,7 @@ export function contractCases(): ContractCase[] {
   const cases: ContractCase[] = [];
   for (const definition of SOURCE_DEFINITIONS) {
     if (wanted && !wanted.has(definition.name)) continue;
-    for (const example of definition.kit.examples()) {
+    for (const example of definition.sender.examples()) {
       for (const instance of buildSourceInstances(example.env).filter((i) => i.definition === definition)) {
         cases.push({ label: `${instance.config.name} (${example.label})`, env: example.env, instance, signingKey: example.signingKey ?? instance.config.secrets[0] });
       }
@@ -64,12 +64,12 @@ export function contractCases(): ContractCase[] {
 }
 
 export function fixturesOf(c: ContractCase): LoadedFixture[] {
-  const dir = c.instance.definition.kit.fixturesDir(c.instance.config);
+  const dir = c.instance.definition.sender.fixturesDir(c.instance.config);
   return listFixtures(dir).map((name) => ({ name, message: loadFixture(dir, name) }));
 }
 
 export function sign(c: ContractCase, message: OutgoingDelivery, options: Partial<SignOptions> = {}): OutgoingDelivery {
-  return c.instance.definition.kit.sign(message, c.instance.config, { now: new Date(), key: c.signingKey, ...options });
+  return c.instance.definition.sender.sign(message, c.instance.config, { now: new Date(), key: c.signingKey, ...options });
 }
 
 /** What the receiver would hand the adapter for this request. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
@@ -17,7 +17,7 @@ const taskQueue = uniqueTaskQueue('contract');
 
 describe.each(cases.map((c) => [c.label, c] as const))('%s through the receiver', (_label, c) => {
   const { definition, config, adapter } = c.instance;
-  const kit = definition.kit;
+  const kit = definition.sender;
   const fixtures = fixturesOf(c);
   const started: string[] = [];
   let receiver: TestReceiver;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { uniqueTaskQueue } from '../support/temporal';
 import { PrivateRedis, PrivateTemporal } from '../intake/support/private-servers';
 import { eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/kit/drivers';
+import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { executionsBy } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
 

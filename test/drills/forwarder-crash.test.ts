@@ -6,7 +6,7 @@ import { FORWARDER_GROUP, type QueuedStart } from '../../src/intake/outbox';
 import { startSaga } from '../../src/temporal/start-saga';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { headersFor, oneReceiverDrivers, pathFor } from '../../sources/kit/drivers';
+import { headersFor, oneReceiverDrivers, pathFor } from '../../sources/sender/drivers';
 import { executionsBy } from '../intake/support/temporal-truth';
 
 /**

@@ -5,7 +5,7 @@ import { DATA_DIR } from '../../scripts/lib/stack';
 import { uniqueTaskQueue } from '../support/temporal';
 import { PrivateTemporal } from '../intake/support/private-servers';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/kit/drivers';
+import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { executionsBy } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
 

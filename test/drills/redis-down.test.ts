@@ -3,7 +3,7 @@ import { uniqueTaskQueue } from '../support/temporal';
 import { capturingLogger } from '../intake/support/logs';
 import { PrivateRedis } from '../intake/support/private-servers';
 import { eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/kit/drivers';
+import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { runsOf } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { OutgoingDelivery } from '../../sources/types';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
-import { allDrivers, pathFor, type SourceDriver } from '../../sources/kit/drivers';
+import { allDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 
 /**
  * Fuzz: at least 10,000 generated requests per registered source kind (spread over its kit's example
@@ -141,7 +141,7 @@ function signedFixture(driver: SourceDriver, index: number, now: Date): Outgoing
 
 const wrongKeys = new Map<SourceDriver, string>();
 function wrongKeyOf(driver: SourceDriver): string {
-  if (!wrongKeys.has(driver)) wrongKeys.set(driver, driver.definition.kit.wrongKey(driver.instance.config).key);
+  if (!wrongKeys.has(driver)) wrongKeys.set(driver, driver.definition.sender.wrongKey(driver.instance.config).key);
   return wrongKeys.get(driver)!;
 }
 
@@ -160,7 +160,7 @@ function toRequest(driver: SourceDriver, kind: string, message: OutgoingDelivery
 
 /** A correctly signed delivery spoiled one way the source's kit names (each must be refused). */
 function tampered(driver: SourceDriver) {
-  const kit = driver.definition.kit;
+  const kit = driver.definition.sender;
   return fc.record({ fixture: fc.nat(), pick: fc.nat(), extra: fc.option(extraHeaders, { nil: undefined }), chunked: fc.boolean() }).map(({ fixture, pick, extra, chunked }) => {
     const now = new Date();
     const message = signedFixture(driver, fixture % driver.fixtures.length, now);
@@ -173,7 +173,7 @@ function tampered(driver: SourceDriver) {
 
 /** Signed with a key the endpoint does not hold, or outside the replay window. */
 function wronglySigned(driver: SourceDriver) {
-  const kit = driver.definition.kit;
+  const kit = driver.definition.sender;
   const config = driver.instance.config;
   const window = kit.replayWindow(config);
   const modes = window ? (['wrong key', 'stale', 'future'] as const) : (['wrong key'] as const);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import nock from 'nock';
 import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import { DOWNSTREAM_ENV, happyDownstream } from '../support/downstream';
 import { fixtureWith } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signSamsara } from '../../sources/samsara/verify';
 import { redisKeys } from '../../src/intake/redis';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';

@@ -3,7 +3,7 @@ import nock from 'nock';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { signSamsara } from '../../sources/samsara/verify';
 import { redisPayloadStore } from '../../src/intake/payload-store';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import { createWorker } from '../../src/worker/create-worker';
 import { DOWNSTREAM_ENV, happyDownstream } from '../support/downstream';
 import { fixtureWith } from '../support/fixtures';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signSamsara } from '../../sources/samsara/verify';
 import { memoryCachedLedger, UNKNOWN_RUN } from '../../src/intake/ledger';
 import { redisKeys } from '../../src/intake/redis';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';

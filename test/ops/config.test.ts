@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 import { OPS_CONFIG_VARIABLES, opsConfigFromEnv } from '../../src/ops/config';
 import { findPublicDir } from '../../src/ops/router';
 import { assertNoDevSecrets, DEV_SECRETS } from '../../src/dev-secrets';

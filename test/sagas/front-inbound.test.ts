@@ -1,4 +1,4 @@
-import { frontInbound } from './events';
+import { frontInbound } from '../../scripts/lib/saga-events';
 import { defineSagaContract } from './support/saga-contract';
 
 describe('frontInboundSaga (inbound message naming S-1001)', () => {

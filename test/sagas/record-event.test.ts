@@ -1,4 +1,4 @@
-import { sagaInput } from './support/saga-run';
+import { sagaInput } from '../../scripts/lib/saga-events';
 import { defineSagaContract } from './support/saga-contract';
 
 describe('recordEventSaga (any event a config-only source accepts)', () => {

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { routeStopArrival } from './events';
+import { routeStopArrival } from '../../scripts/lib/saga-events';
 import { describeCalls } from './support/fake-downstream';
 import { collect, runToEnd } from './support/saga-run';
 import { useSagaHarness } from './support/harness';

@@ -1,9 +1,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { shipmentReferences } from '../../sagas/front-inbound';
-import { frontAppEnvelope, frontInboundEvent, samsaraEvent, turvoStatusEvent } from './events';
+import { shipmentReferences } from '../../sagas/workflows/front-inbound';
+import { frontAppEnvelope, frontInboundEvent, samsaraEvent, turvoStatusEvent } from '../../scripts/lib/saga-events';
 import { describeCalls } from './support/fake-downstream';
-import { runToEnd, sagaInput } from './support/saga-run';
+import { runToEnd } from './support/saga-run';
+import { sagaInput } from '../../scripts/lib/saga-events';
 import { useSagaHarness } from './support/harness';
 
 /** The branches of the sagas beyond their main path: other input shapes, nothing to do, nothing linked. */

@@ -1,4 +1,4 @@
-import { documentSubmitted } from './events';
+import { documentSubmitted } from '../../scripts/lib/saga-events';
 import { defineSagaContract } from './support/saga-contract';
 
 describe('samsaraDocumentSaga (DocumentSubmitted, proof of delivery)', () => {

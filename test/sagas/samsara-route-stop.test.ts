@@ -1,4 +1,4 @@
-import { routeStopArrival } from './events';
+import { routeStopArrival } from '../../scripts/lib/saga-events';
 import { defineSagaContract } from './support/saga-contract';
 
 describe('samsaraRouteStopSaga (RouteStopArrival)', () => {

@@ -1,4 +1,4 @@
-import { turvoStatusUpdate } from './events';
+import { turvoStatusUpdate } from '../../scripts/lib/saga-events';
 import { defineSagaContract } from './support/saga-contract';
 
 describe('turvoShipmentStatusSaga (SHIPMENT_STATUS_UPDATE)', () => {

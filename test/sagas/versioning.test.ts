@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow/lib/errors';
-import { NOTIFY_ON_DELIVERY_PATCH } from '../../sagas/turvo-shipment-status';
+import { NOTIFY_ON_DELIVERY_PATCH } from '../../sagas/workflows/turvo-shipment-status';
 import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
-import { turvoStatusEvent } from './events';
+import { turvoStatusEvent } from '../../scripts/lib/saga-events';
 import { describeCalls } from './support/fake-downstream';
-import { runToEnd, sagaInput } from './support/saga-run';
+import { runToEnd } from './support/saga-run';
+import { sagaInput } from '../../scripts/lib/saga-events';
 import { useSagaHarness } from './support/harness';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSourceInstances, buildSources } from '../../sources';
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 
 /** SOURCES_CONFIG: config-only endpoints, validated at start-up with errors that name the field. */
 const hmacEntry = {

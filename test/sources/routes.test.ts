@@ -7,10 +7,10 @@ describe('source routes', () => {
   const registered = new Set(Object.keys(workflows));
   const configurations = [
     { label: 'the main job (dev secrets, sources/dev-sources.json)', env: { ...DEV_SECRETS } as NodeJS.ProcessEnv },
-    ...SOURCE_DEFINITIONS.flatMap((d) => d.kit.examples().map((e) => ({ label: `${d.name}: ${e.label}`, env: e.env }))),
+    ...SOURCE_DEFINITIONS.flatMap((d) => d.sender.examples().map((e) => ({ label: `${d.name}: ${e.label}`, env: e.env }))),
   ];
 
-  it.each(configurations)('point only at sagas exported from sagas/workflows.ts ($label)', ({ env }) => {
+  it.each(configurations)('point only at sagas exported from sagas/workflows/index.ts ($label)', ({ env }) => {
     const instances = buildSourceInstances(env);
     expect(instances.length).toBeGreaterThan(0);
     for (const { adapter } of instances) {

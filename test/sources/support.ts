@@ -1,4 +1,4 @@
-import { WebhookVerificationError } from '../../src/errors';
+import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery, OutgoingDelivery } from '../../sources/types';
 
 /** What the receiver would hand an adapter for this request. */

@@ -1,4 +1,5 @@
-import { isEventRef, loadEvent, type SagaArgs } from '../../../sagas/load-event';
+import { loadEvent } from '../../../sagas/workflows/load-event';
+import { isEventRef, type SagaArgs } from '../../../core/saga/input';
 
 /** A test workflow doing what a saga does first: resolve its event, whether inline or by reference. */
 export async function loadEventProbe(input: SagaArgs<{ eventId: string; data: { pad?: string } }>) {

@@ -1,4 +1,4 @@
-import type { SagaInput } from '../../../sagas/types';
+import type { SagaInput } from '../../../core/saga/input';
 import { describeCalls } from './fake-downstream';
 import { runToEnd, type SagaRun } from './saga-run';
 import { useSagaHarness } from './harness';

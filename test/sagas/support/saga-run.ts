@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { statusQuery, SAGA_FAILED, type SagaFailureDetails, type SagaStatus } from '../../../sagas/saga';
-import type { SagaInput } from '../../../sagas/types';
+import { statusQuery, SAGA_FAILED, type SagaFailureDetails, type SagaStatus } from '../../../core/saga/status';
+import type { SagaInput } from '../../../core/saga/input';
 
 export interface SagaRun {
   workflowId: string;
@@ -17,14 +17,6 @@ export interface SagaRun {
   error?: WorkflowFailedError;
   status: SagaStatus;
   searchAttributes: Record<string, unknown>;
-}
-
-export function sagaInput<E>(event: E, meta: { source: string; eventType: string; eventKey?: string }): SagaInput<E> {
-  const eventKey = meta.eventKey ?? randomUUID();
-  return {
-    meta: { source: meta.source, eventKey, eventType: meta.eventType, workflowId: `${meta.source}:${eventKey}`, receivedAt: '2026-11-24T17:03:00.000Z' },
-    event,
-  };
 }
 
 /** Starts a saga, waits for it to end, and collects its result or failure, its timeline and search attributes. */

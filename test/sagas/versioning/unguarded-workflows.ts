@@ -1,5 +1,5 @@
-import { shipmentStatusSaga, type TurvoEvent } from '../../../sagas/turvo-shipment-status';
-import type { SagaArgs } from '../../../sagas/load-event';
+import { shipmentStatusSaga, type TurvoEvent } from '../../../sagas/workflows/turvo-shipment-status';
+import type { SagaArgs } from '../../../core/saga/input';
 
 /**
  * A workflow bundle for the versioning test only: the Turvo status saga with the "notify the

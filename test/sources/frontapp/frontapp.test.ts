@@ -1,15 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { MalformedPayloadError } from '../../../src/errors';
+import { MalformedPayloadError } from '../../../core/errors';
 import { frontapp } from '../../../sources/frontapp';
-import { loadFixture } from '../../../sources/kit/fixtures';
+import { loadFixture } from '../../../sources/sender/fixtures';
 import { delivery, reason } from '../support';
 
 const SECRET = 'front-app-signing-secret';
 const NOW = new Date('2026-11-24T17:02:20.000Z');
 const app = frontapp.create(frontapp.configure({ FRONTAPP_WEBHOOK_SECRETS: SECRET })[0]!);
 const rule = frontapp.create(frontapp.configure({ FRONTAPP_WEBHOOK_MODE: 'rule', FRONTAPP_WEBHOOK_SECRETS: SECRET })[0]!);
-const appFixture = (name: string) => loadFixture(frontapp.kit.fixturesDir({ mode: 'app' } as never), name).body;
-const ruleFixture = (name: string) => loadFixture(frontapp.kit.fixturesDir({ mode: 'rule' } as never), name).body;
+const appFixture = (name: string) => loadFixture(frontapp.sender.fixturesDir({ mode: 'app' } as never), name).body;
+const ruleFixture = (name: string) => loadFixture(frontapp.sender.fixturesDir({ mode: 'rule' } as never), name).body;
 
 /** Front's schemes, computed here from its docs with node:crypto, independent of the code under test. */
 function appSigned(body: Buffer, extra: Record<string, string> = {}, timestamp = NOW.getTime()) {

@@ -1,4 +1,4 @@
-import { WebhookVerificationError } from '../../../src/errors';
+import { WebhookVerificationError } from '../../../core/errors';
 import { signSamsara, verifySamsara } from '../../../sources/samsara/verify';
 import type { Delivery } from '../../../sources/types';
 import { fixture } from '../../support/fixtures';

@@ -2,13 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { turvo, type TurvoConfig } from '../../../sources/turvo';
 import { parseTurvoEvent, turvoEventKey } from '../../../sources/turvo/events';
-import { loadFixture } from '../../../sources/kit/fixtures';
+import { loadFixture } from '../../../sources/sender/fixtures';
 import { delivery, reason } from '../support';
 
 const NOW = new Date('2026-11-24T16:45:10Z');
 const JWT = { TURVO_AUTH_MODE: 'jwt', TURVO_JWT_ISSUER: 'https://app.turvo.com', TURVO_JWT_AUDIENCE: 'webhook-sagas' };
 const configure = (env: NodeJS.ProcessEnv): TurvoConfig => turvo.configure(env)[0]!;
-const fixture = (name: string) => loadFixture(turvo.kit.fixturesDir({} as TurvoConfig), name).body;
+const fixture = (name: string) => loadFixture(turvo.sender.fixturesDir({} as TurvoConfig), name).body;
 
 function keyOf(body: object | Buffer): string {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));

@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from './activities';
+import type { Activities } from '../activities';
 import { DOWNSTREAM_CALL, LONG_DOWNLOAD, UNDO_CALL } from './policies';
 
 /** The sagas' activities, one proxy per policy: steps, undos (tried harder) and long downloads (heartbeating). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MalformedPayloadError } from '../../src/errors';
+import { MalformedPayloadError } from '../../core/errors';
 import type { Delivery, OutgoingDelivery } from '../types';
 import { singleHeader } from './headers';
 import { editJson, getPath, setPath, type JsonObject } from './json';

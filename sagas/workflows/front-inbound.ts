@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
-import { loadEvent, type SagaArgs } from './load-event';
+import { loadEvent } from './load-event';
+import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
-import type { ShipmentMatch, ShipmentRef } from './activities';
+import type { ShipmentMatch, ShipmentRef } from '../activities';
 
 /** A Front event (rule webhooks send it as the body; application webhooks wrap it in an envelope). */
 export interface FrontEvent {

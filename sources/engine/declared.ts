@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../src/env';
+import { ConfigError } from '../../core/env';
 
 /**
  * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the
@@ -83,7 +83,7 @@ export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string 
     .filter(Boolean);
 }
 
-/** Event type → saga name; at least one route, saga names as exported from sagas/workflows.ts. */
+/** Event type → saga name; at least one route, saga names as exported from sagas/workflows/index.ts. */
 export const routesSchema = z
   .record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a workflow type name such as recordEventSaga'))
   .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga');

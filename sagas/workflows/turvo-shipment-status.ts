@@ -1,9 +1,10 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
-import { loadEvent, type SagaArgs } from './load-event';
+import { loadEvent } from './load-event';
+import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import { DELIVERED_STATUS } from './samsara-document';
-import type { TurvoStatus } from './clients/turvo';
+import type { TurvoStatus } from '../clients/turvo';
 
 /** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; see /work/shared/SOURCES.md). */
 export interface TurvoEvent {

@@ -3,17 +3,17 @@ import {
   ApplicationFailure,
   CancellationScope,
   TimeoutFailure,
-  defineQuery,
   isCancellation,
   log,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { idempotencyKey } from './activities/keys';
-import { attemptFromDetails, type Reported } from './attempts';
+import { idempotencyKey } from '../../core/saga/keys';
+import { attemptFromDetails, type Reported } from '../../core/saga/attempts';
 import { sagaMetrics } from './metrics-sinks';
-import { SagaOutcome, SagaStep } from './search-attributes';
+import { SagaOutcome, SagaStep } from '../../core/saga/search-attributes';
+import { SAGA_FAILED, statusQuery, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
 
 /**
  * The compensation toolkit. A saga is a list of steps; each step may carry an undo, registered
@@ -24,71 +24,6 @@ import { SagaOutcome, SagaStep } from './search-attributes';
  * Steps run activities wrapped by sagas/activities/report.ts, which report the attempt they were
  * on, so the timeline shows how many attempts each step and undo took.
  */
-
-export type StepState = 'running' | 'completed' | 'failed' | 'undoing' | 'undone' | 'undo_failed';
-export type Outcome = 'running' | 'completed' | 'compensated' | 'compensation_failed';
-
-export interface UndoRecord {
-  state: 'running' | 'done' | 'failed';
-  attempts?: number;
-  error?: string;
-  startedAt: string;
-  endedAt?: string;
-}
-
-export interface StepRecord {
-  step: string;
-  state: StepState;
-  /** Activity attempts the step took; unknown while it runs (Temporal retries without telling the workflow). */
-  attempts?: number;
-  /** The error the step failed with. */
-  lastError?: string;
-  startedAt: string;
-  endedAt?: string;
-  hasUndo: boolean;
-  undo?: UndoRecord;
-}
-
-export interface SagaStatus {
-  saga: string;
-  workflowId: string;
-  outcome: Outcome;
-  /** The step running now (`undo:<step>` while undoing), then the last one reached. */
-  currentStep?: string;
-  startedAt: string;
-  endedAt?: string;
-  steps: StepRecord[];
-  failure?: SagaFailureDetails;
-}
-
-export interface FailedStep {
-  step: string;
-  /** `run`: the step itself failed; `undo`: its undo failed while compensating. */
-  phase: 'run' | 'undo';
-  error: string;
-  attempts?: number;
-}
-
-/** Details carried by the failure a saga ends with (ApplicationFailure type `SagaFailed`). */
-export interface SagaFailureDetails {
-  saga: string;
-  outcome: 'compensated' | 'compensation_failed';
-  /** The step whose failure started the compensation. */
-  failedStep: string;
-  /** That step's error: the original failure, never replaced by an undo's. */
-  error: string;
-  /** Steps that had completed when the failure happened, in order. */
-  stepsDone: string[];
-  /** Steps whose undo ran and succeeded, in the order they were undone (newest first). */
-  stepsUndone: string[];
-  /** The failed step and every undo that failed, each with its own error. */
-  stepsFailed: FailedStep[];
-}
-
-export const SAGA_FAILED = 'SagaFailed';
-
-/** The step timeline, for the on-call console. Answers for closed sagas too (Temporal replays the history). */
-export const statusQuery = defineQuery<SagaStatus>('status');
 
 export interface StepOptions<T> {
   /**
@@ -148,7 +83,7 @@ export class Saga {
 
   /**
    * The idempotency key of a step's downstream write: the workflow ID, the first run's ID and the
-   * step name (see sagas/activities/keys.ts). Step names are unique within a saga.
+   * step name (see core/saga/keys.ts). Step names are unique within a saga.
    */
   key(step: string): string {
     const { workflowId, firstExecutionRunId } = workflowInfo();

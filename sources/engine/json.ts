@@ -1,4 +1,4 @@
-import { MalformedPayloadError } from '../../src/errors';
+import { MalformedPayloadError } from '../../core/errors';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { WebhookVerificationError } from '../../src/errors';
+import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery } from '../types';
 
 /**

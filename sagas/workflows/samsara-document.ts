@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, download, undo } from './activity-proxies';
-import { loadEvent, type SagaArgs } from './load-event';
+import { loadEvent } from './load-event';
+import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
-import type { SamsaraEventV2 } from '../sources/samsara/events';
+import type { SamsaraEventV2 } from '../../sources/samsara/events';
 
 /** The parts of a Samsara DocumentSubmitted event the saga reads. */
 export interface DocumentSubmittedData {

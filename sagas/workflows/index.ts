@@ -1,6 +1,6 @@
 /**
  * The workflow bundle's entry point: every saga the worker runs. Only deterministic code may be
- * reached from here (lint forbids Node built-ins in sagas/ outside activities/ and clients/).
+ * reached from here (lint forbids Node built-ins and I/O libraries in sagas/workflows/ and core/saga/).
  */
 export { samsaraRouteStopSaga } from './samsara-route-stop';
 export { samsaraDocumentSaga } from './samsara-document';

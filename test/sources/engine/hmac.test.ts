@@ -1,4 +1,5 @@
-import { decodeKey, signHmac, verifyHmac, type HmacScheme } from '../../../sources/kit/hmac';
+import { decodeKey, verifyHmac, type HmacScheme } from '../../../sources/engine/hmac';
+import { signHmac } from '../../../sources/sender/hmac';
 import { delivery, reason } from '../support';
 
 const NOW = new Date('2026-11-24T16:42:20Z');

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { hmac, matchesAny, type HmacAlgorithm } from '../../src/crypto';
-import { WebhookVerificationError } from '../../src/errors';
-import type { Delivery, OutgoingDelivery, ReplayWindow, SenderKit, SignOptions, SourceConfig, Tampering } from '../types';
+import { hmac, matchesAny, type HmacAlgorithm } from '../../core/crypto';
+import { WebhookVerificationError } from '../../core/errors';
+import type { Delivery } from '../types';
 import { checkTimestamp, singleHeader, type TimestampUnit } from './headers';
-import { dropHeader, editBody, flipFirstChar, setHeader } from './tamper';
 
 /**
  * The HMAC engine behind every source whose sender signs `<something around the raw body>` with a
  * shared secret and puts the result in a header: FrontApp, Standard Webhooks, the config-only `hmac`
  * kind and sources made by the scaffold. One implementation, tested once, so a new HMAC-style source
- * is a description of its scheme, not new crypto code.
+ * is a description of its scheme, not new crypto code. Its signing half is sources/sender/hmac.ts.
  */
 
 /** Replay window used when a sender documents none (Stripe and Standard Webhooks use five minutes). */
@@ -55,7 +53,7 @@ export function decodeKey(secret: string, encoding: KeyEncoding): Buffer {
 }
 
 /** The bytes the sender signs: the template's text around the exact raw body. */
-function signedParts(scheme: HmacScheme, body: Buffer, values: { timestamp?: string; id?: string }): (string | Buffer)[] {
+export function signedParts(scheme: HmacScheme, body: Buffer, values: { timestamp?: string; id?: string }): (string | Buffer)[] {
   const [before, after] = scheme.signedString.split('{body}') as [string, string];
   const fill = (text: string) => text.replace('{timestamp}', values.timestamp ?? '').replace('{id}', values.id ?? '');
   return [fill(before), body, fill(after)];
@@ -104,79 +102,4 @@ export function verifyHmac(delivery: Delivery, scheme: HmacScheme, keys: readonl
   let matched = false;
   for (const candidate of given) matched = matchesAny(candidate, expected) || matched;
   if (!matched) throw new WebhookVerificationError('signature_mismatch');
-}
-
-/** The headers a sender following the scheme adds. `id` comes from the message's own id header. */
-export function signHmac(message: OutgoingDelivery, scheme: HmacScheme, key: Buffer, now: Date): OutgoingDelivery {
-  const headers: Record<string, string> = { ...message.headers };
-  let timestamp: string | undefined;
-  if (scheme.timestamp) {
-    const ms = now.getTime();
-    timestamp = String(scheme.timestamp.unit === 'seconds' ? Math.floor(ms / 1000) : ms);
-    headers[scheme.timestamp.header] = timestamp;
-  }
-  const id = scheme.idHeader ? message.headers[scheme.idHeader] : undefined;
-  if (scheme.idHeader && !id) throw new Error(`cannot sign: the message has no ${scheme.idHeader} header`);
-  const mac = hmac(scheme.algorithm, key, ...signedParts(scheme, message.body, { timestamp, id }));
-  headers[scheme.signatureHeader] = scheme.prefix + mac.toString(scheme.encoding);
-  return { ...message, headers };
-}
-
-/** Every way to spoil a delivery signed with the scheme, with the reason verifyHmac gives. */
-export function hmacTamperings(scheme: HmacScheme): Tampering[] {
-  const sig = scheme.signatureHeader;
-  const withoutPrefix = (v: string) => v.slice(scheme.prefix.length);
-  const list: Tampering[] = [
-    editBody(),
-    setHeader(sig, (v) => scheme.prefix + flipFirstChar(withoutPrefix(v), scheme.encoding), 'signature altered', 'signature_mismatch'),
-    setHeader(sig, (v) => v.slice(0, -4), 'signature truncated', 'malformed_signature'),
-    setHeader(sig, () => '', 'signature empty', 'missing_signature'),
-    dropHeader(sig, 'missing_signature'),
-  ];
-  if (scheme.prefix) list.push(setHeader(sig, withoutPrefix, 'signature prefix removed', 'malformed_signature'));
-  if (scheme.timestamp) {
-    const ts = scheme.timestamp.header;
-    list.push(
-      setHeader(ts, (v) => String(Number(v) + 1), 'timestamp changed after signing', 'signature_mismatch'),
-      setHeader(ts, () => 'yesterday', 'timestamp not a number', 'malformed_timestamp'),
-      dropHeader(ts, 'missing_timestamp'),
-    );
-  }
-  if (scheme.idHeader) {
-    list.push(setHeader(scheme.idHeader, (v) => `${v}x`, 'id changed after signing', 'signature_mismatch'), dropHeader(scheme.idHeader, 'missing_id'));
-  }
-  return list;
-}
-
-export function hmacReplayWindow(scheme: HmacScheme): ReplayWindow | undefined {
-  if (!scheme.timestamp) return undefined;
-  const t = scheme.timestamp.toleranceSeconds;
-  return { staleAfterSeconds: t, futureAfterSeconds: t, staleReason: 'timestamp_too_old', futureReason: 'timestamp_too_new' };
-}
-
-/** A random secret in the given encoding (as a vendor's dashboard would show it). */
-export function randomSecret(encoding: KeyEncoding): string {
-  const bytes = randomBytes(32);
-  return encoding === 'utf8' ? bytes.toString('hex') : bytes.toString(encoding);
-}
-
-/**
- * The signing half of a SenderKit for an HMAC-style source: everything except its fixtures, examples
- * and how to give an event a new key. `schemeOf` and `keyOf` come from the source's config.
- */
-export function hmacSenderParts<C extends SourceConfig & { readonly secrets: readonly string[] }>(
-  schemeOf: (config: C) => HmacScheme,
-  keyEncodingOf: (config: C) => KeyEncoding,
-  decodeSecret: (secret: string, encoding: KeyEncoding) => Buffer = decodeKey,
-): Pick<SenderKit<C>, 'sign' | 'wrongKey' | 'tamperings' | 'replayWindow'> {
-  return {
-    sign(message: OutgoingDelivery, config: C, options: SignOptions) {
-      const secret = options.key ?? config.secrets[0];
-      if (!secret) throw new Error(`${config.name} has no secret configured: pass one to sign with`);
-      return signHmac(message, schemeOf(config), decodeSecret(secret, keyEncodingOf(config)), options.now);
-    },
-    wrongKey: (config) => ({ key: randomSecret(keyEncodingOf(config)), reason: 'signature_mismatch' }),
-    tamperings: (config) => hmacTamperings(schemeOf(config)),
-    replayWindow: (config) => hmacReplayWindow(schemeOf(config)),
-  };
 }

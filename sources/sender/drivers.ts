@@ -1,7 +1,7 @@
-import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../index';
+import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '..';
 import { listFixtures, loadFixture } from './fixtures';
 import type { Delivery, OutgoingDelivery, SourceDefinition } from '../types';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 
 /**
  * Drives every registered source through its sender kit (sources/types.ts SenderKit), so the
@@ -35,7 +35,7 @@ export function asDelivery(d: OutgoingDelivery, receivedAt = new Date()): Delive
 }
 
 function driverFor(definition: SourceDefinition<any>, instance: SourceInstance, env: NodeJS.ProcessEnv, label: string, signingKey?: string): SourceDriver {
-  const kit = definition.kit;
+  const kit = definition.sender;
   const dir = kit.fixturesDir(instance.config);
   const fixtures = listFixtures(dir).map((name) => loadFixture(dir, name));
   const sign = (message: OutgoingDelivery, now = new Date()) => kit.sign(message, instance.config, { now, ...(signingKey ? { key: signingKey } : {}) });
@@ -76,7 +76,7 @@ function driverFor(definition: SourceDefinition<any>, instance: SourceInstance, 
 export function allDrivers(): SourceDriver[] {
   const drivers: SourceDriver[] = [];
   for (const definition of SOURCE_DEFINITIONS) {
-    for (const example of definition.kit.examples()) {
+    for (const example of definition.sender.examples()) {
       for (const instance of buildSourceInstances(example.env).filter((i) => i.definition === definition)) {
         drivers.push(driverFor(definition, instance, example.env, `${definition.name} (${example.label})`, example.signingKey));
       }
@@ -91,7 +91,7 @@ export function allDrivers(): SourceDriver[] {
  */
 export function oneReceiverDrivers(): { env: NodeJS.ProcessEnv; drivers: SourceDriver[] } {
   const env: NodeJS.ProcessEnv = {};
-  const chosen = SOURCE_DEFINITIONS.map((definition) => ({ definition, example: definition.kit.examples()[0]! }));
+  const chosen = SOURCE_DEFINITIONS.map((definition) => ({ definition, example: definition.sender.examples()[0]! }));
   for (const { example } of chosen) {
     for (const [key, value] of Object.entries(example.env)) {
       if (env[key] === undefined) env[key] = value;

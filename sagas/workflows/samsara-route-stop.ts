@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
-import { loadEvent, type SagaArgs } from './load-event';
+import { loadEvent } from './load-event';
+import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
-import type { RouteStopData, SamsaraEventV2 } from '../sources/samsara/events';
+import type { RouteStopData, SamsaraEventV2 } from '../../sources/samsara/events';
 
 /** Turvo stop status codes set by Samsara route-stop events (Turvo's code list is not public: modelled). */
 export const STOP_STATUS = {

@@ -1,9 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrontAppEnvelope, FrontEvent } from '../../sagas/front-inbound';
-import type { TurvoEvent } from '../../sagas/turvo-shipment-status';
+import type { FrontAppEnvelope, FrontEvent } from '../../sagas/workflows/front-inbound';
+import type { TurvoEvent } from '../../sagas/workflows/turvo-shipment-status';
 import type { SamsaraEventV2 } from '../../sources/samsara/events';
-import { sagaInput } from './support/saga-run';
+import type { SagaInput } from '../../core/saga/input';
+
+/**
+ * Sample saga inputs, for the saga tests and the history recorder (scripts/record-histories.ts).
+ */
+
+export function sagaInput<E>(event: E, meta: { source: string; eventType: string; eventKey?: string }): SagaInput<E> {
+  const eventKey = meta.eventKey ?? randomUUID();
+  return {
+    meta: { source: meta.source, eventKey, eventType: meta.eventType, workflowId: `${meta.source}:${eventKey}`, receivedAt: '2026-11-24T17:03:00.000Z' },
+    event,
+  };
+}
 
 /** Saga inputs built from the vendors' fixtures (Samsara) or from the shapes in /work/shared/SOURCES.md. */
 export function samsaraEvent(fixture: string): SamsaraEventV2 {

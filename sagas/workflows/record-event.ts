@@ -1,5 +1,6 @@
 import { act, undo } from './activity-proxies';
-import { loadEvent, type SagaArgs } from './load-event';
+import { loadEvent } from './load-event';
+import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 
 export interface RecordEventResult {

@@ -1,0 +1,72 @@
+import { defineQuery } from '@temporalio/workflow';
+
+/**
+ * What a saga reports about itself: the status query's answer (the console's timeline) and the
+ * details of the failure it ends with. Written by sagas/workflows/saga.ts, read by the console.
+ * Workflow-safe: no Node built-ins.
+ */
+
+export type StepState = 'running' | 'completed' | 'failed' | 'undoing' | 'undone' | 'undo_failed';
+export type Outcome = 'running' | 'completed' | 'compensated' | 'compensation_failed';
+
+export interface UndoRecord {
+  state: 'running' | 'done' | 'failed';
+  attempts?: number;
+  error?: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface StepRecord {
+  step: string;
+  state: StepState;
+  /** Activity attempts the step took; unknown while it runs (Temporal retries without telling the workflow). */
+  attempts?: number;
+  /** The error the step failed with. */
+  lastError?: string;
+  startedAt: string;
+  endedAt?: string;
+  hasUndo: boolean;
+  undo?: UndoRecord;
+}
+
+export interface SagaStatus {
+  saga: string;
+  workflowId: string;
+  outcome: Outcome;
+  /** The step running now (`undo:<step>` while undoing), then the last one reached. */
+  currentStep?: string;
+  startedAt: string;
+  endedAt?: string;
+  steps: StepRecord[];
+  failure?: SagaFailureDetails;
+}
+
+export interface FailedStep {
+  step: string;
+  /** `run`: the step itself failed; `undo`: its undo failed while compensating. */
+  phase: 'run' | 'undo';
+  error: string;
+  attempts?: number;
+}
+
+/** Details carried by the failure a saga ends with (ApplicationFailure type `SagaFailed`). */
+export interface SagaFailureDetails {
+  saga: string;
+  outcome: 'compensated' | 'compensation_failed';
+  /** The step whose failure started the compensation. */
+  failedStep: string;
+  /** That step's error: the original failure, never replaced by an undo's. */
+  error: string;
+  /** Steps that had completed when the failure happened, in order. */
+  stepsDone: string[];
+  /** Steps whose undo ran and succeeded, in the order they were undone (newest first). */
+  stepsUndone: string[];
+  /** The failed step and every undo that failed, each with its own error. */
+  stepsFailed: FailedStep[];
+}
+
+export const SAGA_FAILED = 'SagaFailed';
+
+/** The step timeline, for the on-call console. Answers for closed sagas too (Temporal replays the history). */
+export const statusQuery = defineQuery<SagaStatus>('status');
