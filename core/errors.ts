@@ -40,11 +40,14 @@ export class UnknownSourceError extends DeliveryError {
   readonly status = 404;
 }
 
-/** Too many deliveries for a source: 429 with Retry-After. */
+/** Too many deliveries for a source, or too many failed ones from one client: 429 with Retry-After. */
 export class RateLimitedError extends DeliveryError {
   readonly status = 429;
-  constructor(readonly retryAfterSeconds: number) {
-    super('rate_limited');
+  constructor(
+    readonly retryAfterSeconds: number,
+    reason: 'rate_limited' | 'too_many_failures' = 'rate_limited',
+  ) {
+    super(reason);
   }
 }
 

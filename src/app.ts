@@ -6,7 +6,7 @@ import type { Logger } from './logger';
 import type { SourceAdapter } from '../sources/types';
 import type { Intake } from './intake/intake';
 import { buildIntake, type IntakeParts } from './intake/index';
-import { rateLimit } from './http/rate-limit';
+import { deliveryBudgets } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { deliveryMetrics, metricsHandler } from './http/metrics';
@@ -35,6 +35,8 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   app.disable('x-powered-by');
   // Webhook answers are never cached: no ETag hash of every response body.
   app.set('etag', false);
+  // Whose address req.ip is: the socket's, unless a proxy in front is trusted to report the client's.
+  app.set('trust proxy', config.limits.trustProxy);
   const parts = intakeParts ?? buildIntake({ config, logger, temporal, redis });
 
   // The hot path first: a delivery matches before express walks the health, metrics and console routes.
@@ -42,16 +44,16 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
     '/webhooks/:source',
     deliveryMetrics(new Set(sources.keys())),
     ...(tracer ? [tracingMiddleware(tracer)] : []),
-    rateLimit({
-      redis,
-      prefix: config.intake.keyPrefix,
-      ...config.limits.rateLimit,
-      sources: new Set(sources.keys()),
-      state: parts.state,
-    }),
     webhookHandler({
       sources,
       intake: intake ?? parts.intake,
+      budgets: deliveryBudgets({
+        redis,
+        prefix: config.intake.keyPrefix,
+        ...config.limits.rateLimit,
+        sources: new Set(sources.keys()),
+        state: parts.state,
+      }),
       bodyLimit: config.http.bodyLimit,
       bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
       logger,

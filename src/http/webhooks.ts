@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
+import { DeliveryError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
 import type { Intake } from '../intake/intake';
 import type { Logger } from '../logger';
 import { workflowIdFor } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
+import type { DeliveryBudgets } from './rate-limit';
 import { readBody } from './read-body';
 
 export interface WebhookHandlerOptions {
   sources: ReadonlyMap<string, SourceAdapter>;
   intake: Intake;
+  /** Rate limits: failed requests per client before verification, verified deliveries per source after it. */
+  budgets: DeliveryBudgets;
   bodyLimit: number;
   /** A body not fully received within this is refused with 408 (default 10 s). */
   bodyReadTimeoutMs?: number;
@@ -21,10 +24,11 @@ function mediaType(header: string | undefined): string {
 }
 
 /**
- * POST /webhooks/:source. The order matters: find the source (unknown fails closed), cap and read the
- * raw bytes, verify the signature on those bytes, and only then parse and decide.
+ * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
+ * that keeps failing, cap and read the raw bytes, verify the signature on those bytes, count the
+ * delivery against the source's budget, and only then parse and decide.
  */
-export function webhookHandler({ sources, intake, bodyLimit, bodyReadTimeoutMs, logger }: WebhookHandlerOptions): RequestHandler {
+export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, logger }: WebhookHandlerOptions): RequestHandler {
   return async (req, res) => {
     const requestId = (req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
     res.setHeader('X-Request-Id', requestId);
@@ -34,18 +38,24 @@ export function webhookHandler({ sources, intake, bodyLimit, bodyReadTimeoutMs, 
 
     const source = sources.get(name);
     if (!source) throw new UnknownSourceError('unknown_source');
-    if (source.contentTypes && !source.contentTypes.includes(mediaType(req.header('content-type')))) {
-      throw new UnsupportedMediaTypeError('unsupported_content_type');
-    }
+    // req.ip: the socket's address, or the proxy-reported one when TRUST_PROXY says whom to believe.
+    const client = req.ip ?? 'unknown';
+    budgets.admit(name, client);
 
-    const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
-    const delivery: Delivery = {
-      headers: req.headers,
-      rawBody,
-      query: req.query as Record<string, string | undefined>,
-      receivedAt: new Date(),
-    };
-    source.verify(delivery, delivery.receivedAt);
+    let delivery: Delivery;
+    try {
+      if (source.contentTypes && !source.contentTypes.includes(mediaType(req.header('content-type')))) {
+        throw new UnsupportedMediaTypeError('unsupported_content_type');
+      }
+      const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
+      delivery = { headers: req.headers, rawBody, query: req.query as Record<string, string | undefined>, receivedAt: new Date() };
+      source.verify(delivery, delivery.receivedAt);
+    } catch (err) {
+      // Nothing from this request was proven to come from the vendor: the client's failure budget pays.
+      if (err instanceof DeliveryError) await budgets.failed(name, client);
+      throw err;
+    }
+    await budgets.verified(name);
     const decision = source.decide(delivery);
 
     if (decision.action === 'respond') {

@@ -35,8 +35,15 @@ const schema = z.object({
   BODY_READ_TIMEOUT_MS: env.int(10_000, 100),
   KEEP_ALIVE_TIMEOUT_MS: env.int(5000, 0),
   MAX_HEADER_BYTES: env.bytes(16 * 1024),
-  /** Deliveries per second per source, all receivers together; 0 turns the limit off. */
+  /** Verified deliveries per second per source, all receivers together; 0 turns the limit off. */
   RATE_LIMIT_PER_SECOND: env.int(300, 0),
+  /** Requests per second per source and client address that may fail verification before that client is cut off; 0 = off. */
+  RATE_LIMIT_FAILURES_PER_SECOND: env.int(20, 0),
+  /**
+   * Which proxies may report the client's address (X-Forwarded-For), as express's `trust proxy`:
+   * `false` (the socket's address), a hop count, or addresses/CIDRs/`loopback` separated by commas.
+   */
+  TRUST_PROXY: z.string().default('false'),
   /** Per-source exceptions, e.g. `samsara=500,frontapp=50`. */
   RATE_LIMIT_OVERRIDES: env
     .list()
@@ -63,7 +70,15 @@ export interface HttpLimitsConfig {
   bodyReadTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
-  rateLimit: { perSecond: number; overrides: Readonly<Record<string, number>> };
+  rateLimit: { perSecond: number; overrides: Readonly<Record<string, number>>; failuresPerSecond: number };
+  /** express's `trust proxy` setting: false, a hop count, or a list of trusted proxy addresses. */
+  trustProxy: boolean | number | string;
+}
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'false' || value === '') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeConfig; limits: HttpLimitsConfig } {
@@ -94,8 +109,10 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
       bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderBytes: e.MAX_HEADER_BYTES,
+      trustProxy: trustProxy(e.TRUST_PROXY.trim()),
       rateLimit: {
         perSecond: e.RATE_LIMIT_PER_SECOND,
+        failuresPerSecond: e.RATE_LIMIT_FAILURES_PER_SECOND,
         overrides: Object.fromEntries(
           e.RATE_LIMIT_OVERRIDES.map((item) => {
             const [name, limit] = item.split('=');

@@ -33,6 +33,7 @@ export function redisKeys(prefix: string) {
     outbox: `${prefix}outbox`,
     deadLetters: `${prefix}outbox:dead`,
     rateLimit: (source: string, window: number) => `${prefix}ratelimit:${source}:${window}`,
+    failureLimit: (source: string, client: string, window: number) => `${prefix}ratelimit-failed:${source}:${client}:${window}`,
   };
 }
 

@@ -61,10 +61,11 @@ function statusOf(response: string): number {
 }
 
 describe('flooding', () => {
-  it('limits a source across receiver processes (the count is in Redis): 429 with Retry-After', async () => {
+  it("limits a source's verified deliveries across receiver processes (the count is in Redis): 429 with Retry-After", async () => {
     await sleep(1000 - (Date.now() % 1000) + 20); // all of it inside one one-second window
     const body = fixtureWith('samsara', 'route-stop-arrival', { eventId: randomUUID() });
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => postRaw(`${(i % 2 ? a : b).url}/webhooks/samsara`, body, {})));
+    const signed = signSamsara(body, SECRET, Math.floor(Date.now() / 1000));
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => postRaw(`${(i % 2 ? a : b).url}/webhooks/samsara`, body, signed)));
     const limited = results.filter((r) => r.status === 429);
     expect(results.length - limited.length).toBe(6); // SAMSARA's override, shared by both receivers
     expect(limited[0]!.headers.get('retry-after')).toBe('1');
