@@ -17,6 +17,7 @@ function parseCommandLine() {
       options: {
         outcome: { type: 'string' },
         source: { type: 'string' },
+        cause: { type: 'string' },
         type: { type: 'string' },
         key: { type: 'string' },
         since: { type: 'string' },
@@ -47,7 +48,13 @@ const USAGE = `npm run ops -- <command> [options]
   replay  <workflowId> [--wait]                  replay one failed saga
   replay  [filters]                              dry run: what a bulk replay would touch
   replay  [filters] --yes --expect <n>           bulk replay (n = the dry run's count), with progress
-  audit   [--limit 20]                           recent replays
+  audit   [--limit 20]                           recent replays and re-queues
+  dead-letters [--source s] [--cause c] [--limit 50] [--json]
+                                                 starts Temporal refused, with their cause
+  requeue <deadLetterId>                         put one back through the normal start path
+  requeue [--source s] [--cause c]               dry run: what a bulk re-queue would take
+  requeue [--source s] [--cause c] --yes --expect <n>
+                                                 bulk re-queue (n = the dry run's count)
 
 Filters: --outcome failed|compensated|compensation_failed|running|completed|terminated|timed_out|canceled
          --source <name> --type <eventType> --key <eventKey, or prefix*> --since <2h|ISO> --until <ISO>
@@ -233,10 +240,56 @@ async function replayMany(): Promise<void> {
   }
 }
 
+interface DeadLetterRow {
+  id: string;
+  workflowId?: string;
+  source?: string;
+  eventType?: string;
+  deadAt: string;
+  cause: string;
+  causeType: string;
+  requeueable: boolean;
+}
+
+function deadLetterFilter(): Record<string, string> {
+  return Object.fromEntries(Object.entries({ source: values.source, cause: values.cause }).filter((e): e is [string, string] => !!e[1]));
+}
+
+async function deadLetters(): Promise<void> {
+  const params = new URLSearchParams({ ...deadLetterFilter(), limit: String(Number(values.limit ?? 50)) });
+  const page = await api<{ total: number; items: DeadLetterRow[]; truncated: boolean }>(`/dead-letters?${params}`);
+  if (values.json) return print(JSON.stringify(page, null, 2));
+  print(`${page.total} dead letter(s)${page.truncated ? ` (showing ${page.items.length})` : ''}`);
+  for (const d of page.items) {
+    print(`${pad(d.id, 16)} ${pad(d.deadAt.slice(0, 19), 20)} ${pad(d.source, 10)} ${pad(d.eventType, 22)} ${d.workflowId ?? '(unreadable)'}`);
+    print(`    ${d.causeType}: ${d.cause}${d.requeueable ? '' : ' (cannot be re-queued)'}`);
+  }
+}
+
+async function requeueOne(id: string): Promise<void> {
+  const r = await api<{ workflowId?: string; outboxId: string }>(`/dead-letters/${encodeURIComponent(id)}/requeue`, {});
+  print(`re-queued ${id}${r.workflowId ? ` (${r.workflowId})` : ''}: outbox entry ${r.outboxId}`);
+}
+
+async function requeueMany(): Promise<void> {
+  const f = deadLetterFilter();
+  const preview = await api<{ count: number; truncated: boolean; filter: Record<string, string>; items: DeadLetterRow[] }>('/dead-letters/requeue/preview', { filter: f });
+  if (!values.yes || values.expect === undefined) {
+    for (const d of preview.items.slice(0, 20)) print(`  ${pad(d.id, 16)} ${pad(d.causeType, 18)} ${d.workflowId}`);
+    if (preview.count > 20) print(`  … and ${preview.count - 20} more`);
+    print(`${preview.count} dead letter(s) would be re-queued.`);
+    if (preview.truncated) throw new Error('too many match: narrow the filter');
+    if (preview.count > 0) print(`To re-queue them: add --yes --expect ${preview.count}`);
+    return;
+  }
+  const r = await api<{ requeued: number; gone: number; jobId: string }>('/dead-letters/requeue', { filter: preview.filter, expect: Number(values.expect) });
+  print(`done: ${r.requeued} re-queued, ${r.gone} gone already (job ${r.jobId})`);
+}
+
 async function audit(): Promise<void> {
   const { entries } = await api<{ entries: any[] }>(`/audit?limit=${Number(values.limit ?? 20)}`);
   if (values.json) return print(JSON.stringify(entries, null, 2));
-  for (const e of entries) print(`${e.at}  ${pad(e.actor, 18)} ${pad(e.action, 22)} ${pad(e.outcome, 24)} ${(e.workflowIds ?? []).join(',') || e.jobId || ''}`);
+  for (const e of entries) print(`${e.at}  ${pad(e.actor, 18)} ${pad(e.action, 22)} ${pad(e.outcome, 24)} ${(e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || ''}`);
 }
 
 async function main(): Promise<void> {
@@ -254,8 +307,12 @@ async function main(): Promise<void> {
       return arg ? replayOne(arg) : replayMany();
     case 'audit':
       return audit();
+    case 'dead-letters':
+      return deadLetters();
+    case 'requeue':
+      return arg ? requeueOne(arg) : requeueMany();
     default:
-      throw new Error(`unknown command ${command}: list | counts | show | replay | audit`);
+      throw new Error(`unknown command ${command}: list | counts | show | replay | audit | dead-letters | requeue`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { loadConfig } from './config';
+import { DeadLetters } from './intake/dead-letters';
 import { DependencyState } from './intake/health-state';
 import { forwarderFor } from './intake/index';
 import { redisLedger } from './intake/ledger';
@@ -23,7 +24,12 @@ async function main(): Promise<void> {
   const prefix = config.intake.keyPrefix;
   const forwarder = forwarderFor(
     { config, logger, temporal, redis },
-    { outbox: new Outbox(redis, prefix), ledger: redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds }), state },
+    {
+      outbox: new Outbox(redis, prefix),
+      deadLetters: new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger),
+      ledger: redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds }),
+      state,
+    },
   );
 
   await new Promise<void>((resolve) => {

@@ -44,6 +44,19 @@ export const requestDuration = new Histogram({
 export const outboxDepth = new Gauge({ name: 'webhook_outbox_depth', help: 'Events waiting in the Redis outbox for Temporal' });
 export const outboxLag = new Gauge({ name: 'webhook_outbox_lag_seconds', help: 'Age of the oldest event waiting in the outbox' });
 
+/** Dead letters (src/intake/dead-letters.ts): the stream's length, read when scraped, and what went into it. */
+export const deadLetterCount = new Gauge({ name: 'webhook_dead_letters', help: 'Entries in the dead-letter stream, waiting for an operator' });
+export const deadLettered = new Counter({
+  name: 'webhook_dead_lettered_total',
+  help: 'Saga starts moved to the dead-letter stream, by source and cause class (grpc status, unreadable)',
+  labelNames: ['source', 'cause'] as const,
+});
+export const deadLettersDropped = new Counter({
+  name: 'webhook_dead_letters_dropped_total',
+  help: 'Dead letters deleted because the stream was at DEAD_LETTER_MAX_ENTRIES (each is also logged)',
+  labelNames: ['source'] as const,
+});
+
 export const metricsRegistry = register;
 
 /** Every metric name this process exports (for the alert-rule check). */

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { OutboxStats } from '../intake/outbox';
-import { deliveries, metricsRegistry, outboxDepth, outboxLag, rateLimited, rejections, requestDuration } from '../metrics';
+import { deadLetterCount, deliveries, metricsRegistry, outboxDepth, outboxLag, rateLimited, rejections, requestDuration } from '../metrics';
 
 /** What the handler and the error handler leave in res.locals for the metrics. */
 export type DeliveryResult = 'started' | 'duplicate' | 'queued' | 'ignored' | 'answered';
@@ -32,13 +32,14 @@ export function deliveryMetrics(sources: ReadonlySet<string>): RequestHandler {
   };
 }
 
-/** GET /metrics in Prometheus text format; outbox gauges are read when scraped. */
+/** GET /metrics in Prometheus text format; outbox and dead-letter gauges are read when scraped. */
 export function metricsHandler(outboxStats: () => Promise<OutboxStats>): RequestHandler {
   return async (_req, res) => {
     try {
       const stats = await outboxStats();
       outboxDepth.set(stats.backlog);
       outboxLag.set(stats.oldestAgeSeconds);
+      deadLetterCount.set(stats.deadLetters);
     } catch {
       // Redis down: keep the last values rather than fail the scrape.
     }

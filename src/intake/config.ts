@@ -23,6 +23,9 @@ const schema = z.object({
   /** Retry-After sent with a 503 when neither Temporal nor Redis accepted the event. */
   RETRY_AFTER_SECONDS: env.int(30, 1, 3600),
 
+  /** The dead-letter stream keeps this many entries; older ones are deleted, each logged and counted. */
+  DEAD_LETTER_MAX_ENTRIES: env.int(10_000, 10, 1_000_000),
+
   FORWARDER_IN_PROCESS: env.bool(true),
   FORWARDER_BATCH_SIZE: env.int(50, 1, 1000),
   FORWARDER_CLAIM_IDLE_MS: env.int(30_000, 100),
@@ -61,6 +64,7 @@ export interface IntakeConfig {
   payloadTtlSeconds: number;
   temporalCooldownMs: number;
   retryAfterSeconds: number;
+  deadLetterMaxEntries: number;
   forwarder: { inProcess: boolean; batchSize: number; claimIdleMs: number; maxBackoffMs: number; consumer?: string };
 }
 
@@ -94,6 +98,7 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
       payloadTtlSeconds: e.PAYLOAD_TTL_SECONDS,
       temporalCooldownMs: e.TEMPORAL_COOLDOWN_MS,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
+      deadLetterMaxEntries: e.DEAD_LETTER_MAX_ENTRIES,
       forwarder: {
         inProcess: e.FORWARDER_IN_PROCESS,
         batchSize: e.FORWARDER_BATCH_SIZE,

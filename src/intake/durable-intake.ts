@@ -5,6 +5,7 @@ import { ServiceUnavailableError } from '../../core/errors';
 import type { Intake, IntakeRequest, IntakeResult } from './intake';
 import type { Logger } from '../logger';
 import { startSaga, type StartResult } from '../temporal/start-saga';
+import { causeOf } from './dead-letters';
 import type { DependencyState } from './health-state';
 import { UNKNOWN_RUN, type DedupLedger } from './ledger';
 import type { Outbox } from './outbox';
@@ -104,7 +105,7 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
             temporalSkipUntil = Date.now() + deps.cooldownMs;
             deps.state.failed('temporal', err, 'deliveries are queued in the outbox');
           }
-          log.warn('temporal did not accept the saga start: queueing it', { error: (err as Error).message });
+          log.warn('temporal did not accept the saga start: queueing it', { cause: causeOf(err).cause });
         }
       }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
+import { causeOf, UNREADABLE, type DeadLetters } from './dead-letters';
 import { startAndRecord } from './durable-intake';
 import type { DependencyState } from './health-state';
 import type { DedupLedger } from './ledger';
@@ -16,6 +17,8 @@ export interface ForwarderOptions {
   /** Used for acknowledgements and claims; a duplicate of it does the blocking reads. */
   redis: Redis;
   outbox: Outbox;
+  /** Where starts Temporal refuses for good go, with their cause. */
+  deadLetters: DeadLetters;
   ledger: DedupLedger;
   state: DependencyState;
   logger: Logger;
@@ -69,7 +72,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   async function forward(entry: OutboxEntry): Promise<boolean> {
     const { start } = entry;
     if (!start) {
-      await options.outbox.deadLetter(entry, 'unreadable entry');
+      await options.deadLetters.add(entry, UNREADABLE);
       log.error('unreadable outbox entry: moved to the dead-letter stream', { outboxId: entry.id });
       return true;
     }
@@ -85,8 +88,9 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
       }
     } catch (err) {
       if (isRefusedForGood(err)) {
-        await options.outbox.deadLetter(entry, (err as Error).message);
-        entryLog.error('temporal refused the queued start as invalid: moved to the dead-letter stream', { error: (err as Error).message });
+        const why = causeOf(err);
+        await options.deadLetters.add(entry, why);
+        entryLog.error('temporal refused the queued start as invalid: moved to the dead-letter stream', { cause: why.cause, causeType: why.causeType });
         return true;
       }
       options.state.failed('temporal', err, 'the outbox is not draining');

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Intake } from './intake';
 import type { Logger } from '../logger';
+import { DeadLetters } from './dead-letters';
 import { durableIntake } from './durable-intake';
 import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
 import { DependencyState } from './health-state';
@@ -22,6 +23,7 @@ export interface IntakeDeps {
 export interface IntakeParts {
   intake: Intake;
   outbox: Outbox;
+  deadLetters: DeadLetters;
   ledger: DedupLedger;
   payloads: PayloadStore;
   state: DependencyState;
@@ -35,6 +37,7 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
   });
   const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds });
   const outbox = new Outbox(redis, prefix);
+  const deadLetters = new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger);
   const intake = durableIntake({
     client: temporal,
     taskQueue: config.temporal.taskQueue,
@@ -47,13 +50,13 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
     largePayloadBytes: config.intake.largePayloadBytes,
     state,
   });
-  return { intake, outbox, ledger, payloads, state };
+  return { intake, outbox, deadLetters, ledger, payloads, state };
 }
 
 /** A forwarder draining this process's outbox, configured from AppConfig. */
 export function forwarderFor(
   { config, logger, temporal, redis }: IntakeDeps,
-  parts: Pick<IntakeParts, 'outbox' | 'ledger' | 'state'>,
+  parts: Pick<IntakeParts, 'outbox' | 'deadLetters' | 'ledger' | 'state'>,
   overrides: Partial<ForwarderOptions> = {},
 ): Forwarder {
   return startForwarder({
@@ -61,6 +64,7 @@ export function forwarderFor(
     taskQueue: config.temporal.taskQueue,
     redis,
     outbox: parts.outbox,
+    deadLetters: parts.deadLetters,
     ledger: parts.ledger,
     state: parts.state,
     logger,

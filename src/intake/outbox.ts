@@ -26,7 +26,7 @@ export interface OutboxStats {
   pending: number;
   /** Age of the oldest entry not yet forwarded: the outbox lag. */
   oldestAgeSeconds: number;
-  /** Entries Temporal refused outright (invalid request): kept for an operator, never dropped. */
+  /** Entries Temporal refused outright (invalid request): kept for an operator (src/intake/dead-letters.ts). */
   deadLetters: number;
 }
 
@@ -38,7 +38,7 @@ function entryTime(id: string): number {
 }
 
 /** ioredis reports a failed command inside MULTI as a value, not a rejection: make it one. */
-async function execAll(multi: ChainableCommander): Promise<void> {
+export async function execAll(multi: ChainableCommander): Promise<void> {
   const results = await multi.exec();
   if (!results) throw new Error('redis transaction aborted');
   for (const [err] of results) if (err) throw err;
@@ -46,7 +46,8 @@ async function execAll(multi: ChainableCommander): Promise<void> {
 
 type RawEntry = [id: string, fields: string[]];
 
-function readStart(fields: string[]): QueuedStart | undefined {
+/** The queued start in an outbox (or dead-letter) entry's fields; undefined when it cannot be read. */
+export function readStart(fields: string[]): QueuedStart | undefined {
   const index = fields.indexOf('start');
   try {
     const start = JSON.parse(fields[index + 1] ?? '') as QueuedStart;
@@ -73,6 +74,7 @@ function parseEntries(raw: RawEntry[] | null | undefined): OutboxEntry[] {
  */
 export class Outbox {
   readonly stream: string;
+  /** Where starts Temporal refused go (src/intake/dead-letters.ts); counted in stats. */
   private readonly deadStream: string;
 
   constructor(
@@ -129,17 +131,6 @@ export class Outbox {
   /** Temporal has the start: acknowledge and delete the entry in one step. */
   async ack(id: string): Promise<void> {
     await execAll(this.redis.multi().xack(this.stream, FORWARDER_GROUP, id).xdel(this.stream, id));
-  }
-
-  /** Temporal refused the start as invalid: move it to the dead-letter stream, atomically. */
-  async deadLetter(entry: OutboxEntry, reason: string): Promise<void> {
-    await execAll(
-      this.redis
-        .multi()
-        .xadd(this.deadStream, '*', ...entry.fields, 'reason', reason, 'outboxId', entry.id)
-        .xack(this.stream, FORWARDER_GROUP, entry.id)
-        .xdel(this.stream, entry.id),
-    );
   }
 
   async stats(now = Date.now()): Promise<OutboxStats> {

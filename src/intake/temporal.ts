@@ -39,6 +39,31 @@ export function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
+const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+/** The name of a gRPC status code (3 → INVALID_ARGUMENT), for dead letters and logs. */
+export function grpcStatusName(code: number): string {
+  return GRPC_STATUS_NAMES[code] ?? `GRPC_${code}`;
+}
+
 /** True when retrying cannot help: the request itself is invalid (e.g. a search attribute value too long). */
 export function isRefusedForGood(err: unknown): boolean {
   return grpcCode(err) === INVALID_ARGUMENT;

@@ -2,17 +2,19 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 
 /**
- * Every replay, written twice: to the logs (shipped and kept with the rest) and to a capped Redis
+ * Every replay and dead-letter re-queue, written twice: to the logs (shipped and kept with the rest) and to a capped Redis
  * stream the console and the CLI read back. Who is the token's `sub`, never the token.
  */
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_finished';
+  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_finished' | 'requeue' | 'bulk_requeue';
   /** The workflows concerned (one for a replay; bulk entries name the job instead). */
   workflowIds?: string[];
   jobId?: string;
-  /** replayed | refused:<reason> | error:<message> for a replay; counts for a bulk job. */
+  /** The dead letter a re-queue took (src/ops/dead-letters.ts). */
+  deadLetterId?: string;
+  /** requeued | refused:gone for a re-queue; replayed | refused:<reason> | error:<message> for a replay; counts for a bulk job. */
   outcome: string;
   runId?: string;
   previousRunId?: string;

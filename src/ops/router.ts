@@ -9,6 +9,8 @@ import type { Logger } from '../logger';
 import { redisAuditLog, type AuditLog } from './audit';
 import { authenticate, hasRole, principalOf, requireRole } from './auth';
 import { bulkReplays } from './bulk';
+import { deadLetterConsole, deadLetterId, parseDeadLetterFilter } from './dead-letters';
+import { DeadLetters } from '../intake/dead-letters';
 import { OpsBadRequestError, OpsNotFoundError } from './errors';
 import { opsErrorHandler } from './error-handler';
 import { OUTCOMES, parseFilter } from './filters';
@@ -76,6 +78,11 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
   const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream);
   const bulk = bulkReplays({ client: temporal, redis, audit, logger, concurrency: config.ops.replay.concurrency, maxBulk: config.ops.replay.maxBulk });
   const uiUrl = config.temporal.uiUrl;
+  const deadLetters = deadLetterConsole({
+    deadLetters: new DeadLetters(redis, config.intake.keyPrefix, config.intake.deadLetterMaxEntries, logger),
+    audit,
+    maxBulk: config.ops.replay.maxBulk,
+  });
 
   const api = Router();
   api.use((_req, res, next) => {
@@ -135,6 +142,25 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
     const job = await bulk.get(String(req.params.jobId));
     if (!job) throw new OpsNotFoundError('job_not_found', 'no such replay job');
     res.json(job);
+  });
+
+  api.get('/dead-letters', requireRole('viewer'), async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
+    res.json(await deadLetters.list(parseDeadLetterFilter(req.query as Record<string, unknown>), limit));
+  });
+
+  api.post('/dead-letters/:id/requeue', requireRole('operator'), async (req, res) => {
+    res.status(201).json(await deadLetters.requeueOne(principalOf(res).sub, deadLetterId(req.params.id)));
+  });
+
+  api.post('/dead-letters/requeue/preview', requireRole('operator'), async (req, res) => {
+    res.json(await deadLetters.preview(parseDeadLetterFilter(req.body?.filter ?? {})));
+  });
+
+  api.post('/dead-letters/requeue', requireRole('operator'), async (req, res) => {
+    const expect = req.body?.expect;
+    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
+    res.json(await deadLetters.requeueMany(principalOf(res).sub, parseDeadLetterFilter(req.body?.filter ?? {}), expect));
   });
 
   api.get('/audit', requireRole('viewer'), async (req, res) => {

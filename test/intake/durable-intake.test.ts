@@ -124,7 +124,14 @@ describe('forwarder and a start Temporal refuses for good', () => {
       const starts = dead.map(([, fields]) => fields[fields.indexOf('start') + 1]!);
       expect(starts).toContain('{not json');
       expect(JSON.parse(starts.find((start) => start !== '{not json')!)).toMatchObject({ workflowId });
-      expect(dead.every(([, fields]) => fields.includes('reason'))).toBe(true);
+      // Each keeps the innermost cause, not the client's "Failed to start Workflow".
+      const causes = dead.map(([, fields]) => ({ cause: fields[fields.indexOf('cause') + 1], causeType: fields[fields.indexOf('causeType') + 1] }));
+      expect(causes).toEqual(
+        expect.arrayContaining([
+          { cause: 'unreadable outbox entry', causeType: 'unreadable' },
+          { cause: expect.stringMatching(/WorkflowId exceeds maximum allowed length/), causeType: 'INVALID_ARGUMENT' },
+        ]),
+      );
     } finally {
       await receiver.close();
     }

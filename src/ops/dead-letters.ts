@@ -1,0 +1,106 @@
+import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../intake/dead-letters';
+import type { AuditLog } from './audit';
+import { OpsBadRequestError, OpsConflictError, OpsNotFoundError } from './errors';
+
+/**
+ * Dead letters for the on-call engineer: list them with their cause, and after fixing the cause put
+ * them back in the outbox, one or in bulk. Re-queueing goes through the normal start path (the
+ * forwarder, with the letter's own workflow ID), so a saga that already exists is a duplicate, never
+ * a second run; a start Temporal still refuses comes back as a new dead letter with its cause. The
+ * bulk form follows the bulk replay: a dry run counts, the confirmation sends that count back, and a
+ * different count now is a 409. Every re-queue is audited next to the replays.
+ */
+
+const ID = /^\d{1,20}-\d{1,20}$/;
+const PREVIEW_ITEMS = 100;
+
+export function deadLetterId(raw: unknown): string {
+  if (typeof raw !== 'string' || !ID.test(raw)) throw new OpsBadRequestError('bad_request', 'a dead letter id looks like 1700000000000-0');
+  return raw;
+}
+
+export function parseDeadLetterFilter(raw: Record<string, unknown>): DeadLetterFilter {
+  const filter: DeadLetterFilter = {};
+  for (const [name, key] of [
+    ['source', 'source'],
+    ['cause', 'causeClass'],
+  ] as const) {
+    const value = raw[name];
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string' || !/^[a-z0-9_-]{1,64}$/i.test(value)) throw new OpsBadRequestError('bad_filter', `${name} must be a name`, { field: name });
+    filter[key] = value;
+  }
+  return filter;
+}
+
+export interface RequeueOutcome {
+  id: string;
+  workflowId?: string;
+  result: 'requeued' | 'gone';
+  outboxId?: string;
+}
+
+export interface BulkRequeuePreview {
+  filter: DeadLetterFilter;
+  /** Letters that would be re-queued: send this back as `expect` to confirm. */
+  count: number;
+  /** More match than OPS_REPLAY_MAX: narrow the filter. */
+  truncated: boolean;
+  items: DeadLetter[];
+}
+
+export function deadLetterConsole({ deadLetters, audit, maxBulk }: { deadLetters: DeadLetters; audit: AuditLog; maxBulk: number }) {
+  async function candidates(filter: DeadLetterFilter) {
+    const { items, truncated } = await deadLetters.list(filter, maxBulk);
+    // An unreadable entry has no start to put back: it stays listed, for a person to look at.
+    return { items: items.filter((l) => l.requeueable), truncated };
+  }
+
+  async function requeue(actor: string, letter: Pick<DeadLetter, 'id' | 'workflowId'>, jobId?: string): Promise<RequeueOutcome> {
+    const outboxId = await deadLetters.requeue(letter.id);
+    const outcome: RequeueOutcome = outboxId
+      ? { id: letter.id, workflowId: letter.workflowId, result: 'requeued', outboxId }
+      : { id: letter.id, workflowId: letter.workflowId, result: 'gone' };
+    await audit.record({
+      actor,
+      action: 'requeue',
+      deadLetterId: letter.id,
+      ...(letter.workflowId ? { workflowIds: [letter.workflowId] } : {}),
+      ...(jobId ? { jobId } : {}),
+      outcome: outboxId ? 'requeued' : 'refused:gone',
+    });
+    return outcome;
+  }
+
+  return {
+    list: (filter: DeadLetterFilter, limit: number) => deadLetters.list(filter, limit),
+
+    async requeueOne(actor: string, id: string): Promise<RequeueOutcome> {
+      const letter = await deadLetters.get(id);
+      if (!letter) throw new OpsNotFoundError('dead_letter_not_found', `no dead letter ${id} (re-queued already?)`);
+      if (!letter.requeueable) throw new OpsConflictError('dead_letter_unreadable', 'this entry has no start that can be read: nothing to re-queue');
+      const outcome = await requeue(actor, letter);
+      if (outcome.result === 'gone') throw new OpsNotFoundError('dead_letter_not_found', `no dead letter ${id} (re-queued already?)`);
+      return outcome;
+    },
+
+    async preview(filter: DeadLetterFilter): Promise<BulkRequeuePreview> {
+      const { items, truncated } = await candidates(filter);
+      return { filter, count: items.length, truncated, items: items.slice(0, PREVIEW_ITEMS) };
+    },
+
+    async requeueMany(actor: string, filter: DeadLetterFilter, expect: number) {
+      const { items, truncated } = await candidates(filter);
+      if (truncated) throw new OpsBadRequestError('too_many', `more than ${maxBulk} dead letters match: narrow the filter`, { max: maxBulk });
+      if (items.length !== expect) {
+        throw new OpsConflictError('count_changed', `the filter now matches ${items.length} dead letters, not ${expect}: look again`, { count: items.length });
+      }
+      const jobId = `requeue-${Date.now()}`;
+      const results: RequeueOutcome[] = [];
+      for (const letter of items) results.push(await requeue(actor, letter, jobId));
+      const counts = { total: items.length, requeued: results.filter((r) => r.result === 'requeued').length, gone: results.filter((r) => r.result === 'gone').length };
+      await audit.record({ actor, action: 'bulk_requeue', jobId, outcome: 'finished', filter: { ...filter }, counts });
+      return { jobId, ...counts, results };
+    },
+  };
+}
