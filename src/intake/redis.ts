@@ -25,13 +25,16 @@ export function createRedis(config: Pick<AppConfig, 'redis' | 'intake'>, overrid
   return new Redis(config.redis.url, { ...redisOptions(config), ...overrides });
 }
 
-/** Key names, all under the configured prefix. */
+/** Key names, all under the configured prefix: every key the receiver, forwarder and console write. */
 export function redisKeys(prefix: string) {
   return {
     ledger: (workflowId: string) => `${prefix}ledger:${workflowId}`,
     payload: (sha256: string) => `${prefix}payload:${sha256}`,
     outbox: `${prefix}outbox`,
     deadLetters: `${prefix}outbox:dead`,
+    /** The console's audit stream, unless OPS_AUDIT_STREAM names another key. */
+    audit: `${prefix}ops:audit`,
+    replayJob: (id: string) => `${prefix}ops:replay-job:${id}`,
     rateLimit: (source: string, window: number) => `${prefix}ratelimit:${source}:${window}`,
     failureLimit: (source: string, client: string, window: number) => `${prefix}ratelimit-failed:${source}:${client}:${window}`,
   };

@@ -55,15 +55,15 @@ function replayFilter(filter: SagaFilter): SagaFilter {
 export interface BulkReplayDeps {
   client: Client;
   redis: Redis;
+  /** Where a job's progress is kept (under the deployment's key prefix), by job ID. */
+  jobKey: (id: string) => string;
   audit: AuditLog;
   logger: Logger;
   concurrency: number;
   maxBulk: number;
 }
 
-export function bulkReplays({ client, redis, audit, logger, concurrency, maxBulk }: BulkReplayDeps) {
-  const key = (id: string) => `ops:replay-job:${id}`;
-
+export function bulkReplays({ client, redis, jobKey: key, audit, logger, concurrency, maxBulk }: BulkReplayDeps) {
   async function candidates(filter: SagaFilter): Promise<{ rows: SagaRow[]; alreadyReplayed: number; truncated: boolean }> {
     const { items, truncated } = await listAll(client, filter, maxBulk * 2);
     const rows = new Map<string, SagaRow>();

@@ -20,7 +20,8 @@ const schema = z.object({
   OPS_JWT_CLOCK_TOLERANCE_SECONDS: env.int(30, 0, 300),
   OPS_REPLAY_CONCURRENCY: env.int(4, 1, 50),
   OPS_REPLAY_MAX: env.int(1000, 1, 10_000),
-  OPS_AUDIT_STREAM: z.string().default('ops:audit'),
+  /** The audit stream's full key; unset, `<REDIS_KEY_PREFIX>ops:audit` (src/intake/redis.ts). */
+  OPS_AUDIT_STREAM: z.string().optional(),
 });
 
 /** Every variable the console reads (each is documented in .env.example). */
@@ -38,7 +39,8 @@ export interface OpsJwtConfig {
 export interface OpsConfig {
   jwt: OpsJwtConfig;
   replay: { concurrency: number; maxBulk: number };
-  auditStream: string;
+  /** Undefined: the stream under the deployment's key prefix. */
+  auditStream?: string;
 }
 
 export function opsConfigFromEnv(source: NodeJS.ProcessEnv): OpsConfig {
@@ -65,6 +67,6 @@ export function opsConfigFromEnv(source: NodeJS.ProcessEnv): OpsConfig {
       clockToleranceSeconds: e.OPS_JWT_CLOCK_TOLERANCE_SECONDS,
     },
     replay: { concurrency: e.OPS_REPLAY_CONCURRENCY, maxBulk: e.OPS_REPLAY_MAX },
-    auditStream: e.OPS_AUDIT_STREAM,
+    ...(e.OPS_AUDIT_STREAM ? { auditStream: e.OPS_AUDIT_STREAM } : {}),
   };
 }

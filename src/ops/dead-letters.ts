@@ -77,9 +77,9 @@ export function deadLetterConsole({ deadLetters, audit, maxBulk }: { deadLetters
 
     async requeueOne(actor: string, id: string): Promise<RequeueOutcome> {
       const letter = await deadLetters.get(id);
-      if (!letter) throw new OpsNotFoundError('dead_letter_not_found', `no dead letter ${id} (re-queued already?)`);
-      if (!letter.requeueable) throw new OpsConflictError('dead_letter_unreadable', 'this entry has no start that can be read: nothing to re-queue');
-      const outcome = await requeue(actor, letter);
+      if (letter && !letter.requeueable) throw new OpsConflictError('dead_letter_unreadable', 'this entry has no start that can be read: nothing to re-queue');
+      // A letter that is gone (re-queued by someone else) is audited as refused, like a refused replay.
+      const outcome = await requeue(actor, letter ?? { id });
       if (outcome.result === 'gone') throw new OpsNotFoundError('dead_letter_not_found', `no dead letter ${id} (re-queued already?)`);
       return outcome;
     },

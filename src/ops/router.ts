@@ -11,6 +11,7 @@ import { authenticate, hasRole, principalOf, requireRole } from './auth';
 import { bulkReplays } from './bulk';
 import { deadLetterConsole, deadLetterId, parseDeadLetterFilter } from './dead-letters';
 import { DeadLetters } from '../intake/dead-letters';
+import { redisKeys } from '../intake/redis';
 import { OpsBadRequestError, OpsNotFoundError } from './errors';
 import { opsErrorHandler } from './error-handler';
 import { OUTCOMES, parseFilter } from './filters';
@@ -75,8 +76,9 @@ function workflowIdParam(req: Request): string {
 }
 
 export function opsRouter({ config, logger, temporal, redis, sources, audit: auditOverride }: OpsDeps): Router {
-  const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream);
-  const bulk = bulkReplays({ client: temporal, redis, audit, logger, concurrency: config.ops.replay.concurrency, maxBulk: config.ops.replay.maxBulk });
+  const keys = redisKeys(config.intake.keyPrefix);
+  const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream ?? keys.audit);
+  const bulk = bulkReplays({ client: temporal, redis, jobKey: keys.replayJob, audit, logger, concurrency: config.ops.replay.concurrency, maxBulk: config.ops.replay.maxBulk });
   const uiUrl = config.temporal.uiUrl;
   const deadLetters = deadLetterConsole({
     deadLetters: new DeadLetters(redis, config.intake.keyPrefix, config.intake.deadLetterMaxEntries, logger),

@@ -11,8 +11,8 @@ import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '.
 
 /** Console settings shared by the ops tests: an HS256 secret of their own. */
 export const OPS_SECRET = 'ops-test-secret-0123456789-abcdefghijklmnop';
-/** The audit stream is the tests' own, so they never write into the main job's audit log in the shared Redis. */
-export const OPS_ENV = { OPS_JWT_SECRET: OPS_SECRET, OPS_JWT_ISSUER: 'ops-test-issuer', OPS_JWT_AUDIENCE: 'ops-test-audience', OPS_AUDIT_STREAM: 'test:ops:audit' };
+/** The audit stream and bulk jobs live under each receiver's own key prefix, so test files never see each other's. */
+export const OPS_ENV = { OPS_JWT_SECRET: OPS_SECRET, OPS_JWT_ISSUER: 'ops-test-issuer', OPS_JWT_AUDIENCE: 'ops-test-audience' };
 
 export function token(role: Role | Role[], sub = `${Array.isArray(role) ? role.join('+') : role}@test`, overrides: Partial<Parameters<typeof signOpsToken>[0]> = {}): string {
   return signOpsToken({
