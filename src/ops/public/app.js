@@ -136,7 +136,7 @@ async function refresh() {
   $('list-error').textContent = '';
   $('sagas').querySelector('tbody').replaceChildren();
   state.nextPageToken = undefined;
-  await Promise.all([loadPage(), loadCounts(), loadAudit()]);
+  await Promise.all([loadPage(), loadCounts(), loadAudit(), loadDeadLetters()]);
 }
 
 async function loadPage() {
@@ -200,11 +200,73 @@ async function loadAudit() {
     const { entries } = await api('/audit?limit=20');
     $('audit-list').replaceChildren(
       ...entries.map((e) =>
-        h('li', {}, h('time', {}, time(e.at)), ` ${e.actor} ${e.action.replace(/_/g, ' ')} `, (e.workflowIds || []).join(', ') || e.jobId || '', ` → ${e.outcome}`),
+        h('li', {}, h('time', {}, time(e.at)), ` ${e.actor} ${e.action.replace(/_/g, ' ')} `, (e.workflowIds || []).join(', ') || e.jobId || e.deadLetterId || '', ` → ${e.outcome}`),
       ),
     );
   } catch {
     /* the list still works without the audit view */
+  }
+}
+
+// --- dead letters --------------------------------------------------------------------------
+
+async function loadDeadLetters() {
+  try {
+    const page = await api('/dead-letters?limit=100');
+    $('dead-count').textContent = page.total ? `(${page.total})` : '(none)';
+    const canRequeue = state.me.canReplay;
+    $('dead-bulk').hidden = !canRequeue || page.total === 0;
+    $('dead-table').querySelector('tbody').replaceChildren(
+      ...page.items.map((d) =>
+        h(
+          'tr',
+          { 'data-dead-letter-id': d.id },
+          h('td', { 'data-label': 'Workflow', class: 'wid' }, d.workflowId || '(unreadable entry)'),
+          h('td', { 'data-label': 'Source' }, d.source || ''),
+          h('td', { 'data-label': 'Event' }, d.eventType || ''),
+          h('td', { 'data-label': 'Cause', class: 'error-text' }, `${d.causeType}: ${d.cause}`),
+          h('td', { 'data-label': 'Dead since' }, time(d.deadAt)),
+          h('td', {}, canRequeue && d.requeueable ? h('button', { type: 'button', class: 'secondary', onclick: () => requeueOne(d) }, 'Re-queue') : null),
+        ),
+      ),
+    );
+  } catch {
+    /* the list still works without the dead-letter view */
+  }
+}
+
+async function requeueOne(d) {
+  try {
+    await api(`/dead-letters/${encodeURIComponent(d.id)}/requeue`, { method: 'POST', body: {} });
+    $('dead-status').textContent = `Re-queued ${d.workflowId}.`;
+  } catch (err) {
+    $('dead-status').textContent = `Not re-queued: ${err.message}`;
+  }
+  void loadDeadLetters();
+}
+
+/** Dry run first; the confirmation sends the count back, and a different count now is refused (409). */
+async function previewRequeue() {
+  const confirm = $('dead-confirm');
+  confirm.hidden = true;
+  try {
+    const preview = await api('/dead-letters/requeue/preview', { method: 'POST', body: { filter: {} } });
+    $('dead-status').textContent = preview.truncated ? 'Too many match: use the CLI with --source or --cause.' : `${preview.count} dead letter(s) would be re-queued.`;
+    if (preview.count === 0 || preview.truncated) return;
+    confirm.hidden = false;
+    confirm.textContent = `Re-queue ${preview.count}`;
+    confirm.onclick = async () => {
+      confirm.hidden = true;
+      try {
+        const done = await api('/dead-letters/requeue', { method: 'POST', body: { filter: preview.filter, expect: preview.count } });
+        $('dead-status').textContent = `Done: ${done.requeued} re-queued, ${done.gone} gone already.`;
+      } catch (err) {
+        $('dead-status').textContent = err.status === 409 && err.body.count !== undefined ? `Now ${err.body.count} match: run the dry run again.` : err.message;
+      }
+      void loadDeadLetters();
+    };
+  } catch (err) {
+    $('dead-status').textContent = err.message;
   }
 }
 
@@ -420,6 +482,7 @@ function main() {
   });
   $('bulk-open').addEventListener('click', () => void openBulk());
   $('bulk-close').addEventListener('click', () => $('bulk').close());
+  $('dead-bulk').addEventListener('click', () => void previewRequeue());
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) void signIn(token);
   else signOut();
