@@ -27,6 +27,8 @@ export interface ForwarderOptions {
   claimIdleMs: number;
   maxBackoffMs: number;
   startTimeoutMs: number;
+  /** Other consumers with nothing pending and idle this long are removed from the group (default 10 × claimIdleMs). */
+  consumerGoneMs?: number;
   /** How long one read waits for new entries. */
   blockMs?: number;
   /** Unique per process; a restarted forwarder gets a new name and claims the old one's entries. */
@@ -51,6 +53,8 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = options.logger.child({ component: 'forwarder', consumer });
   const blockMs = options.blockMs ?? 1000;
+  // A live forwarder touches the group every blockMs (or its backoff, at most maxBackoffMs): far less.
+  const consumerGoneMs = options.consumerGoneMs ?? options.claimIdleMs * 10;
   // Blocking reads get their own connection, with a command timeout longer than the block.
   const reader = options.redis.duplicate({ commandTimeout: blockMs + 2000 });
   reader.on('error', () => undefined);
@@ -109,6 +113,9 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
         log.info('claimed entries left pending by another forwarder', { count: claimed.length });
         return claimed;
       }
+      // Only after claiming: a gone forwarder's entries are ours now, so it has nothing pending left.
+      const removed = await options.outbox.removeGoneConsumers(consumer, consumerGoneMs);
+      if (removed.length > 0) log.info('removed forwarders that are gone from the consumer group', { consumers: removed });
     }
     const own = await options.outbox.readOwnPending(consumer, options.batchSize);
     if (own.length > 0) return own;

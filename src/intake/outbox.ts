@@ -68,6 +68,23 @@ function parseEntries(raw: RawEntry[] | null | undefined): OutboxEntry[] {
 }
 
 /**
+ * Deletes, atomically, the group's consumers other than ARGV[2] that have nothing pending and have
+ * not touched the stream for ARGV[3] ms. Atomic because XGROUP DELCONSUMER also drops a consumer's
+ * pending entries: checked and deleted in one step, no entry read in between can be lost.
+ */
+const REMOVE_GONE_CONSUMERS = `
+local removed = {}
+for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local c = {}
+  for i = 1, #row, 2 do c[row[i]] = row[i + 1] end
+  if c.name ~= ARGV[2] and c.pending == 0 and c.idle > tonumber(ARGV[3]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], c.name)
+    table.insert(removed, c.name)
+  end
+end
+return removed`;
+
+/**
  * The durable fallback: a Redis Stream of saga starts waiting for Temporal, read by forwarders in a
  * consumer group. An entry is deleted in the same transaction that acknowledges it, so the stream
  * holds exactly the starts still owed to Temporal.
@@ -126,6 +143,16 @@ export class Outbox {
       entries.push(...parseEntries(reply[1]));
     } while (cursor !== '0-0' && entries.length < count);
     return entries;
+  }
+
+  /**
+   * Removes forwarders that are gone (a restarted process gets a new name) from the group, so it
+   * does not grow by one consumer per deploy: only those with nothing pending (what a dead one held
+   * was claimed first) and idle for idleMs. A live forwarder that is removed by mistake loses
+   * nothing and is re-created by its next read. Returns the names removed.
+   */
+  async removeGoneConsumers(self: string, idleMs: number): Promise<string[]> {
+    return (await this.redis.eval(REMOVE_GONE_CONSUMERS, 1, this.stream, FORWARDER_GROUP, self, String(idleMs))) as string[];
   }
 
   /** Temporal has the start: acknowledge and delete the entry in one step. */

@@ -4,7 +4,7 @@ import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { deletePrefix, eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 import { runsOf } from './support/temporal-truth';
 
 /**
@@ -132,6 +132,32 @@ describe('forwarder and a start Temporal refuses for good', () => {
           { cause: expect.stringMatching(/WorkflowId exceeds maximum allowed length/), causeType: 'INVALID_ARGUMENT' },
         ]),
       );
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('forwarders that are gone', () => {
+  it('are removed from the consumer group once what they held was claimed; live ones stay', async () => {
+    const stream = `${prefix}outbox`;
+    await live.parts.outbox.ensureGroup();
+    // A forwarder that died idle, and one that died holding an entry (read, never acknowledged).
+    await live.redis.xgroup('CREATECONSUMER', stream, 'forwarders', 'gone-idle');
+    const eventId = randomUUID();
+    const workflowId = workflowIdFor('samsara', eventId);
+    const meta = { source: 'samsara', eventKey: eventId, eventType: 'RouteStopArrival', workflowId, receivedAt: new Date().toISOString() };
+    await live.parts.outbox.append({ workflowId, saga: 'samsaraRouteStopSaga', input: { meta, event: {} }, queuedAt: new Date().toISOString() });
+    await live.redis.xreadgroup('GROUP', 'forwarders', 'gone-holding', 'COUNT', 10, 'STREAMS', stream, '>');
+    await new Promise((r) => setTimeout(r, 600));
+
+    const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 300, consumerGoneMs: 500, consumer: 'alive' } });
+    try {
+      const consumers = async () => ((await live.redis.xinfo('CONSUMERS', stream, 'forwarders')) as unknown[][]).map((row) => String(row[1]));
+      const left = await eventually(consumers, (names) => names.length === 1, { timeoutMs: 15_000 });
+      expect(left).toEqual(['alive']);
+      // The entry the gone forwarder held was claimed and started, not dropped with its consumer.
+      expect((await live.client.workflow.getHandle(workflowId).describe()).type).toBe('samsaraRouteStopSaga');
     } finally {
       await receiver.close();
     }
