@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -5,12 +6,14 @@ import { DATA_DIR, TEST_TEMPORAL, ensureRedis, startTemporal, temporalAddress } 
 import { workflowsPath } from '../src/worker/create-worker';
 
 /**
- * Starts what the suite needs, once per run: Redis (if none answers), a headless Temporal dev
+ * Starts what the suite needs, once per run: Redis (if none answers) and a key prefix for this run, a headless Temporal dev
  * server on its own port and SQLite file (so tests never touch the main job's data), and the
  * workflow bundle every test worker loads.
  */
 export default async function globalSetup(): Promise<void> {
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  // Every Redis key a test writes starts with this run's prefix; the teardown deletes them all.
+  process.env.TEST_REDIS_PREFIX ??= `test:run-${randomUUID().slice(0, 8)}:`;
   await ensureRedis(process.env.REDIS_URL);
   const started = await startTemporal(TEST_TEMPORAL);
   (globalThis as { __startedTemporal?: boolean }).__startedTemporal = started;

@@ -2,12 +2,11 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Client } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { createApp, type AppDeps } from '../../src/app';
 import { buildIntake, forwarderFor } from '../../src/intake/index';
 import { silentLogger } from '../../src/logger';
 import { buildSources } from '../../sources';
-import { testClient, testConfig } from './temporal';
+import { testClient, testConfig, uniqueRedisPrefix } from './temporal';
 
 export interface TestReceiver {
   url: string;
@@ -22,7 +21,7 @@ export interface TestReceiver {
  */
 export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestReceiver> {
   // Its own Redis keys (ledger, outbox), so test files running side by side never share an outbox.
-  const config = testConfig({ REDIS_KEY_PREFIX: `test:${randomUUID()}:`, ...env });
+  const config = testConfig({ REDIS_KEY_PREFIX: uniqueRedisPrefix('receiver'), ...env });
   const { client, close: closeClient } = await testClient();
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   const logger = silentLogger();

@@ -19,8 +19,26 @@ export function uniqueTaskQueue(prefix = 'test'): string {
   return `${prefix}-${randomUUID()}`;
 }
 
+/** This run's Redis key prefix (set by the global setup; its teardown deletes every key under it). */
+export function runRedisPrefix(): string {
+  return process.env.TEST_REDIS_PREFIX ?? 'test:';
+}
+
+/** A Redis key prefix of its own, under this run's, so parallel test files never see each other's keys. */
+export function uniqueRedisPrefix(label: string): string {
+  return `${runRedisPrefix()}${label}:${randomUUID().slice(0, 8)}:`;
+}
+
+/** Unless a test names its own, receivers and workers share this run's `shared:` prefix (never the main job's `webhooks:`). */
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): AppConfig {
-  return loadConfig({ NODE_ENV: 'test', TEMPORAL_ADDRESS: temporalAddress(), REDIS_URL: process.env.REDIS_URL, LOG_FORMAT: 'json', ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    TEMPORAL_ADDRESS: temporalAddress(),
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: `${runRedisPrefix()}shared:`,
+    LOG_FORMAT: 'json',
+    ...overrides,
+  });
 }
 
 export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
@@ -12,11 +11,10 @@ import { lazyTemporalClient } from '../../../src/intake/temporal';
 import { silentLogger, type Logger } from '../../../src/logger';
 import { buildSources } from '../../../sources';
 import { post } from '../../support/receiver';
+import { runRedisPrefix, uniqueRedisPrefix } from '../../support/temporal';
 
 /** A Redis key prefix of its own, so parallel test files never see each other's ledger, outbox or counters. */
-export function uniquePrefix(label: string): string {
-  return `test:${label}:${randomUUID().slice(0, 8)}:`;
-}
+export const uniquePrefix = uniqueRedisPrefix;
 
 export interface IntakeReceiver {
   url: string;
@@ -42,7 +40,14 @@ export interface IntakeReceiverOptions {
  * intake, the hardened HTTP server), on an ephemeral loopback port.
  */
 export async function startIntakeReceiver({ env, logger = silentLogger(), forwarder }: IntakeReceiverOptions): Promise<IntakeReceiver> {
-  const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: process.env.REDIS_URL, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, LOG_FORMAT: 'json', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    REDIS_URL: process.env.REDIS_URL,
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    REDIS_KEY_PREFIX: `${runRedisPrefix()}shared:`,
+    LOG_FORMAT: 'json',
+    ...env,
+  });
   const { client, connection } = lazyTemporalClient(config);
   const redis = createRedis(config);
   redis.on('error', () => undefined);
