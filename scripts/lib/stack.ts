@@ -156,7 +156,10 @@ export async function stopTemporal(profile: TemporalProfile, { signal = 'SIGTERM
   log(`stopped Temporal dev server (${profile.name})`);
 }
 
-/** Makes sure a Redis answers at the URL's port; starts Debian's redis-server (installing it if missing) when none does. */
+/**
+ * Makes sure a Redis answers at the URL's port; starts Debian's redis-server (installing it if missing)
+ * when none does, with append-only persistence under .data/redis/<port>/ (its data survives a restart).
+ */
 export async function ensureRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<void> {
   const { hostname, port } = new URL(url);
   const p = Number(port || 6379);
@@ -168,9 +171,31 @@ export async function ensureRedis(url = process.env.REDIS_URL ?? 'redis://127.0.
     execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
     bin = '/usr/bin/redis-server';
   }
-  mkdirSync(join(DATA_DIR, 'redis'), { recursive: true });
-  log(`starting redis-server on 127.0.0.1:${p}`);
-  execFileSync(bin, ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(p), '--save', '', '--appendonly', 'no', '--dir', join(DATA_DIR, 'redis'), '--logfile', join(DATA_DIR, 'redis', 'redis.log')]);
+  // One directory per port: two servers must never append to the same file.
+  const dir = join(DATA_DIR, 'redis', String(p));
+  mkdirSync(dir, { recursive: true });
+  log(`starting redis-server on 127.0.0.1:${p} (append-only file in ${dir})`);
+  // A 2xx may rest on an outbox entry in Redis, so Redis keeps what it acknowledged: the append-only
+  // file is written before each reply, which survives a Redis crash or restart; fsync every second
+  // (not `always`, an fsync per write on a shared laptop disk) bounds a machine crash's loss to ~1 s.
+  execFileSync(bin, [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(p),
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--dir',
+    dir,
+    '--logfile',
+    join(dir, 'redis.log'),
+  ]);
   const deadline = Date.now() + 10_000;
   while (!(await portOpen(p))) {
     if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${p}`);
