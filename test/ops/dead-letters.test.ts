@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { signSamsara } from '../../sources/samsara/verify';
-import { ALL_SEARCH_ATTRIBUTES } from '../../sagas/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../core/saga/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/lib/stack';
 import { fixtureWith } from '../support/fixtures';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal';
