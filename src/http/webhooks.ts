@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { DeliveryError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
 import type { Intake } from '../intake/intake';
 import type { Logger } from '../logger';
-import { workflowIdFor } from '../../core/workflow-id';
+import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
 import type { DeliveryBudgets } from './rate-limit';
 import { readBody } from './read-body';
@@ -66,14 +66,16 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       return;
     }
     if (decision.action === 'ignore') {
-      log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey: decision.eventKey, why: decision.reason });
+      // Keys are logged in their bounded search form: a key can be as long as the body.
+      const eventKey = decision.eventKey === undefined ? undefined : eventKeySearchValue(decision.eventKey);
+      log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey, why: decision.reason });
       res.locals.result = 'ignored';
       res.status(200).json({ ignored: true, eventType: decision.eventType });
       return;
     }
 
     const workflowId = workflowIdFor(source.name, decision.eventKey);
-    log = log.child({ eventKey: decision.eventKey, eventType: decision.eventType, workflowId });
+    log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, workflowId });
     res.locals.log = log;
     const result = await intake.submit(
       {

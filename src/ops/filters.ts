@@ -1,3 +1,4 @@
+import { eventKeySearchValue, searchablePrefix, SEARCH_PREFIX_LENGTH } from '../../core/workflow-id';
 import { OpsBadRequestError } from './errors';
 
 /**
@@ -56,6 +57,24 @@ function time(name: string, value: unknown): string | undefined {
   return date.toISOString();
 }
 
+/**
+ * An event key is searched by its search-attribute form (src/temporal/workflow-id.ts), which is
+ * always safe to quote, so an exact key may hold any character and be as long as a key can be. A
+ * prefix must be plain and short enough to lie within every key's search form.
+ */
+function eventKey(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new OpsBadRequestError('bad_filter', 'eventKey must be a string', { field: 'eventKey' });
+  if (value.endsWith('*') && !searchablePrefix(value.slice(0, -1))) {
+    throw new OpsBadRequestError(
+      'bad_filter',
+      `an eventKey prefix (ending in *) is at most ${SEARCH_PREFIX_LENGTH} characters (UTF-16 units) without quotes, backslashes or control characters; search the exact key instead`,
+      { field: 'eventKey' },
+    );
+  }
+  return value;
+}
+
 /** Reads a filter from a query string or a JSON body; unknown outcomes and unsafe values are a 400. */
 export function parseFilter(input: Record<string, unknown>): SagaFilter {
   const outcome = text('outcome', input.outcome);
@@ -66,7 +85,7 @@ export function parseFilter(input: Record<string, unknown>): SagaFilter {
     outcome: outcome as OutcomeFilter | undefined,
     source: text('source', input.source),
     eventType: text('eventType', input.eventType),
-    eventKey: text('eventKey', input.eventKey),
+    eventKey: eventKey(input.eventKey),
     from: time('from', input.from),
     to: time('to', input.to),
     taskQueue: text('taskQueue', input.taskQueue),
@@ -84,7 +103,8 @@ export function visibilityQuery(filter: SagaFilter, extra: string[] = []): strin
   if (filter.source) parts.push(`WebhookSource = '${filter.source}'`);
   if (filter.eventType) parts.push(`EventType = '${filter.eventType}'`);
   if (filter.eventKey) {
-    parts.push(filter.eventKey.endsWith('*') ? `EventKey STARTS_WITH '${filter.eventKey.slice(0, -1)}'` : `EventKey = '${filter.eventKey}'`);
+    const key = filter.eventKey;
+    parts.push(key.endsWith('*') && searchablePrefix(key.slice(0, -1)) ? `EventKey STARTS_WITH '${key.slice(0, -1)}'` : `EventKey = '${eventKeySearchValue(key)}'`);
   }
   if (filter.from) parts.push(`StartTime >= '${filter.from}'`);
   if (filter.to) parts.push(`StartTime < '${filter.to}'`);

@@ -4,6 +4,7 @@ import { EventKey, EventType, WebhookSource } from '../../core/saga/search-attri
 import type { SagaInput } from '../../core/saga/input';
 import { sagaStartDuration } from '../metrics';
 import type { SagaInputRef } from '../../core/saga/input';
+import { eventKeySearchValue } from '../../core/workflow-id';
 
 export interface StartRequest {
   workflowId: string;
@@ -30,7 +31,8 @@ export async function startSaga(client: Client, req: StartRequest, timeoutMs: nu
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       typedSearchAttributes: new TypedSearchAttributes([
         { key: WebhookSource, value: req.input.meta.source },
-        { key: EventKey, value: req.input.meta.eventKey },
+        // Bounded whatever the key's length: the full key is in the memo and the input.
+        { key: EventKey, value: eventKeySearchValue(req.input.meta.eventKey) },
         { key: EventType, value: req.input.meta.eventType },
       ]),
       memo: { delivery: req.input.meta },
