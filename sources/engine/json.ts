@@ -1,10 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import { MalformedPayloadError } from '../../core/errors';
 
 export type JsonObject = Record<string, unknown>;
 
-/** Parses a verified body that must be a JSON object. */
+/**
+ * Parses a verified body that must be a JSON object. JSON between systems must be UTF-8 (RFC 8259
+ * §8.1); decoding other bytes would turn each into U+FFFD and merge keys that differ only there, so
+ * such a body is refused (400 `invalid_utf8`) rather than guessed at.
+ */
 export function parseJsonObject(rawBody: Buffer): JsonObject {
   if (rawBody.length === 0) throw new MalformedPayloadError('empty_body');
+  if (!isUtf8(rawBody)) throw new MalformedPayloadError('invalid_utf8');
   let value: unknown;
   try {
     value = JSON.parse(rawBody.toString('utf8'));

@@ -1,3 +1,4 @@
+import { isLosslessNumber, parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import { MalformedPayloadError } from '../../core/errors';
 import type { Delivery, OutgoingDelivery } from '../types';
@@ -26,6 +27,40 @@ export function selectString(selector: Selector, delivery: Delivery, body: JsonO
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string' || value.length === 0) throw new MalformedPayloadError(`missing_${label}`);
   return value;
+}
+
+/** A JSON number's text: what `1`, `1.0` and `9007199254740993` are written as. */
+const NUMBER_LEXEME = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/**
+ * An event key, exactly as the sender wrote it, in three spaces that never meet: a number is its
+ * lexeme (`9007199254740993`, `1.0`: JSON.parse would round the first and merge the second with `1`);
+ * a string that reads like a number (or starts with a quote) is JSON-quoted (`"1"`); any other string
+ * is itself. A header is a string of bytes (Node reads it as latin1), kept as it is.
+ */
+export function selectKey(selector: Selector, delivery: Delivery, body: JsonObject | undefined, label: string): string {
+  if (selector.from === 'header') return selectString(selector, delivery, body, label);
+  const value = getPath(body, selector.path);
+  if (typeof value === 'number') return numberLexeme(delivery.rawBody, selector.path, label);
+  if (typeof value !== 'string' || value.length === 0) throw new MalformedPayloadError(`missing_${label}`);
+  return NUMBER_LEXEME.test(value) || value.startsWith('"') ? JSON.stringify(value) : value;
+}
+
+/**
+ * Reads the body again with lossless-json, which keeps every number's text, only when the selected
+ * value is a number: other deliveries keep the fast native parse. A repeated name resolves to the
+ * last, as JSON.parse does (lossless-json would throw).
+ */
+function numberLexeme(rawBody: Buffer, path: string, label: string): string {
+  let value: unknown;
+  try {
+    value = getPath(parseLossless(rawBody.toString('utf8'), null, { onDuplicateKey: ({ newValue }) => newValue }), path);
+  } catch {
+    // It is recursive: a body nested too deep for it is the sender's mistake, not ours.
+    throw new MalformedPayloadError('malformed_json');
+  }
+  if (!isLosslessNumber(value)) throw new MalformedPayloadError(`missing_${label}`);
+  return value.value;
 }
 
 /** A message with the selected value replaced (for giving a fixture a new event key). */

@@ -1,6 +1,6 @@
 import type { Delivery } from '../types';
 import { parseJsonObject, type JsonObject } from '../engine/json';
-import { selectString, type Selector } from '../engine/selector';
+import { selectKey, selectString, type Selector } from '../engine/selector';
 
 export interface ParsedHmacEvent {
   eventKey: string;
@@ -13,7 +13,7 @@ export interface ParsedHmacEvent {
 export function parseHmacEvent(delivery: Delivery, eventKey: Selector, eventType: Selector): ParsedHmacEvent {
   const event = parseJsonObject(delivery.rawBody);
   return {
-    eventKey: selectString(eventKey, delivery, event, 'event_key'),
+    eventKey: selectKey(eventKey, delivery, event, 'event_key'),
     eventType: selectString(eventType, delivery, event, 'event_type'),
     event,
   };
