@@ -43,22 +43,57 @@ function idText(value: unknown): string | undefined {
 }
 
 /**
+ * The tenant's part of the key: `none` when there is none (as it always was), `@none` for a tenant
+ * literally named `none` (`@` is never in an id, so the two never meet). A tenant that is there but
+ * is no usable id gives undefined: the key then falls back to the body's hash instead of taking it
+ * for "no tenant".
+ */
+function tenantText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return 'none';
+  const id = idText(value);
+  return id === 'none' ? '@none' : id;
+}
+
+/** ISO-8601 with a zone, as Turvo writes times: whole seconds, any number of fraction digits. */
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The update time's part of the key, as precise as Turvo wrote it: epoch milliseconds (what the key
+ * always held, so keys of millisecond times are unchanged), then `.` and any digits below the
+ * millisecond (`…T16:45:02.3181234Z` → `u1795538702318.1234`). The whole seconds go through
+ * Date.parse (exact); the fraction is read as text, never rounded through a Date. A time in another
+ * form is kept as it was sent, under its own letter (`t<text>`), so it never reads as an instant.
+ */
+function updateText(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  const iso = ISO_INSTANT.exec(value);
+  const wholeMs = iso ? Date.parse(`${iso[1]}${iso[3]}`) : NaN;
+  if (!iso || !Number.isFinite(wholeMs)) return `t${value}`;
+  const digits = (iso[2] ?? '').replace(/0+$/, '');
+  const below = digits.slice(3);
+  return `u${wholeMs + Number(digits.slice(0, 3).padEnd(3, '0'))}${below ? `.${below}` : ''}`;
+}
+
+/**
  * Turvo sends no event id, so the key is built from fields that are the same on every retry of one
  * event and differ between events (see README "Event key"):
- *   <eventName>.<tenantId>.<entity id>[.s<status key>][.u<lastUpdatedOn, epoch ms>]
+ *   <eventName>.<tenant>.<entity id>[.s<status key>][.u<lastUpdatedOn, epoch ms>|.t<lastUpdatedOn as sent>]
  * used when the entity id is there and the event is pinned down by an update time, a status, or being
- * a creation. Anything else falls back to the SHA-256 of the exact raw body.
+ * a creation. A field that is there but cannot be written into the key as it is, or anything else
+ * unusual, falls back to the SHA-256 of the exact raw body.
  */
 export function turvoEventKey(event: TurvoEvent, rawBody: Buffer): string {
   const payload = event.eventPayload;
   const id = idText(payload.id);
-  const tenant = idText(event.tenantId) ?? 'none';
-  const status = idText(payload.status?.code?.key);
-  const updatedMs = typeof payload.lastUpdatedOn === 'string' ? Date.parse(payload.lastUpdatedOn) : NaN;
+  const tenant = tenantText(event.tenantId);
+  const statusKey = payload.status?.code?.key;
+  const status = statusKey === undefined ? undefined : idText(statusKey);
+  const updated = updateText(payload.lastUpdatedOn);
   const name = /^[A-Z0-9_]{1,64}$/.test(event.eventName) ? event.eventName : undefined;
+  const usable = name && id && tenant && (statusKey === undefined || status);
 
-  if (name && id && (Number.isFinite(updatedMs) || status || CREATION_EVENTS.has(name))) {
-    return [name, tenant, id, status && `s${status}`, Number.isFinite(updatedMs) && `u${updatedMs}`].filter(Boolean).join('.');
+  if (usable && (updated || status || CREATION_EVENTS.has(name))) {
+    return [name, tenant, id, status && `s${status}`, updated].filter(Boolean).join('.');
   }
   return `body-sha256-${createHash('sha256').update(rawBody).digest('hex')}`;
 }

@@ -33,6 +33,21 @@ describe('Turvo event key', () => {
     expect(keyOf(later)).not.toBe(keyOf(status));
   });
 
+  it('keeps the update time to the precision it was written in, and tells no tenant from a tenant named none', () => {
+    const at = (lastUpdatedOn: string, extra: object = {}) => keyOf({ ...status, ...extra, eventPayload: { ...status.eventPayload, lastUpdatedOn } });
+    expect(at('2026-11-24T16:45:02.3181234Z')).toBe('SHIPMENT_STATUS_UPDATE.40123.98765.s2106.u1795538702318.1234');
+    expect(at('2026-11-24T16:45:02.3181235Z')).not.toBe(at('2026-11-24T16:45:02.3181234Z'));
+    // The same instant written otherwise is the same update; a time in another form is kept as sent.
+    expect(at('2026-11-24T17:45:02.318000+01:00')).toBe(at('2026-11-24T16:45:02.318Z'));
+    expect(at('Tue, 24 Nov 2026 16:45:02 GMT')).toBe('SHIPMENT_STATUS_UPDATE.40123.98765.s2106.tTue, 24 Nov 2026 16:45:02 GMT');
+    const { tenantId: _drop, ...noTenant } = status as Record<string, unknown>;
+    expect(keyOf({ ...noTenant })).toBe('SHIPMENT_STATUS_UPDATE.none.98765.s2106.u1795538702318');
+    expect(keyOf({ ...status, tenantId: 'none' })).toBe('SHIPMENT_STATUS_UPDATE.@none.98765.s2106.u1795538702318');
+    // A tenant or status that is there but is no usable id is not taken for "none": the body's hash decides.
+    expect(keyOf({ ...status, tenantId: 'a b' })).toMatch(/^body-sha256-/);
+    expect(keyOf({ ...status, tenantId: 2 ** 60 })).toMatch(/^body-sha256-/);
+  });
+
   it('without an update time, merges a status reached twice (the documented limitation)', () => {
     const { lastUpdatedOn: _drop, ...payload } = status.eventPayload;
     const first = { ...status, eventPayload: { ...payload, status: { code: { key: '2106' } }, notes: 'first arrival' } };
