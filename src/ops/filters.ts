@@ -58,7 +58,7 @@ function time(name: string, value: unknown): string | undefined {
 }
 
 /**
- * An event key is searched by its search-attribute form (src/temporal/workflow-id.ts), which is
+ * An event key is searched by its search-attribute form (core/workflow-id.ts), which is
  * always safe to quote, so an exact key may hold any character and be as long as a key can be. A
  * prefix must be plain and short enough to lie within every key's search form.
  */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { eventKeySearchValue, keyBytes, searchablePrefix, workflowIdFor } from '../../core/workflow-id';
 
 /**
- * The two forms of an event key (src/temporal/workflow-id.ts), checked alone on 100,000 generated
+ * The two forms of an event key (core/workflow-id.ts), checked alone on 100,000 generated
  * pairs of hostile keys: different keys (or sources) never share a workflow ID or a search value, and
  * both forms stay within Temporal's limits. Every form seen in the run is remembered, so a collision
  * between any two of the 200,000 keys fails, not only within a pair.
