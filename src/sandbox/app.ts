@@ -11,7 +11,7 @@ import { defaultSeed, type Seed, type SeedLinks, type Status } from './seed';
  *
  *   GET    /_sandbox/requests?service=&method=&key=   what it was sent (key: idempotency-key prefix)
  *   GET    /_sandbox/state                            its data (shipments, conversations, records…)
- *   POST   /_sandbox/faults  {service, method?, path?, status?, times?, delayMs?, message?}
+ *   POST   /_sandbox/faults  {service, method?, path?, status?, times?, delayMs?, retryAfter?, message?}
  *   GET    /_sandbox/faults                           the faults armed now
  *   DELETE /_sandbox/faults[/:id]                     clear all faults (or one)
  *   POST   /_sandbox/reset                            back to the seed; requests, keys and faults cleared
@@ -32,6 +32,8 @@ export interface Fault {
   /** How many matching requests it hits; until cleared when absent. */
   times?: number;
   delayMs?: number;
+  /** Seconds sent as `Retry-After` with the fault's status (a 429 or 503 asking the caller to wait). */
+  retryAfter?: number;
   message?: string;
   hits: number;
 }
@@ -217,6 +219,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           res.locals.delayMs = fault.delayMs;
         } else {
           if (fault.delayMs) await sleep(fault.delayMs);
+          if (fault.retryAfter !== undefined) res.set('retry-after', String(fault.retryAfter));
           res.status(fault.status).json({ error: 'sandbox_fault', fault: fault.id, message: fault.message ?? `injected ${fault.status}` });
           return;
         }
@@ -602,6 +605,8 @@ function parseFault(body: unknown, id: string): Fault | string {
   if (!int(b.status, 100, 599)) return 'status must be an HTTP status';
   if (!int(b.times, 1, 1_000_000)) return 'times must be a positive integer';
   if (!int(b.delayMs, 0, 600_000)) return 'delayMs must be 0..600000';
+  if (!int(b.retryAfter, 0, 86_400)) return 'retryAfter must be 0..86400 seconds';
+  if (b.retryAfter !== undefined && b.status === undefined) return 'retryAfter goes with a status';
   if (b.status === undefined && b.delayMs === undefined) return 'give a status to fail with, or delayMs to answer late';
   return {
     id,
@@ -611,6 +616,7 @@ function parseFault(body: unknown, id: string): Fault | string {
     ...(b.status !== undefined ? { status: b.status as number } : {}),
     ...(b.times !== undefined ? { times: b.times as number } : {}),
     ...(b.delayMs !== undefined ? { delayMs: b.delayMs as number } : {}),
+    ...(b.retryAfter !== undefined ? { retryAfter: b.retryAfter as number } : {}),
     ...(typeof b.message === 'string' ? { message: b.message } : {}),
     hits: 0,
   };
