@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
+import type { DownstreamConfig } from '../sagas/activities';
 
 /**
  * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
@@ -50,6 +51,17 @@ const schema = z.object({
   RECORDS_API_URL: env.url('http://127.0.0.1:4010/records'),
   NOTIFY_API_URL: env.url('http://127.0.0.1:4010/notify'),
   NOTIFY_API_TOKEN: z.string().default(''),
+  // Outage patience (sagas/clients/http.ts): how long a downstream may stay unavailable (5xx, 408, 409,
+  // 429, network, timeout) after a step's first attempt before the saga gives up and compensates.
+  // At most a day: the activity policies stop any step after 25 hours whatever happens.
+  TURVO_OUTAGE_HORIZON_SECONDS: env.int(3600, 1, 86_400),
+  FRONT_OUTAGE_HORIZON_SECONDS: env.int(3600, 1, 86_400),
+  SAMSARA_OUTAGE_HORIZON_SECONDS: env.int(3600, 1, 86_400),
+  RECORDS_OUTAGE_HORIZON_SECONDS: env.int(3600, 1, 86_400),
+  NOTIFY_OUTAGE_HORIZON_SECONDS: env.int(3600, 1, 86_400),
+  /** Backoff between tries of an unavailable downstream that sends no Retry-After: doubling from the first, capped. */
+  DOWNSTREAM_RETRY_INITIAL_MS: env.int(1000, 10, 600_000),
+  DOWNSTREAM_RETRY_MAX_MS: env.int(120_000, 10, 3_600_000),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -78,15 +90,20 @@ export interface AppConfig {
   intake: IntakeConfig;
   /** Timeouts, header cap and rate limits against abusive clients: src/intake/config.ts. */
   limits: HttpLimitsConfig;
-  downstream: {
-    turvo: { baseUrl: string; token: string };
-    front: { baseUrl: string; token: string };
-    samsara: { baseUrl: string; token: string };
-    records: { baseUrl: string };
-    notify: { baseUrl: string; token: string };
-  };
+  downstream: DownstreamConfig;
   /** The on-call console (src/ops): its own OPS_* variables. */
   ops: OpsConfig;
+}
+
+function downstreamConfig(e: Env): DownstreamConfig {
+  const outage = (horizonSeconds: number) => ({ horizonMs: horizonSeconds * 1000, initialDelayMs: e.DOWNSTREAM_RETRY_INITIAL_MS, maxDelayMs: e.DOWNSTREAM_RETRY_MAX_MS });
+  return {
+    turvo: { baseUrl: e.TURVO_API_URL, token: e.TURVO_API_TOKEN, outage: outage(e.TURVO_OUTAGE_HORIZON_SECONDS) },
+    front: { baseUrl: e.FRONT_API_URL, token: e.FRONT_API_TOKEN, outage: outage(e.FRONT_OUTAGE_HORIZON_SECONDS) },
+    samsara: { baseUrl: e.SAMSARA_API_URL, token: e.SAMSARA_API_TOKEN, outage: outage(e.SAMSARA_OUTAGE_HORIZON_SECONDS) },
+    records: { baseUrl: e.RECORDS_API_URL, outage: outage(e.RECORDS_OUTAGE_HORIZON_SECONDS) },
+    notify: { baseUrl: e.NOTIFY_API_URL, token: e.NOTIFY_API_TOKEN, outage: outage(e.NOTIFY_OUTAGE_HORIZON_SECONDS) },
+  };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -121,13 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     worker: { metricsPort: e.WORKER_METRICS_PORT },
     intake,
     limits,
-    downstream: {
-      turvo: { baseUrl: e.TURVO_API_URL, token: e.TURVO_API_TOKEN },
-      front: { baseUrl: e.FRONT_API_URL, token: e.FRONT_API_TOKEN },
-      samsara: { baseUrl: e.SAMSARA_API_URL, token: e.SAMSARA_API_TOKEN },
-      records: { baseUrl: e.RECORDS_API_URL },
-      notify: { baseUrl: e.NOTIFY_API_URL, token: e.NOTIFY_API_TOKEN },
-    },
+    downstream: downstreamConfig(e),
     ops: opsConfigFromEnv(source),
   };
 }

@@ -1,4 +1,5 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { WAITING_SIGNAL, type Waiting } from './attempts';
 
 /**
  * What a saga reports about itself: the status query's answer (the console's timeline) and the
@@ -13,6 +14,8 @@ export interface UndoRecord {
   state: 'running' | 'done' | 'failed';
   attempts?: number;
   error?: string;
+  /** While its downstream is unavailable: the service, the attempt that failed, the next try, the error. */
+  waiting?: Waiting;
   startedAt: string;
   endedAt?: string;
 }
@@ -24,6 +27,10 @@ export interface StepRecord {
   attempts?: number;
   /** The error the step failed with. */
   lastError?: string;
+  /** The idempotency key of the step's write (what its undo reverses); absent for reads. */
+  key?: string;
+  /** While its downstream is unavailable: the service, the attempt that failed, the next try, the error. */
+  waiting?: Waiting;
   startedAt: string;
   endedAt?: string;
   hasUndo: boolean;
@@ -48,6 +55,8 @@ export interface FailedStep {
   phase: 'run' | 'undo';
   error: string;
   attempts?: number;
+  /** The idempotency key of the step's write: for an undo that failed, exactly the effect left in place. */
+  key?: string;
 }
 
 /** Details carried by the failure a saga ends with (ApplicationFailure type `SagaFailed`). */
@@ -62,7 +71,7 @@ export interface SagaFailureDetails {
   stepsDone: string[];
   /** Steps whose undo ran and succeeded, in the order they were undone (newest first). */
   stepsUndone: string[];
-  /** The failed step and every undo that failed, each with its own error. */
+  /** The failed step and every undo that failed (what was not undone), each with its own error and key. */
   stepsFailed: FailedStep[];
 }
 
@@ -70,3 +79,6 @@ export const SAGA_FAILED = 'SagaFailed';
 
 /** The step timeline, for the on-call console. Answers for closed sagas too (Temporal replays the history). */
 export const statusQuery = defineQuery<SagaStatus>('status');
+
+/** Sent by an activity after an attempt its downstream did not answer (sagas/activities/report.ts). */
+export const waitingSignal = defineSignal<[Waiting]>(WAITING_SIGNAL);

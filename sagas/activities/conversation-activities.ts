@@ -1,10 +1,10 @@
-import { undoKey } from '../../core/saga/keys';
+import { undoKey, type IdempotencyKey } from '../../core/saga/keys';
 import type { Clients } from '../clients';
 
 /** Front activities: comments and tags on conversations, each with its inverse. */
 export function createConversationActivities({ front }: Pick<Clients, 'front'>) {
   return {
-    async addConversationComment(conversationId: string, body: string, key: string): Promise<string> {
+    async addConversationComment(conversationId: string, body: string, key: IdempotencyKey): Promise<string> {
       const comment = await front.addComment(conversationId, body, key);
       return comment.id;
     },
@@ -13,7 +13,7 @@ export function createConversationActivities({ front }: Pick<Clients, 'front'>) 
       await front.deleteCommentByKey(conversationId, key, undoKey(key));
     },
 
-    async tagConversation(conversationId: string, tagId: string, key: string): Promise<void> {
+    async tagConversation(conversationId: string, tagId: string, key: IdempotencyKey): Promise<void> {
       await front.addTag(conversationId, tagId, key);
     },
 

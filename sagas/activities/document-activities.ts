@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeat } from './report';
+import type { IdempotencyKey } from '../../core/saga/keys';
 import type { Clients } from '../clients';
 
 /** Largest proof-of-delivery document accepted: scans are a few MB; anything bigger is not a POD. */
@@ -27,7 +28,7 @@ export interface ArchivedFile {
 export function createDocumentActivities({ samsara, records }: Pick<Clients, 'samsara' | 'records'>) {
   return {
     /** Streams the document's PDF from Samsara, heartbeating per chunk, and archives it in records. */
-    async downloadDocument(doc: DocumentRef, key: string): Promise<ArchivedFile> {
+    async downloadDocument(doc: DocumentRef, key: IdempotencyKey): Promise<ArchivedFile> {
       const response = await samsara.downloadDocumentPdf(doc.documentId);
       const chunks: Buffer[] = [];
       let size = 0;

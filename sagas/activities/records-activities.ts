@@ -1,4 +1,4 @@
-import { undoKey } from '../../core/saga/keys';
+import { undoKey, type IdempotencyKey } from '../../core/saga/keys';
 import type { Clients } from '../clients';
 import type { EventRecord, ShipmentLinks } from '../clients/records';
 import type { TurvoStatus } from '../clients/turvo';
@@ -10,7 +10,7 @@ export function createRecordsActivities({ records }: Pick<Clients, 'records'>) {
       return records.getShipmentLinks(shipmentId);
     },
 
-    async linkConversation(shipmentId: string, conversationId: string, key: string): Promise<void> {
+    async linkConversation(shipmentId: string, conversationId: string, key: IdempotencyKey): Promise<void> {
       await records.linkConversation(shipmentId, conversationId, key);
     },
 
@@ -18,7 +18,7 @@ export function createRecordsActivities({ records }: Pick<Clients, 'records'>) {
       await records.unlinkConversationByKey(shipmentId, key, undoKey(key));
     },
 
-    async recordShipmentStatus(shipmentId: string, entry: { status: TurvoStatus; source: string; at: string }, key: string): Promise<string> {
+    async recordShipmentStatus(shipmentId: string, entry: { status: TurvoStatus; source: string; at: string }, key: IdempotencyKey): Promise<string> {
       return (await records.recordShipmentStatus(shipmentId, entry, key)).id;
     },
 
@@ -26,7 +26,7 @@ export function createRecordsActivities({ records }: Pick<Clients, 'records'>) {
       await records.revertShipmentStatusByKey(shipmentId, key, undoKey(key));
     },
 
-    async recordEvent(event: EventRecord, key: string): Promise<string> {
+    async recordEvent(event: EventRecord, key: IdempotencyKey): Promise<string> {
       return (await records.recordEvent(event, key)).id;
     },
 

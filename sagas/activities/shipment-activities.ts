@@ -1,4 +1,4 @@
-import { undoKey } from '../../core/saga/keys';
+import { undoKey, type IdempotencyKey } from '../../core/saga/keys';
 import type { Clients } from '../clients';
 import type { ArchivedFile } from './document-activities';
 import type { TurvoShipment, TurvoStatus } from '../clients/turvo';
@@ -27,7 +27,7 @@ function match(shipment: TurvoShipment, ref: ShipmentRef): ShipmentMatch {
 /** Turvo activities: stops, shipment status, attachments, lookups. Undos are named as inverses. */
 export function createShipmentActivities({ turvo, records }: Pick<Clients, 'turvo' | 'records'>) {
   return {
-    async updateStopStatus(stop: StopRef, status: TurvoStatus, key: string): Promise<TurvoStatus> {
+    async updateStopStatus(stop: StopRef, status: TurvoStatus, key: IdempotencyKey): Promise<TurvoStatus> {
       const change = await turvo.updateStopStatus(stop.shipmentId, stop.stopId, status, key);
       return change.previous;
     },
@@ -39,7 +39,7 @@ export function createShipmentActivities({ turvo, records }: Pick<Clients, 'turv
       await turvo.updateStopStatus(stop.shipmentId, stop.stopId, before, undoKey(key));
     },
 
-    async updateShipmentStatus(shipmentId: string, status: TurvoStatus, key: string): Promise<TurvoStatus> {
+    async updateShipmentStatus(shipmentId: string, status: TurvoStatus, key: IdempotencyKey): Promise<TurvoStatus> {
       const change = await turvo.updateShipmentStatus(shipmentId, status, key);
       return change.previous;
     },
@@ -51,7 +51,7 @@ export function createShipmentActivities({ turvo, records }: Pick<Clients, 'turv
     },
 
     /** Uploads an archived document (see downloadDocument) to the shipment; answers the attachment id. */
-    async attachDocument(shipmentId: string, file: ArchivedFile, key: string): Promise<string> {
+    async attachDocument(shipmentId: string, file: ArchivedFile, key: IdempotencyKey): Promise<string> {
       const bytes = await records.readDocument(file.id);
       const attachment = await turvo.attachDocument(shipmentId, { name: file.name, contentType: file.contentType, bytes }, key);
       return attachment.id;

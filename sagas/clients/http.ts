@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { DOWNSTREAM_UNAVAILABLE } from '../../core/saga/attempts';
 
 /**
  * The HTTP client every downstream API client is built on (activities only, never workflows).
@@ -8,8 +9,24 @@ import { ApplicationFailure } from '@temporalio/common';
  *   what each key did, so an undo is exact, and a no-op when the write never happened.
  * - A 4xx other than 408/409/429 is a business refusal: non-retryable, the saga compensates.
  *   Activities rely on it meaning "nothing changed" (see refusedForSure in sagas/workflows/saga.ts).
- * - 5xx, 408, 429 and network trouble are plain errors: Temporal retries them with backoff.
+ * - 5xx, 408, 409, 429, network errors and timeouts mean the downstream is unavailable, not that it
+ *   said no: a retryable `DownstreamUnavailable` whose next try comes after the downstream's
+ *   `Retry-After` or this client's own backoff (`nextRetryDelay`, which overrides the activity's
+ *   retry policy), until the service's outage horizon since the activity's first attempt is used up;
+ *   then it is non-retryable and the saga compensates. An outage shorter than the horizon therefore
+ *   delays sagas instead of compensating them in bulk.
  */
+export interface OutagePolicy {
+  /** How long after an activity's first attempt this service may stay unavailable before the saga gives up. */
+  horizonMs: number;
+  /** Backoff when the service sends no Retry-After: initialDelayMs × 2^(attempt-1), at most maxDelayMs. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** An hour of patience, first retry after 1 s, never more than 2 min between tries. */
+export const DEFAULT_OUTAGE_POLICY: OutagePolicy = { horizonMs: 3_600_000, initialDelayMs: 1_000, maxDelayMs: 120_000 };
+
 export interface HttpClientOptions {
   baseUrl: string;
   token?: string;
@@ -18,6 +35,9 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** The running activity's cancellation signal, so a cancelled activity (worker shutdown) stops waiting. */
   cancellation?: () => AbortSignal | undefined;
+  outage?: OutagePolicy;
+  /** The running activity's attempt and first scheduling time, which the outage horizon counts from. */
+  attempt?: () => { attempt: number; firstScheduledMs: number } | undefined;
 }
 
 export interface RequestOptions {
@@ -55,16 +75,48 @@ export class HttpClient {
     const signals = [AbortSignal.timeout(timeoutMs)];
     const cancelled = this.options.cancellation?.();
     if (cancelled) signals.push(cancelled);
-    const response = await fetch(url, { method, headers, body, signal: AbortSignal.any(signals) });
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body, signal: AbortSignal.any(signals) });
+    } catch (err) {
+      // A cancelled activity stops here as it was told; anything else (refused connection, reset, our timeout) is an outage.
+      if (cancelled?.aborted) throw err;
+      throw this.unavailable(`${this.options.service} ${method} ${url.pathname} failed: ${(err as Error).message}`);
+    }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
       const what = `${this.options.service} ${method} ${url.pathname} answered ${response.status}`;
       if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) {
         throw ApplicationFailure.nonRetryable(`${what}: ${text.slice(0, ERROR_BODY_CHARS)}`, 'DownstreamRefused', { status: response.status });
       }
-      throw new Error(what);
+      throw this.unavailable(what, response.status, retryAfterMs(response.headers.get('retry-after')));
     }
     return response;
+  }
+
+  /** The failure for an unavailable downstream: retry after Retry-After or the backoff, unless that is past the horizon. */
+  private unavailable(what: string, status?: number, retryAfter?: number): ApplicationFailure {
+    const { service } = this.options;
+    const policy = this.options.outage ?? DEFAULT_OUTAGE_POLICY;
+    const { attempt, firstScheduledMs } = this.options.attempt?.() ?? { attempt: 1, firstScheduledMs: Date.now() };
+    const delayMs = retryAfter ?? Math.min(policy.initialDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+    const elapsedMs = Date.now() - firstScheduledMs;
+    if (elapsedMs + delayMs > policy.horizonMs) {
+      return ApplicationFailure.create({
+        type: DOWNSTREAM_UNAVAILABLE,
+        message: `${what}; still unavailable after ${attempt} attempts in ${Math.round(elapsedMs / 1000)} s (outage horizon ${Math.round(policy.horizonMs / 1000)} s)`,
+        nonRetryable: true,
+        details: [{ service, ...(status ? { status } : {}), horizonExceeded: true }],
+      });
+    }
+    const nextTryAt = new Date(Date.now() + delayMs).toISOString();
+    return ApplicationFailure.create({
+      type: DOWNSTREAM_UNAVAILABLE,
+      message: what,
+      nonRetryable: false,
+      nextRetryDelay: delayMs,
+      details: [{ service, ...(status ? { status } : {}), nextTryAt }],
+    });
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -90,6 +142,15 @@ export class HttpClient {
 export function refusalStatus(err: unknown): number | undefined {
   if (!(err instanceof ApplicationFailure) || err.type !== 'DownstreamRefused') return undefined;
   return (err.details?.[0] as { status?: number } | undefined)?.status;
+}
+
+/** A Retry-After header (delay in seconds, or an HTTP date) in milliseconds; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Path segment, encoded. */

@@ -1,9 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PayloadActivities } from '../activities/payloads';
-import { DOWNSTREAM_CALL } from './policies';
+import { PAYLOAD_READ } from './policies';
 import { isEventRef, type SagaArgs } from '../../core/saga/input';
 
-const payloads = proxyActivities<PayloadActivities>(DOWNSTREAM_CALL);
+const payloads = proxyActivities<PayloadActivities>(PAYLOAD_READ);
 
 /**
  * The saga's event, loaded through an activity when the receiver passed a reference. Call it once at

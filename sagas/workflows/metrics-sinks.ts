@@ -8,6 +8,8 @@ export interface SagaMetricsSinks extends Sinks {
   sagaMetrics: {
     finished(saga: string, outcome: string): void;
     stepFailed(saga: string, step: string): void;
+    /** An undo that failed for good: its step's effect was left in place. */
+    undoFailed(saga: string, step: string): void;
   };
 }
 

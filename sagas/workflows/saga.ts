@@ -10,10 +10,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { idempotencyKey } from '../../core/saga/keys';
-import { attemptFromDetails, type Reported } from '../../core/saga/attempts';
+import { attemptFromDetails, DOWNSTREAM_UNAVAILABLE, type KeyRequest, type Reported } from '../../core/saga/attempts';
 import { sagaMetrics } from './metrics-sinks';
 import { SagaOutcome, SagaStep } from '../../core/saga/search-attributes';
-import { SAGA_FAILED, statusQuery, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
+import { SAGA_FAILED, statusQuery, waitingSignal, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
 
 /**
  * The compensation toolkit. A saga is a list of steps; each step may carry an undo, registered
@@ -63,7 +63,8 @@ function failedAttempts(err: unknown): number | undefined {
  * an effect that happened, so its undo runs.
  */
 function refusedForSure(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+  // An outage that outlasted its horizon is non-retryable too, but its last attempt may have timed out after the effect.
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true && err.cause.type !== DOWNSTREAM_UNAVAILABLE;
 }
 
 function now(): string {
@@ -75,43 +76,49 @@ export class Saga {
   private readonly compensations: Compensation[] = [];
   private readonly status: SagaStatus;
   private failed?: { record: StepRecord; error: unknown };
+  /** The step or undo running now: where a `stepWaiting` signal lands. */
+  private active?: StepRecord | UndoRecord;
 
   constructor(readonly name: string) {
     this.status = { saga: name, workflowId: workflowInfo().workflowId, outcome: 'running', startedAt: now(), steps: [] };
     setHandler(statusQuery, () => this.status);
+    setHandler(waitingSignal, (waiting) => {
+      if (this.active) this.active.waiting = waiting;
+    });
   }
 
   /**
-   * The idempotency key of a step's downstream write: the workflow ID, the first run's ID and the
-   * step name (see core/saga/keys.ts). Step names are unique within a saga.
+   * Runs one step; on failure, `runSaga` compensates. `run` gets a KeyRequest to pass to its write
+   * activity, which makes the idempotency key from its own execution and reports it with the result
+   * (core/saga/keys.ts). The undo gets that key from the step's result, i.e. from the history: in a
+   * run reset past this step, it is the key of the write the earlier run made. Step names are
+   * unique within a saga.
    */
-  key(step: string): string {
-    const { workflowId, firstExecutionRunId } = workflowInfo();
-    return idempotencyKey(workflowId, firstExecutionRunId, step);
-  }
-
-  /**
-   * Runs one step; on failure, `runSaga` compensates. `run` and `undo` get the step's idempotency
-   * key, which the undo uses to name exactly what the step wrote.
-   */
-  async step<T>(name: string, run: (key: string) => Promise<Reported<T>>, options: StepOptions<T> = {}): Promise<T> {
+  async step<T>(name: string, run: (key: KeyRequest) => Promise<Reported<T>>, options: StepOptions<T> = {}): Promise<T> {
     if (this.status.steps.some((s) => s.step === name)) throw new Error(`saga ${this.name} has two steps named ${name}`);
     const record: StepRecord = { step: name, state: 'running', startedAt: now(), hasUndo: !!options.undo };
     this.status.steps.push(record);
     this.setCurrentStep(name);
+    this.active = record;
 
-    const key = this.key(name);
+    // What an activity of this run derives for the step; a completed step's reported key replaces it.
+    // It stays for a step that failed (it ran in this run: a reset replays only completed steps from
+    // an earlier run) and for results recorded before activities reported their key.
+    let key = this.runKey(name);
     let result: T | undefined;
     const undo = options.undo;
     const compensation = undo ? { record, undo: () => undo(result, key) } : undefined;
     if (compensation) this.compensations.push(compensation);
     try {
-      const reported = await run(key);
+      const reported = await run({ keyForStep: name });
       result = reported.value;
+      if (reported.key) key = reported.key;
+      if (undo || reported.key) record.key = key;
       record.attempts = reported.attempt;
       record.state = 'completed';
       return reported.value;
     } catch (err) {
+      if (undo) record.key = key;
       record.state = 'failed';
       record.lastError = describeFailure(err);
       record.attempts = failedAttempts(err);
@@ -121,7 +128,15 @@ export class Saga {
       throw err;
     } finally {
       record.endedAt = now();
+      delete record.waiting;
+      this.active = undefined;
     }
+  }
+
+  /** The key an activity of this run derives for a step (sagas/activities/report.ts). */
+  private runKey(step: string): string {
+    const { workflowId, runId } = workflowInfo();
+    return idempotencyKey(workflowId, runId, step);
   }
 
   /** Runs the registered undos newest-first, each once; never throws. */
@@ -137,6 +152,7 @@ export class Saga {
         record.undo = undoRecord;
         record.state = 'undoing';
         this.setCurrentStep(`undo:${record.step}`);
+        this.active = undoRecord;
         try {
           const reported = await undo();
           undoRecord.attempts = reported.attempt;
@@ -148,10 +164,13 @@ export class Saga {
           undoRecord.error = describeFailure(err);
           undoRecord.attempts = failedAttempts(err);
           record.state = 'undo_failed';
-          failures.push({ step: record.step, phase: 'undo', error: undoRecord.error, attempts: undoRecord.attempts });
-          log.error('undo failed', { step: record.step, stateBefore, error: undoRecord.error });
+          failures.push({ step: record.step, phase: 'undo', error: undoRecord.error, attempts: undoRecord.attempts, ...(record.key ? { key: record.key } : {}) });
+          sagaMetrics.undoFailed(this.name, record.step);
+          log.error('undo failed', { step: record.step, stateBefore, key: record.key, error: undoRecord.error });
         } finally {
           undoRecord.endedAt = now();
+          delete undoRecord.waiting;
+          this.active = undefined;
         }
       }
     });
@@ -172,7 +191,10 @@ export class Saga {
       error,
       stepsDone,
       stepsUndone: undone,
-      stepsFailed: [{ step: failedStep, phase: 'run', error, attempts: this.failed?.record.attempts }, ...failures],
+      stepsFailed: [
+        { step: failedStep, phase: 'run', error, attempts: this.failed?.record.attempts, ...(this.failed?.record.key ? { key: this.failed.record.key } : {}) },
+        ...failures,
+      ],
     };
     this.status.failure = details;
     this.finish(details.outcome);

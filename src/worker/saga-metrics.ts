@@ -15,9 +15,16 @@ export const sagaStepFailures = new Counter({
   labelNames: ['saga', 'step'] as const,
 });
 
+export const sagaUndoFailures = new Counter({
+  name: 'saga_undo_failures_total',
+  help: 'Undos that failed for good (their step\'s effect is left in place), by saga and step',
+  labelNames: ['saga', 'step'] as const,
+});
+
 export const sagaMetricsSinks: InjectedSinks<SagaMetricsSinks> = {
   sagaMetrics: {
     finished: { fn: (_info, saga, outcome) => sagaOutcomes.inc({ saga, outcome }) },
     stepFailed: { fn: (_info, saga, step) => sagaStepFailures.inc({ saga, step }) },
+    undoFailed: { fn: (_info, saga, step) => sagaUndoFailures.inc({ saga, step }) },
   },
 };
