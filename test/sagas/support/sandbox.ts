@@ -7,6 +7,10 @@ export interface RunningSandbox extends Sandbox {
   /** Downstream URL variables pointing the clients at it. */
   env: Record<string, string>;
   requests: () => RecordedRequest[];
+  /** Arms a fault through the control API (POST /_sandbox/faults); answers its id. */
+  fail: (fault: Record<string, unknown>) => Promise<string>;
+  /** Clears every fault. */
+  clearFaults: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -26,6 +30,14 @@ export async function startSandbox(): Promise<RunningSandbox> {
       SAMSARA_API_URL: `${url}/samsara`,
       RECORDS_API_URL: `${url}/records`,
       NOTIFY_API_URL: `${url}/notify`,
+    },
+    async fail(fault) {
+      const res = await fetch(`${url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+      if (res.status !== 201) throw new Error(`sandbox refused the fault: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
+    },
+    async clearFaults() {
+      await fetch(`${url}/_sandbox/faults`, { method: 'DELETE' });
     },
     async close() {
       server.closeAllConnections();
