@@ -9,7 +9,7 @@ import { collect, type SagaRun } from './support/saga-run';
 /**
  * A downstream that is unavailable is waited out for its outage horizon; only the end of the horizon
  * (or a refusal) compensates. Test-sized settings: Front may be out for 60 s, Turvo for 3 s, and the
- * backoff runs from 200 ms to 400 ms (the dev server's timers make it about 1 s). The old policy gave
+ * backoff runs from 200 ms to 400 ms (the tries land about 1 s apart on the dev server). The old policy gave
  * up after 6 attempts and ignored Retry-After.
  */
 const taskQueue = uniqueTaskQueue('saga-outage');
