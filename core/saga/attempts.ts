@@ -19,7 +19,7 @@ export interface Reported<T> {
 /**
  * What a step passes its activity in place of an idempotency key: the step's name. The activity
  * wrapper turns it into the key from the activity's own execution (workflow ID, the run that
- * scheduled it, step: sagas/activities/keys.ts), because only the activity knows which run it
+ * scheduled it, step: core/saga/keys.ts), because only the activity knows which run it
  * belongs to; a workflow replaying a reset run would name the new run for steps the old one made.
  */
 export interface KeyRequest {

@@ -15,7 +15,7 @@ export function idempotencyKey(workflowId: string, runId: string, step: string):
 }
 
 /**
- * The key a write activity is given: the wrapper fills it in from a KeyRequest (sagas/attempts.ts).
+ * The key a write activity is given: the wrapper fills it in from a KeyRequest (core/saga/attempts.ts).
  * Branded so the workflow-facing activity types ask for a KeyRequest in its place.
  */
 export type IdempotencyKey = string & { readonly __brand: 'IdempotencyKey' };
