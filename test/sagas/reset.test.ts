@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { sagaUndoFailures } from '../../src/worker/saga-metrics';
 import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { routeStopArrival } from './events';
+import { routeStopArrival } from '../../scripts/lib/saga-events';
 import { startSandbox, type RunningSandbox } from './support/sandbox';
 import { collect, type SagaRun } from './support/saga-run';
 
@@ -78,6 +78,9 @@ function writesSince(seq: number, workflowId: string, prefix: string) {
     .map((r) => [r.method, r.idempotencyKey!.startsWith(prefix) ? r.idempotencyKey!.slice(prefix.length) : r.idempotencyKey!, !!r.replayed]);
 }
 
+/** A saga run, a reset and a second run: a loaded machine makes each workflow task slow. */
+const TIMEOUT_MS = 180_000;
+
 const lastSeq = () => sandbox.requests().at(-1)?.seq ?? 0;
 const stopStatus = () => sandbox.data().shipments.get('98765')!.stops.find((s) => s.id === 'STOP-2')!.status.code.key;
 const linkReads = (since: number) => sandbox.requests().filter((r) => r.seq > since && r.service === 'records' && r.method === 'GET');
@@ -108,7 +111,7 @@ it('reset to the first workflow task of a compensated saga: every write is made 
   expect(stopStatus()).toBe(AT_STOP);
   expect([...sandbox.data().comments.values()].map((c) => c.key)).toEqual([`${again.keyPrefix}commentOnFront`]);
   expect(sandbox.data().messages).toHaveLength(1);
-});
+}, TIMEOUT_MS);
 
 it('reset to after the first step: the kept lookup is not made again, every later write is fresh', async () => {
   const first = await compensatedRun();
@@ -123,14 +126,18 @@ it('reset to after the first step: the kept lookup is not made again, every late
     ['POST', 'notifyCustomer', false],
   ]);
   expect(stopStatus()).toBe(AT_STOP);
-});
+}, TIMEOUT_MS);
 
 it('an undo that failed is recorded with its key; a reset past that step keeps it, and after a second failure its undo reverses the original write', async () => {
   const undoFailuresBefore = (await sagaUndoFailures.get()).values.find((v) => v.labels.step === 'updateTurvoStop')?.value ?? 0;
   // The comment is refused 1.5 s late, long enough to lock the stop before the compensation reaches it.
   await sandbox.fail({ ...COMMENTS, delayMs: 1500 });
   const pending = runSaga();
-  for (let i = 0; i < 200 && !sandbox.requests().some((r) => r.service === 'front' && r.method === 'POST'); i++) await new Promise((r) => setTimeout(r, 25));
+  const deadline = Date.now() + 60_000;
+  while (!sandbox.requests().some((r) => r.service === 'front' && r.method === 'POST')) {
+    if (Date.now() > deadline) throw new Error('the comment never reached Front');
+    await new Promise((r) => setTimeout(r, 25));
+  }
   await sandbox.fail({ service: 'turvo', method: 'PUT', path: '/stops/STOP-2/status$', status: 400, message: 'stop is locked' });
   const first = await pending;
 
@@ -160,4 +167,4 @@ it('an undo that failed is recorded with its key; a reset past that step keeps i
     ['PUT', `${originalKey}/undo`, false],
   ]);
   expect(stopStatus()).toBe(EN_ROUTE);
-});
+}, TIMEOUT_MS);
