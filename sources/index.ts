@@ -1,5 +1,7 @@
 import type { SourceAdapter, SourceConfig, SourceDefinition } from './types';
 import { ConfigError } from '../core/env';
+import { isSagaName, unknownSagaProblem } from '../core/saga/registry';
+import { DECLARED_KINDS } from './engine/declared';
 import { frontapp } from './frontapp';
 import { hmacSource } from './hmac';
 import { samsara } from './samsara';
@@ -36,10 +38,23 @@ export function buildSourceInstances(env: NodeJS.ProcessEnv = process.env): Sour
     for (const config of definition.configure(env)) {
       if (names.has(config.name)) throw new ConfigError(`two sources are named "${config.name}" (SOURCES_CONFIG may not reuse a built-in name)`);
       names.add(config.name);
-      instances.push({ definition, config, adapter: definition.create(config) });
+      const adapter = definition.create(config);
+      checkRoutes(adapter, (DECLARED_KINDS as readonly string[]).includes(definition.name) ? `SOURCES_CONFIG ${adapter.name}` : `source ${adapter.name}`);
+      instances.push({ definition, config, adapter });
     }
   }
   return instances;
+}
+
+/**
+ * A route must name a saga the worker registers, or every delivery of that type would start a
+ * workflow no worker can run. Declared sources are checked as they are parsed; this also catches a
+ * code source whose table escaped the type-check.
+ */
+function checkRoutes(adapter: SourceAdapter, label: string): void {
+  for (const [eventType, saga] of adapter.routes ?? []) {
+    if (!isSagaName(saga)) throw new ConfigError(`${label}.routes.${eventType}: ${unknownSagaProblem(saga)}`);
+  }
 }
 
 /** Builds every configured endpoint, by name, for the receiver. */

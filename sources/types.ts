@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SagaName } from '../core/saga/registry';
+import type { RouteTable } from './engine/route';
 
 /** One HTTP delivery as the receiver got it, before anything is trusted. */
 export interface Delivery {
@@ -18,8 +20,8 @@ export type Decision =
       /** Stable across redeliveries of the same event: the workflow ID is derived from it. */
       readonly eventKey: string;
       readonly eventType: string;
-      /** Workflow type name exported from sagas/workflows/index.ts. */
-      readonly saga: string;
+      /** A saga the worker registers (core/saga/registry.ts). */
+      readonly saga: SagaName;
       /** Saga input: the event (or the part of it the saga needs). Never secrets. */
       readonly input: unknown;
       /** The vendor's id for this delivery attempt, when it sends one (differs between retries). */
@@ -45,7 +47,7 @@ export interface SourceAdapter {
    */
   readonly contentTypes?: readonly string[];
   /** Event type → saga (workflow type). Types not listed are answered 200 and logged. */
-  readonly routes?: Readonly<Record<string, string>>;
+  readonly routes?: RouteTable;
   /**
    * Checks authenticity on the exact raw bytes. Throws WebhookVerificationError with a reason.
    * Must fail closed: no secret configured means nothing verifies.

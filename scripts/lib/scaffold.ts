@@ -139,6 +139,7 @@ export function verify${n.Id}(delivery: Delivery, keys: readonly Buffer[], toler
 `;
 
 const eventsTs = (n: Names) => `import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
+import { routeTable } from '../engine/route';
 
 /** TODO: the vendor's event envelope. As scaffolded: \`{ id, type, created, data }\`. */
 export interface ${n.Id}Event extends JsonObject {
@@ -149,10 +150,10 @@ export interface ${n.Id}Event extends JsonObject {
   data?: JsonObject;
 }
 
-/** Event type → saga (a workflow exported from sagas/workflows/index.ts). Other types are answered 200 and logged. */
-export const ${n.ENV}_ROUTES: Readonly<Record<string, string>> = {
+/** Event type → saga (a name from core/saga/registry.ts: a typo fails the type-check). Other types are answered 200 and logged. */
+export const ${n.ENV}_ROUTES = routeTable({
   'sample.created': 'recordEventSaga',
-};
+});
 
 export function parse${n.Id}Event(rawBody: Buffer): ${n.Id}Event {
   const body = parseJsonObject(rawBody);

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
+import { SAGA_NAMES, unknownSagaProblem } from '../../core/saga/registry';
+import type { RouteTable } from './route';
 
 /**
  * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the
@@ -83,9 +85,14 @@ export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string 
     .filter(Boolean);
 }
 
-/** Event type → saga name; at least one route, saga names as exported from sagas/workflows/index.ts. */
+/**
+ * Event type → saga; at least one route, each to a saga the worker registers (the error names the
+ * route and lists the sagas that exist). Read into a Map: a route table is never an object whose
+ * prototype a vendor's event type could reach.
+ */
 export const routesSchema = z
-  .record(z.string().min(1), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a workflow type name such as recordEventSaga'))
-  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga');
+  .record(z.string().min(1), z.enum(SAGA_NAMES, { error: (issue) => unknownSagaProblem(String(issue.input)) }))
+  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga')
+  .transform((routes): RouteTable => new Map(Object.entries(routes)));
 
 export const contentTypesSchema = z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json')).min(1);

@@ -30,11 +30,11 @@ export function requireString(obj: JsonObject, field: string): string {
   return value;
 }
 
-/** Reads a dotted path such as `payload.id` or `eventPayload.status.code.key`. */
+/** Reads a dotted path such as `payload.id` or `eventPayload.status.code.key`: own properties only. */
 export function getPath(obj: unknown, path: string): unknown {
   let current: unknown = obj;
   for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, part)) return undefined;
     current = (current as JsonObject)[part];
   }
   return current;

@@ -1,4 +1,13 @@
+import type { SagaName } from '../../core/saga/registry';
 import type { Decision } from '../types';
+
+/** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
+export type RouteTable = ReadonlyMap<string, SagaName>;
+
+/** A code source's route table, typed: a misspelt saga name fails the type-check. */
+export function routeTable(routes: { readonly [eventType: string]: SagaName }): RouteTable {
+  return new Map(Object.entries(routes));
+}
 
 export interface RoutedEvent {
   eventKey: string;
@@ -12,8 +21,8 @@ export interface RoutedEvent {
  * The route-table lookup every source ends its `decide` with: the saga for this event type, or an
  * acknowledged "ignore" (200, logged) when no saga handles it.
  */
-export function routeEvent(routes: Readonly<Record<string, string>>, { eventKey, eventType, input, deliveryId }: RoutedEvent): Decision {
-  const saga = routes[eventType];
+export function routeEvent(routes: RouteTable, { eventKey, eventType, input, deliveryId }: RoutedEvent): Decision {
+  const saga = routes.get(eventType);
   if (!saga) return { action: 'ignore', eventType, eventKey, reason: 'no saga for this event type' };
   return { action: 'start', eventKey, eventType, saga, input, ...(deliveryId ? { deliveryId } : {}) };
 }

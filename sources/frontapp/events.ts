@@ -1,3 +1,4 @@
+import { routeTable } from '../engine/route';
 import { MalformedPayloadError } from '../../core/errors';
 import type { Decision } from '../types';
 import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
@@ -24,14 +25,14 @@ export interface FrontAppEnvelope extends JsonObject {
 }
 
 /** Event type → saga. Other types (archive, move, mention, …) are answered 200 and logged. */
-export const FRONT_ROUTES: Readonly<Record<string, string>> = {
+export const FRONT_ROUTES = routeTable({
   inbound: 'frontInboundSaga',
   outbound: 'recordEventSaga',
   out_reply: 'recordEventSaga',
   assign: 'recordEventSaga',
   tag: 'recordEventSaga',
   comment: 'recordEventSaga',
-};
+});
 
 /** Front's validation request when an application webhook is saved. */
 export const SYNC_TYPE = 'sync';

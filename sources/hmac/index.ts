@@ -8,7 +8,7 @@ import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { selectorSchema, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
 import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
-import { routeEvent } from '../engine/route';
+import { routeEvent, type RouteTable } from '../engine/route';
 
 const KIND = 'hmac';
 
@@ -29,7 +29,7 @@ export interface HmacSourceConfig extends SourceConfig, HmacSchemeConfig {
   secrets: readonly string[];
   eventKey: Selector;
   eventType: Selector;
-  routes: Readonly<Record<string, string>>;
+  routes: RouteTable;
   contentTypes: readonly string[];
 }
 

@@ -1,3 +1,4 @@
+import { routeTable } from '../engine/route';
 import { MalformedPayloadError } from '../../core/errors';
 import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 
@@ -31,11 +32,11 @@ export interface RouteStopData {
 }
 
 /** Event type → saga. Types not listed are acknowledged (200) and logged, never started. */
-export const SAMSARA_ROUTES: Readonly<Record<string, string>> = {
+export const SAMSARA_ROUTES = routeTable({
   RouteStopArrival: 'samsaraRouteStopSaga',
   RouteStopDeparture: 'samsaraRouteStopSaga',
   DocumentSubmitted: 'samsaraDocumentSaga',
-};
+});
 
 /** The dashboard's "Test" button sends this; it is answered 200 and starts nothing. */
 export const PING_EVENT_TYPE = 'Ping';

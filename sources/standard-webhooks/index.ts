@@ -8,7 +8,7 @@ import { hmacSenderParts } from '../sender/hmac';
 import { selectorSchema, type Selector } from '../engine/selector';
 import { parseStandardWebhook } from './events';
 import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
-import { routeEvent } from '../engine/route';
+import { routeEvent, type RouteTable } from '../engine/route';
 
 const KIND = 'standard-webhooks';
 
@@ -27,7 +27,7 @@ export interface StandardWebhooksConfig extends SourceConfig {
   secrets: readonly string[];
   toleranceSeconds: number;
   eventType: Selector;
-  routes: Readonly<Record<string, string>>;
+  routes: RouteTable;
   contentTypes: readonly string[];
 }
 

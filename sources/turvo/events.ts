@@ -1,3 +1,4 @@
+import { routeTable } from '../engine/route';
 import { createHash } from 'node:crypto';
 import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 import { MalformedPayloadError } from '../../core/errors';
@@ -18,12 +19,12 @@ export interface TurvoEntity extends JsonObject {
 }
 
 /** Event name → saga. Other events (location pings, carrier updates, …) are answered 200 and logged. */
-export const TURVO_ROUTES: Readonly<Record<string, string>> = {
+export const TURVO_ROUTES = routeTable({
   SHIPMENT_STATUS_UPDATE: 'turvoShipmentStatusSaga',
   SHIPMENT_UPDATE: 'recordEventSaga',
   ORDER_CREATE: 'recordEventSaga',
   OFFER_CREATE: 'recordEventSaga',
-};
+});
 
 /** Entities are created once: their id alone identifies a creation event. */
 const CREATION_EVENTS = new Set(['ORDER_CREATE', 'OFFER_CREATE', 'SHIPMENT_CREATE']);

@@ -80,7 +80,8 @@ export function deliveryBudgets({ redis, prefix, perSecond, overrides, failuresP
 
     /** The signature held: the delivery counts against the source's budget; over it, 429. */
     async verified(source: string): Promise<void> {
-      const limit = overrides[source] ?? perSecond;
+      // Own properties only: an endpoint may be named `constructor`.
+      const limit = Object.hasOwn(overrides, source) ? overrides[source]! : perSecond;
       if (limit <= 0 || !sources.has(source)) return;
       const now = Date.now();
       const window = windowOf(now);

@@ -63,11 +63,11 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
     const routes = adapter.routes!;
     const covered = new Set<string>();
     for (const { decision } of started()) {
-      expect(decision.saga).toBe(routes[decision.eventType]);
+      expect(decision.saga).toBe(routes.get(decision.eventType));
       expect(decision.eventKey.length).toBeGreaterThan(0);
       covered.add(decision.eventType);
     }
-    expect([...covered].sort()).toEqual(Object.keys(routes).sort());
+    expect([...covered].sort()).toEqual([...routes.keys()].sort());
   });
 
   it('refuses each kind of tampering with its reason', () => {
@@ -194,7 +194,7 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
           return err instanceof MalformedPayloadError;
         }
         if (decision.action !== 'start') return ['ignore', 'respond'].includes(decision.action);
-        return decision.eventKey.length > 0 && decision.saga === adapter.routes?.[decision.eventType];
+        return decision.eventKey.length > 0 && decision.saga === adapter.routes?.get(decision.eventType);
       }),
       { numRuns: 150 },
     );

@@ -29,7 +29,7 @@ describe('SOURCES_CONFIG', () => {
   it('adds every declared endpoint, by name, next to the built-in sources', () => {
     const sources = buildSources({ SOURCES_CONFIG: JSON.stringify({ acme: hmacEntry, 'acme-eu': { ...hmacEntry, secrets: ['other'] }, billing: standardEntry }) });
     expect([...sources.keys()].sort()).toEqual(['acme', 'acme-eu', 'billing', 'frontapp', 'samsara', 'turvo']);
-    expect(sources.get('billing')!.routes).toEqual({ 'invoice.paid': 'recordEventSaga' });
+    expect(sources.get('billing')!.routes).toEqual(new Map([['invoice.paid', 'recordEventSaga']]));
   });
 
   it('reads a JSON file when given a path, and secrets from the variable secretsEnv names', () => {

@@ -1,4 +1,5 @@
 import * as workflows from '../../sagas/workflows';
+import { SAGA_NAMES } from '../../core/saga/registry';
 import { buildSourceInstances, SOURCE_DEFINITIONS } from '../../sources';
 import { DEV_SECRETS } from '../../src/dev-secrets';
 
@@ -14,14 +15,18 @@ describe('source routes', () => {
     const instances = buildSourceInstances(env);
     expect(instances.length).toBeGreaterThan(0);
     for (const { adapter } of instances) {
-      for (const [eventType, saga] of Object.entries(adapter.routes ?? {})) {
+      for (const [eventType, saga] of adapter.routes ?? []) {
         expect({ source: adapter.name, eventType, registered: registered.has(saga) }).toEqual({ source: adapter.name, eventType, registered: true });
       }
     }
   });
 
+  it('the saga registry lists exactly what the worker registers (the exports of sagas/workflows.ts)', () => {
+    expect([...SAGA_NAMES].sort()).toEqual([...registered].sort());
+  });
+
   it('routes the events the sagas were written for', () => {
-    const routes = Object.fromEntries(buildSourceInstances({ ...DEV_SECRETS }).map((i) => [i.adapter.name, i.adapter.routes ?? {}]));
+    const routes = Object.fromEntries(buildSourceInstances({ ...DEV_SECRETS }).map((i) => [i.adapter.name, Object.fromEntries(i.adapter.routes ?? [])]));
     expect(routes.samsara).toMatchObject({ RouteStopArrival: 'samsaraRouteStopSaga', DocumentSubmitted: 'samsaraDocumentSaga' });
     expect(routes.turvo).toMatchObject({ SHIPMENT_STATUS_UPDATE: 'turvoShipmentStatusSaga' });
     expect(routes.frontapp).toMatchObject({ inbound: 'frontInboundSaga' });
