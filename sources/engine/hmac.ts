@@ -48,6 +48,14 @@ export function templateProblem(template: string, has: { timestamp: boolean; id:
   return undefined;
 }
 
+/** The headers whose values the signed string includes (so a changed value fails verification). */
+export function signedHeaders(scheme: Pick<HmacScheme, 'signedString' | 'timestamp' | 'idHeader'>): Set<string> {
+  const signed = new Set<string>();
+  if (scheme.timestamp && scheme.signedString.includes('{timestamp}')) signed.add(scheme.timestamp.header);
+  if (scheme.idHeader && scheme.signedString.includes('{id}')) signed.add(scheme.idHeader);
+  return signed;
+}
+
 export function decodeKey(secret: string, encoding: KeyEncoding): Buffer {
   return Buffer.from(secret, encoding);
 }

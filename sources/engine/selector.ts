@@ -21,6 +21,17 @@ export const selectorSchema = z
     return { from, path: from === 'header' ? path.toLowerCase() : path };
   });
 
+/**
+ * Why a selector may not feed an event key, type or route, or undefined: a header the signature does
+ * not cover can be changed on a captured delivery, which would then start new sagas or pick another
+ * route at will. Body fields are always signed; headers only when the signed string includes them.
+ */
+export function unsignedSelectorProblem(selector: Selector, signedHeaders: ReadonlySet<string>): string | undefined {
+  if (selector.from === 'body' || signedHeaders.has(selector.path)) return undefined;
+  const signed = signedHeaders.size > 0 ? `only ${[...signedHeaders].join(', ')} ${signedHeaders.size > 1 ? 'are' : 'is'} signed` : 'no header is signed';
+  return `header ${selector.path} is not covered by the signature (${signed}): take it from the body, or sign it`;
+}
+
 /** The selected value as a string (numbers allowed: some senders send numeric ids), or a 400 naming it. */
 export function selectString(selector: Selector, delivery: Delivery, body: JsonObject | undefined, label: string): string {
   const value = selector.from === 'header' ? singleHeader(delivery, selector.path) : getPath(body, selector.path);

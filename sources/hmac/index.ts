@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
-import { decodeKey } from '../engine/hmac';
+import { decodeKey, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
-import { selectorSchema, withSelected, type Selector } from '../engine/selector';
+import { selectorSchema, unsignedSelectorProblem, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
 import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
 import { routeEvent, type RouteTable } from '../engine/route';
@@ -23,7 +23,15 @@ const entrySchema = z
     routes: routesSchema,
     contentTypes: contentTypesSchema.default(['application/json']),
   })
-  .superRefine(checkTemplate);
+  .superRefine(checkTemplate)
+  .superRefine((entry, ctx) => {
+    // The key and the type decide which saga starts, and whether: both must come from signed bytes.
+    const signed = signedHeaders(schemeOf(entry));
+    for (const field of ['eventKey', 'eventType'] as const) {
+      const problem = unsignedSelectorProblem(entry[field], signed);
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+    }
+  });
 
 export interface HmacSourceConfig extends SourceConfig, HmacSchemeConfig {
   secrets: readonly string[];

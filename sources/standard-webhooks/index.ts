@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
-import { DEFAULT_TOLERANCE_SECONDS } from '../engine/hmac';
+import { DEFAULT_TOLERANCE_SECONDS, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts } from '../sender/hmac';
-import { selectorSchema, type Selector } from '../engine/selector';
+import { selectorSchema, unsignedSelectorProblem, type Selector } from '../engine/selector';
 import { parseStandardWebhook } from './events';
 import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
 import { routeEvent, type RouteTable } from '../engine/route';
@@ -21,6 +21,10 @@ const entrySchema = z.strictObject({
   eventType: selectorSchema.prefault('body:type'),
   routes: routesSchema,
   contentTypes: contentTypesSchema.default(['application/json']),
+}).superRefine((entry, ctx) => {
+  // The type picks the route: it must come from signed bytes (the body, or webhook-id / webhook-timestamp).
+  const problem = unsignedSelectorProblem(entry.eventType, signedHeaders(standardWebhooksScheme(entry.toleranceSeconds)));
+  if (problem) ctx.addIssue({ code: 'custom', path: ['eventType'], message: problem });
 });
 
 export interface StandardWebhooksConfig extends SourceConfig {

@@ -28,7 +28,7 @@ export interface LoadedFixture {
 
 /** Secrets for the endpoints declared in declared-sources.json, made fresh on every run in each one's encoding. */
 const DECLARED_SECRETS: Record<string, () => string> = {
-  CONTRACT_YARD_GITHUB_SECRETS: () => randomBytes(20).toString('hex'),
+  CONTRACT_YARD_ID_HEADER_SECRETS: () => randomBytes(20).toString('hex'),
   CONTRACT_YARD_SHA512_SECRETS: () => randomBytes(32).toString('hex'),
   CONTRACT_YARD_SHA1_SECRETS: () => randomBytes(32).toString('base64'),
   CONTRACT_BILLING_SECRETS: () => `whsec_${randomBytes(24).toString('base64')}`,
