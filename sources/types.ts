@@ -4,7 +4,7 @@ import type { RouteTable } from './engine/route';
 
 /** One HTTP delivery as the receiver got it, before anything is trusted. */
 export interface Delivery {
-  /** Lower-cased header names, as Node gives them. */
+  /** Lower-cased header names; a header sent more than once is an array of every copy (read through kit/headers.ts). */
   readonly headers: IncomingHttpHeaders;
   /** The exact bytes received: signatures are checked on these, never on re-serialised JSON. */
   readonly rawBody: Buffer;

@@ -2,8 +2,8 @@ import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery } from '../types';
 
 /**
- * One header's value. A header sent twice is refused rather than guessed at: Node joins repeats
- * with ", ", which would let a second copy ride along unverified.
+ * One header's value. A header sent twice (the receiver keeps every copy: src/http/webhooks.ts) is
+ * refused rather than guessed at: picking one would let a second copy ride along unverified.
  */
 export function singleHeader(delivery: Delivery, name: string): string | undefined {
   const value = delivery.headers[name.toLowerCase()];

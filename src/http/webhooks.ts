@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import { DeliveryError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
+import { DeliveryError, MalformedPayloadError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
 import type { Intake } from '../intake/intake';
 import type { Logger } from '../logger';
 import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
+import { nestsDeeperThan } from './json-depth';
 import type { DeliveryBudgets } from './rate-limit';
 import { readBody } from './read-body';
 
@@ -19,14 +21,31 @@ export interface WebhookHandlerOptions {
   logger: Logger;
 }
 
+/**
+ * The headers as sent. Node joins most repeated headers with ", " and drops all but the first copy
+ * of others (authorization among them), so a second signature could ride along unseen; here a
+ * header sent twice keeps every copy, and sources/engine/headers.ts refuses it (`duplicate_header`).
+ * No prototype: header names are the sender's.
+ */
+function headersAsSent(raw: readonly string[]): IncomingHttpHeaders {
+  const headers: Record<string, string | string[]> = Object.create(null);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return headers;
+}
+
 function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 /**
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
- * that keeps failing, cap and read the raw bytes, verify the signature on those bytes, count the
- * delivery against the source's budget, and only then parse and decide.
+ * that keeps failing, cap and read the raw bytes, refuse hostile nesting, verify the signature on
+ * those bytes, count the delivery against the source's budget, and only then parse and decide.
  */
 export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, logger }: WebhookHandlerOptions): RequestHandler {
   return async (req, res) => {
@@ -48,7 +67,9 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
         throw new UnsupportedMediaTypeError('unsupported_content_type');
       }
       const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
-      delivery = { headers: req.headers, rawBody, query: req.query as Record<string, string | undefined>, receivedAt: new Date() };
+      // Before anything reads the body: deep nesting would overflow every recursive reader after this.
+      if (nestsDeeperThan(rawBody)) throw new MalformedPayloadError('body_too_deep');
+      delivery = { headers: headersAsSent(req.rawHeaders), rawBody, query: req.query as Record<string, string | undefined>, receivedAt: new Date() };
       source.verify(delivery, delivery.receivedAt);
     } catch (err) {
       // Nothing from this request was proven to come from the vendor: the client's failure budget pays.

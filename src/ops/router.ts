@@ -14,6 +14,7 @@ import { DeadLetters } from '../intake/dead-letters';
 import { redisKeys } from '../intake/redis';
 import { OpsBadRequestError, OpsNotFoundError } from './errors';
 import { opsErrorHandler } from './error-handler';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth';
 import { OUTCOMES, parseFilter } from './filters';
 import { countSagas, listSagas } from './find';
 import { inspectSaga } from './inspect';
@@ -92,7 +93,15 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
     next();
   });
   api.use(authenticate(config.ops.jwt));
-  api.use(express.json({ limit: '16kb' }));
+  api.use(
+    express.json({
+      limit: '16kb',
+      // Checked on the raw bytes before they are parsed (body-parser passes this error on as it is).
+      verify: (_req, _res, bytes) => {
+        if (nestsDeeperThan(bytes)) throw new OpsBadRequestError('body_too_deep', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      },
+    }),
+  );
 
   api.get('/me', (_req, res) => {
     const principal = principalOf(res);
