@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SagaName } from '../core/saga/registry';
-import type { RouteTable } from './engine/route';
 
 /** One HTTP delivery as the receiver got it, before anything is trusted. */
 export interface Delivery {
@@ -11,6 +10,9 @@ export interface Delivery {
   readonly query: Readonly<Record<string, string | undefined>>;
   readonly receivedAt: Date;
 }
+
+/** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
+export type RouteTable = ReadonlyMap<string, SagaName>;
 
 /** What the receiver should do with a verified delivery. */
 export type Decision =

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
 import { SAGA_NAMES, unknownSagaProblem } from '../../core/saga/registry';
-import type { RouteTable } from './route';
+import type { RouteTable } from '../types';
 
 /**
  * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the

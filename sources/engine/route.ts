@@ -1,8 +1,5 @@
 import type { SagaName } from '../../core/saga/registry';
-import type { Decision } from '../types';
-
-/** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
-export type RouteTable = ReadonlyMap<string, SagaName>;
+import type { Decision, RouteTable } from '../types';
 
 /** A code source's route table, typed: a misspelt saga name fails the type-check. */
 export function routeTable(routes: { readonly [eventType: string]: SagaName }): RouteTable {

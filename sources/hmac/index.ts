@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
-import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
+import type { RouteTable, SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
 import { decodeKey, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
 import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
-import { routeEvent, type RouteTable } from '../engine/route';
+import { routeEvent } from '../engine/route';
 
 const KIND = 'hmac';
 

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
+import type { RouteTable, SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
 import { DEFAULT_TOLERANCE_SECONDS, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, type Selector } from '../engine/selector';
 import { parseStandardWebhook } from './events';
 import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
-import { routeEvent, type RouteTable } from '../engine/route';
+import { routeEvent } from '../engine/route';
 
 const KIND = 'standard-webhooks';
 

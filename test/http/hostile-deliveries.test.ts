@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { MAX_JSON_DEPTH } from '../../src/http/json-depth';
-import { workflowIdFor } from '../../src/temporal/workflow-id';
+import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { asDelivery, contractCases, fixturesOf, sign, type ContractCase } from '../contract/cases';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
@@ -71,7 +71,7 @@ function postPairs(url: string, body: Buffer, pairs: [string, string][]): Promis
 
 describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliveries', (_label, c: ContractCase) => {
   const { definition, config, adapter } = c.instance;
-  const kit = definition.kit;
+  const kit = definition.sender;
   const started: string[] = [];
   let receiver: TestReceiver;
 
