@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Constant-time comparison of two byte strings. Unequal lengths return false without
@@ -26,4 +26,16 @@ export function matchesAny(candidate: Buffer, expected: Iterable<Buffer>): boole
   // No early exit: every secret is tried so timing does not reveal which one matched.
   for (const e of expected) matched = safeEqual(candidate, e) || matched;
   return matched;
+}
+
+/** Per process: a digest an attacker cannot compute offline, so comparing digests reveals nothing about the token. */
+const TOKEN_DIGEST_KEY = randomBytes(32);
+
+/**
+ * A static token (a bearer or header token, not a signature) for comparison with safeEqual or
+ * matchesAny. A token's length is part of the secret, and safeEqual answers unequal lengths at
+ * once: compared as keyed SHA-256 digests, every candidate takes the same time whatever its length.
+ */
+export function tokenDigest(token: Buffer | string): Buffer {
+  return hmac('sha256', TOKEN_DIGEST_KEY, token);
 }

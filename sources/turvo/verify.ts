@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { matchesAny } from '../../core/crypto';
+import { matchesAny, tokenDigest } from '../../core/crypto';
 import { WebhookVerificationError } from '../../core/errors';
 import type { Delivery, OutgoingDelivery } from '../types';
 import { singleHeader } from '../engine/headers';
@@ -12,8 +12,9 @@ import { signHmac } from '../sender/hmac';
  * login); an admin picks an auth type and a token when creating the webhook profile. So the scheme is
  * configuration, one per endpoint, and every mode fails closed without a secret or key:
  *
- * - `bearer` (default), `header`, `query`: a static token compared in constant time. It proves the
- *   sender knows the token; it does not cover the body (TLS does that in transit).
+ * - `bearer` (default), `header`, `query`: a static token compared in constant time, as keyed digests
+ *   so that not even its length shows in the timing. It proves the sender knows the token; it does
+ *   not cover the body (TLS does that in transit).
  * - `jwt`: a bearer JWT checked with jsonwebtoken. The algorithm is pinned by config (HS256 with a
  *   shared secret, or RS256/ES256 with public keys), so `none` and algorithm confusion are refused
  *   before any key is tried; issuer, audience and expiry are required, with a small clock tolerance.
@@ -61,11 +62,12 @@ export function turvoVerifier(auth: TurvoAuth): (delivery: Delivery, now: Date) 
       return (delivery, now) => void verifyJwt(bearerToken(delivery), keys, auth.jwt, now);
     }
     default: {
-      const tokens = auth.secrets.map((s) => Buffer.from(s, 'utf8'));
+      // Digests, so the comparison takes the same time whatever the length of the token sent.
+      const tokens = auth.secrets.map(tokenDigest);
       return (delivery) => {
         if (tokens.length === 0) throw new WebhookVerificationError('source_not_configured');
         const token = staticToken(delivery, auth);
-        if (!matchesAny(Buffer.from(token, 'utf8'), tokens)) throw new WebhookVerificationError('token_mismatch');
+        if (!matchesAny(tokenDigest(token), tokens)) throw new WebhookVerificationError('token_mismatch');
       };
     }
   }

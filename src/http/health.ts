@@ -55,8 +55,10 @@ export function healthRouter(checks: Record<string, Check>, { anyOf, outbox }: R
           try {
             await withTimeout(check(), CHECK_TIMEOUT_MS);
             return [name, { ok: true }] as const;
-          } catch (err) {
-            return [name, { ok: false, error: (err as Error).message }] as const;
+          } catch {
+            // States only: /readyz is unauthenticated, and an error's text carries internal addresses.
+            // Why a dependency is down is logged once when it goes down (src/intake/health-state.ts).
+            return [name, { ok: false }] as const;
           }
         }),
       ),
@@ -67,7 +69,7 @@ export function healthRouter(checks: Record<string, Check>, { anyOf, outbox }: R
     const body: Record<string, unknown> = { status, checks: results };
     if (failing.length > 0) body.degraded = failing;
     if (outbox && results.redis?.ok !== false) {
-      body.outbox = await withTimeout(outbox(), CHECK_TIMEOUT_MS).catch((err: Error) => ({ error: err.message }));
+      body.outbox = await withTimeout(outbox(), CHECK_TIMEOUT_MS).catch(() => ({ ok: false }));
     }
     res.status(status === 'unavailable' ? 503 : 200).json(body);
   });

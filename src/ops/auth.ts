@@ -39,8 +39,9 @@ export function verifyOpsToken(token: string, config: OpsJwtConfig): Principal {
     if (typeof decoded === 'string') throw new Error('payload is not a JSON object');
     payload = decoded;
   } catch (err) {
-    const reason = err instanceof jwt.TokenExpiredError ? 'token_expired' : 'invalid_token';
-    throw new OpsUnauthorizedError(reason, (err as Error).message);
+    // jsonwebtoken's messages name the issuer and audience it expected: they go to the log, not to the caller.
+    if (err instanceof jwt.TokenExpiredError) throw new OpsUnauthorizedError('token_expired', 'token expired', undefined, err);
+    throw new OpsUnauthorizedError('invalid_token', 'token not accepted', undefined, err);
   }
   // jsonwebtoken accepts a token without exp; a console token that never expires is refused.
   if (typeof payload.exp !== 'number') throw new OpsUnauthorizedError('invalid_token', 'token has no exp');

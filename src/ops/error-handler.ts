@@ -8,7 +8,8 @@ export function opsErrorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof OpsError) {
       if (err instanceof OpsUnauthorizedError) res.setHeader('WWW-Authenticate', `Bearer error="invalid_token"`);
       const level = err.status >= 500 ? 'error' : err.status === 401 || err.status === 403 ? 'warn' : 'info';
-      logger.log(level, 'ops request refused', { status: err.status, reason: err.reason, detail: err.message, path: req.path });
+      const cause = err.cause instanceof Error ? { cause: err.cause.message } : {};
+      logger.log(level, 'ops request refused', { status: err.status, reason: err.reason, detail: err.message, ...cause, path: req.path });
       res.status(err.status).json({ error: err.reason, message: err.message, ...err.details });
       return;
     }

@@ -9,8 +9,9 @@ export abstract class OpsError extends Error {
   /** Extra fields for the JSON answer (never secrets). */
   readonly details?: Record<string, unknown>;
 
-  constructor(reason: string, message?: string, details?: Record<string, unknown>) {
-    super(message ?? reason);
+  /** `cause` is logged, never answered (e.g. why a token was refused). */
+  constructor(reason: string, message?: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message ?? reason, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.reason = reason;
     this.details = details;

@@ -19,6 +19,7 @@ import { OUTCOMES, parseFilter } from './filters';
 import { countSagas, listSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, replaySaga } from './replay';
+import { isRefusedForGood } from '../intake/temporal';
 
 export interface OpsDeps {
   config: AppConfig;
@@ -70,6 +71,28 @@ function pageSize(req: Request): number | undefined {
   return n;
 }
 
+/** Temporal run IDs are UUIDs: anything else is the caller's mistake (Temporal would refuse it as invalid, a 500 here). */
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function runIdOf(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !RUN_ID.test(value)) throw new OpsBadRequestError('bad_run_id', `${field} is not a run id`, { field });
+  return value;
+}
+
+/** An opaque token from an earlier page: base64url, and one Temporal accepts. */
+async function withPageToken<T>(token: unknown, list: (token: string | undefined) => Promise<T>): Promise<T> {
+  if (token === undefined || token === '') return list(undefined);
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
+  try {
+    return await list(token);
+  } catch (err) {
+    // INVALID_ARGUMENT: the token does not decode to one of Temporal's (made up, or from another query).
+    if (isRefusedForGood(err)) throw new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
+    throw err;
+  }
+}
+
 function workflowIdParam(req: Request): string {
   const id = req.params.workflowId;
   if (typeof id !== 'string' || id.length === 0 || id.length > 1000) throw new OpsBadRequestError('bad_request', 'bad workflow id');
@@ -110,8 +133,8 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
 
   api.get('/sagas', requireRole('viewer'), async (req, res) => {
     const filter = parseFilter(req.query as Record<string, unknown>);
-    const token = typeof req.query.pageToken === 'string' ? req.query.pageToken : undefined;
-    res.json(await listSagas(temporal, filter, { pageSize: pageSize(req), pageToken: token }));
+    const size = pageSize(req);
+    res.json(await withPageToken(req.query.pageToken, (pageToken) => listSagas(temporal, filter, { pageSize: size, pageToken })));
   });
 
   api.get('/counts', requireRole('viewer'), async (req, res) => {
@@ -119,14 +142,13 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
   });
 
   api.get('/sagas/:workflowId', requireRole('viewer'), async (req, res) => {
-    const runId = typeof req.query.runId === 'string' && req.query.runId ? req.query.runId : undefined;
-    res.json(await inspectSaga(temporal, uiUrl, workflowIdParam(req), runId));
+    res.json(await inspectSaga(temporal, uiUrl, workflowIdParam(req), runIdOf(req.query.runId, 'runId')));
   });
 
   api.post('/sagas/:workflowId/replay', requireRole('operator'), async (req, res) => {
     const workflowId = workflowIdParam(req);
     const actor = principalOf(res).sub;
-    const expectedRunId = typeof req.body?.runId === 'string' ? req.body.runId : undefined;
+    const expectedRunId = runIdOf(req.body?.runId, 'runId');
     try {
       const result = await replaySaga(temporal, workflowId, actor, expectedRunId);
       await audit.record({ actor, action: 'replay', workflowIds: [workflowId], runId: result.runId, previousRunId: result.previousRunId, outcome: 'replayed' });
