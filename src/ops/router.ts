@@ -19,7 +19,7 @@ import { OUTCOMES, parseFilter } from './filters';
 import { countSagas, listSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, replaySaga } from './replay';
-import { isRefusedForGood } from '../intake/temporal';
+import { grpcCode } from '../intake/temporal';
 
 export interface OpsDeps {
   config: AppConfig;
@@ -80,15 +80,34 @@ function runIdOf(value: unknown, field: string): string | undefined {
   return value;
 }
 
-/** An opaque token from an earlier page: base64url, and one Temporal accepts. */
+/** gRPC UNKNOWN and INVALID_ARGUMENT: what Temporal answers a page token it cannot read. */
+const TOKEN_REFUSED = new Set([2, 3]);
+
+/** Base64url of a JSON object: the form of Temporal's visibility page tokens (SQL and Elasticsearch). */
+function looksLikePageToken(token: string): boolean {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) return false;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An opaque token from an earlier page. One that is not even of the right form is refused here;
+ * one Temporal cannot read is refused by Temporal (a made-up cursor), and either is the caller's
+ * mistake: 400, not 500.
+ */
 async function withPageToken<T>(token: unknown, list: (token: string | undefined) => Promise<T>): Promise<T> {
   if (token === undefined || token === '') return list(undefined);
-  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{1,4096}$/.test(token)) throw new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
+  const refused = new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
+  if (typeof token !== 'string' || !looksLikePageToken(token)) throw refused;
   try {
     return await list(token);
   } catch (err) {
-    // INVALID_ARGUMENT: the token does not decode to one of Temporal's (made up, or from another query).
-    if (isRefusedForGood(err)) throw new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
+    const code = grpcCode(err);
+    if (code !== undefined && TOKEN_REFUSED.has(code)) throw refused;
     throw err;
   }
 }
