@@ -1,0 +1,30 @@
+import { createServer } from 'node:net';
+import { deletePrefix, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+
+/** /readyz is unauthenticated: it reports states, never an error's text (which carries internal addresses). */
+let receiver: IntakeReceiver;
+let deadAddress: string;
+const prefix = uniquePrefix('readiness');
+
+beforeAll(async () => {
+  // A port that was free a moment ago: nothing answers there, as for a Temporal that is down.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  deadAddress = `127.0.0.1:${(probe.address() as { port: number }).port}`;
+  await new Promise((resolve) => probe.close(resolve));
+  receiver = await startIntakeReceiver({ env: { TEMPORAL_ADDRESS: deadAddress, REDIS_KEY_PREFIX: prefix } });
+});
+
+afterAll(async () => {
+  await deletePrefix(receiver.redis, prefix);
+  await receiver?.close();
+});
+
+it('says Temporal is down (degraded) without its error or address', async () => {
+  const ready = await readiness(receiver.url);
+  expect(ready).toMatchObject({ status: 200, json: { status: 'degraded', degraded: ['temporal'], checks: { temporal: { ok: false }, redis: { ok: true } } } });
+  expect(ready.json.checks.temporal).toEqual({ ok: false });
+  const text = JSON.stringify(ready.json);
+  expect(text).not.toContain(deadAddress);
+  expect(text).not.toMatch(/error|ECONNREFUSED|deadline/i);
+});
