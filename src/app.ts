@@ -27,10 +27,12 @@ export interface AppDeps {
   intakeParts?: IntakeParts;
   /** When tracing is on: each delivery gets a server span that the saga's spans continue. */
   tracer?: Tracer;
+  /** Aborted when the process stops: background work (the console's bulk replays) hands over. */
+  signal?: AbortSignal;
 }
 
 /** Builds the receiver's express app. No listening, no process handling: see src/server.ts. */
-export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer }: AppDeps): express.Express {
+export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer, signal }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Webhook answers are never cached: no ETag hash of every response body.
@@ -71,7 +73,7 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   app.get('/metrics', metricsHandler(() => parts.outbox.stats()));
 
   // The on-call console: its page and its JWT-protected API (src/ops).
-  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()] }));
+  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], signal }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
 
   const deps = { config, logger, temporal, redis };
   const intakeParts = buildIntake(deps);
-  const app = createApp({ ...deps, sources, intakeParts, ...(tracing ? { tracer: tracing.tracer } : {}) });
+  const stopped = new AbortController();
+  const app = createApp({ ...deps, sources, intakeParts, signal: stopped.signal, ...(tracing ? { tracer: tracing.tracer } : {}) });
   const server = createHttpServer(app, config);
   const port = await listen(server, config.http.port, config.http.host);
   logger.info('receiver listening', { url: `http://${config.http.host}:${port}`, sources: [...sources.keys()] });
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     if (stopping) return; // Ctrl-C in a terminal, then the supervisor's SIGTERM: drain once
     stopping = true;
     logger.info('shutting down', { signal });
+    stopped.abort();
     const cut = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
     cut.unref();
     server.close(() => {

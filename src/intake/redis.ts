@@ -35,6 +35,10 @@ export function redisKeys(prefix: string) {
     /** The console's audit stream, unless OPS_AUDIT_STREAM names another key. */
     audit: `${prefix}ops:audit`,
     replayJob: (id: string) => `${prefix}ops:replay-job:${id}`,
+    /** Jobs not yet done, watched by every receiver for one whose lease expired. */
+    activeReplayJobs: `${prefix}ops:replay-jobs:active`,
+    /** Who is replaying a given run (src/ops/replay.ts). */
+    replayGuard: (workflowId: string, runId: string) => `${prefix}ops:replay-guard:${workflowId}:${runId}`,
     rateLimit: (source: string, window: number) => `${prefix}ratelimit:${source}:${window}`,
     failureLimit: (source: string, client: string, window: number) => `${prefix}ratelimit-failed:${source}:${client}:${window}`,
   };

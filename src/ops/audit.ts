@@ -8,7 +8,7 @@ import type { Logger } from '../logger';
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_finished' | 'requeue' | 'bulk_requeue';
+  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_resumed' | 'bulk_replay_finished' | 'requeue' | 'bulk_requeue';
   /** The workflows concerned (one for a replay; bulk entries name the job instead). */
   workflowIds?: string[];
   jobId?: string;

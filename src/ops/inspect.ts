@@ -36,6 +36,8 @@ export interface ReplayMemo {
   previousRunId: string;
   by: string;
   at: string;
+  /** Which replay request created the run (src/ops/replay.ts tells the winner of a race by it). */
+  ticket?: string;
 }
 
 export interface ValueShape {

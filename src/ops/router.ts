@@ -18,7 +18,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth';
 import { OUTCOMES, parseFilter } from './filters';
 import { countSagas, listSagas } from './find';
 import { inspectSaga } from './inspect';
-import { ReplayRefusedError, replaySaga } from './replay';
+import { ReplayRefusedError, redisReplayGuard, replaySaga } from './replay';
 import { grpcCode } from '../intake/temporal';
 
 export interface OpsDeps {
@@ -29,6 +29,8 @@ export interface OpsDeps {
   /** Registered source names, for the per-source counts and the page's source filter. */
   sources: readonly string[];
   audit?: AuditLog;
+  /** Aborted when the receiver stops: its bulk jobs are handed back for another receiver to resume. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -118,10 +120,22 @@ function workflowIdParam(req: Request): string {
   return id;
 }
 
-export function opsRouter({ config, logger, temporal, redis, sources, audit: auditOverride }: OpsDeps): Router {
+export function opsRouter({ config, logger, temporal, redis, sources, audit: auditOverride, signal }: OpsDeps): Router {
   const keys = redisKeys(config.intake.keyPrefix);
   const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream ?? keys.audit);
-  const bulk = bulkReplays({ client: temporal, redis, jobKey: keys.replayJob, audit, logger, concurrency: config.ops.replay.concurrency, maxBulk: config.ops.replay.maxBulk });
+  const guard = redisReplayGuard(redis, keys.replayGuard, logger);
+  const bulk = bulkReplays({
+    client: temporal,
+    redis,
+    jobKey: keys.replayJob,
+    activeJobsKey: keys.activeReplayJobs,
+    audit,
+    logger,
+    guard,
+    concurrency: config.ops.replay.concurrency,
+    maxBulk: config.ops.replay.maxBulk,
+    signal,
+  });
   const uiUrl = config.temporal.uiUrl;
   const deadLetters = deadLetterConsole({
     deadLetters: new DeadLetters(redis, config.intake.keyPrefix, config.intake.deadLetterMaxEntries, logger),
@@ -169,12 +183,14 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
     const actor = principalOf(res).sub;
     const expectedRunId = runIdOf(req.body?.runId, 'runId');
     try {
-      const result = await replaySaga(temporal, workflowId, actor, expectedRunId);
+      const result = await replaySaga(temporal, workflowId, { by: actor, expectedRunId, guard });
       await audit.record({ actor, action: 'replay', workflowIds: [workflowId], runId: result.runId, previousRunId: result.previousRunId, outcome: 'replayed' });
       res.status(201).json(result);
     } catch (err) {
-      const outcome = err instanceof ReplayRefusedError ? `refused:${err.refusal}` : `error:${(err as Error).message}`;
-      await audit.record({ actor, action: 'replay', workflowIds: [workflowId], previousRunId: expectedRunId, outcome });
+      // The loser of a race is audited too, with the run that won.
+      const refused = err instanceof ReplayRefusedError;
+      const outcome = refused ? `refused:${err.refusal}` : `error:${(err as Error).message}`;
+      await audit.record({ actor, action: 'replay', workflowIds: [workflowId], previousRunId: expectedRunId, runId: refused ? err.runId : undefined, outcome });
       throw err;
     }
   });

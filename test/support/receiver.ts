@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Client } from '@temporalio/client';
 import { createApp, type AppDeps } from '../../src/app';
 import { buildIntake, forwarderFor } from '../../src/intake/index';
+import { createRedis, waitForRedis } from '../../src/intake/redis';
 import { silentLogger } from '../../src/logger';
 import { buildSources } from '../../sources';
 import { testClient, testConfig, uniqueRedisPrefix } from './temporal';
@@ -19,18 +20,24 @@ export interface TestReceiver {
  * The real receiver app on an ephemeral loopback port, wired to the test Temporal server and the
  * real Redis. `env` configures sources and the task queue exactly as the environment would.
  */
-export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestReceiver> {
+export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, options: { productionRedis?: boolean } = {}): Promise<TestReceiver> {
   // Its own Redis keys (ledger, outbox), so test files running side by side never share an outbox.
   const config = testConfig({ REDIS_KEY_PREFIX: uniqueRedisPrefix('receiver'), ...env });
   const { client, close: closeClient } = await testClient();
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  // productionRedis: the receiver's own client (short command timeouts), for tests that stall Redis.
+  const redis = options.productionRedis ? createRedis(config) : new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  if (options.productionRedis) {
+    redis.on('error', () => undefined);
+    await waitForRedis(redis, 5000);
+  }
+  const stopped = new AbortController();
   const logger = silentLogger();
   const deps = { config, logger, temporal: overrides.temporal ?? client, redis };
   // As in src/server.ts: a start that misses its budget on a loaded machine is queued, and a
   // forwarder drains it, so no test waits on a saga that nothing will start.
   const intakeParts = buildIntake(deps);
   const forwarder = overrides.intake ? undefined : forwarderFor(deps, intakeParts);
-  const app = createApp({ ...deps, sources: buildSources(env), intakeParts, ...overrides });
+  const app = createApp({ ...deps, sources: buildSources(env), intakeParts, signal: stopped.signal, ...overrides });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -40,6 +47,7 @@ export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<A
     client,
     redis,
     async close() {
+      stopped.abort();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await forwarder?.stop();
