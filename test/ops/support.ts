@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { signOpsToken, type Role } from '../../src/ops/auth';
@@ -85,6 +86,39 @@ export const FRONT_REFUSES_COMMENTS = { service: 'front', method: 'POST', path: 
 
 export const SAMSARA_SECRET = Buffer.from('ops-test-samsara-secret').toString('base64');
 
+/** Sends a signed Samsara route-stop arrival to a receiver; returns its workflow ID. */
+export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID()): Promise<string> {
+  const body = fixtureWith('samsara', 'route-stop-arrival', { eventId });
+  const res = await post(`${receiverUrl}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
+  if (res.status !== 202) throw new Error(`delivery not accepted: ${res.status} ${res.text}`);
+  return res.json.workflowId as string;
+}
+
+/**
+ * How a saga's run ended: 'failed' or 'completed'. A delivery whose start missed its budget on a
+ * loaded machine was queued and is started by the forwarder a little later: wait for it to exist.
+ */
+export async function sagaEnd(client: Client, workflowId: string, timeoutMs = 30_000): Promise<'failed' | 'completed'> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.workflow.getHandle(workflowId).result();
+      return 'completed';
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) return 'failed';
+      if (!(err instanceof WorkflowNotFoundError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Maps `items` through `fn`, `size` at a time (a shared 2-core machine and Temporal's start rate set the pace). */
+export async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  return out;
+}
+
 export interface OpsStack {
   receiver: TestReceiver;
   worker: TestWorker;
@@ -108,12 +142,7 @@ export async function startOpsStack(prefix: string, extraEnv: Record<string, str
     worker,
     sandbox,
     taskQueue,
-    async deliver(eventId = randomUUID()) {
-      const body = fixtureWith('samsara', 'route-stop-arrival', { eventId });
-      const res = await post(`${receiver.url}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
-      if (res.status !== 202) throw new Error(`delivery not accepted: ${res.status} ${res.text}`);
-      return res.json.workflowId as string;
-    },
+    deliver: (eventId = randomUUID()) => deliverRouteStop(receiver.url, eventId),
     async close() {
       await worker.stop();
       await receiver.close();

@@ -59,6 +59,15 @@ export class PrivateRedis {
     }
   }
 
+  /** SIGSTOP: the server keeps its connections but answers nothing, a stall rather than an outage. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { createActivities, createClients } from '../../sagas/activities';
+import { startReceiver, type TestReceiver } from '../support/receiver';
+import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+
+/**
+ * Two on-call engineers replay the same failed run at the same moment, through two receivers that
+ * share Redis: 250 such pairs. Each replay fails again at once (the fault stays armed), which is
+ * what let a second start through before: Temporal must end with exactly one new run per workflow.
+ */
+const PAIRS = 250;
+/** Records refuses the links lookup: the saga fails at its first step, one activity, nothing to undo. */
+const RECORDS_REFUSE_LINKS = { service: 'records', method: 'GET', path: '/links$', status: 422, message: 'no such shipment' };
+
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+let worker: TestWorker;
+let alice: TestReceiver;
+let bob: TestReceiver;
+let taskQueue: string;
+let workflowIds: string[];
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  taskQueue = uniqueTaskQueue('ops-race');
+  // One key prefix for both: they are two replicas of one deployment.
+  const env = { ...sandbox.env, ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+  [alice, bob] = await Promise.all([startReceiver(env), startReceiver(env)]);
+  const config = testConfig(env);
+  worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
+  await sandbox.fail(RECORDS_REFUSE_LINKS);
+  workflowIds = await inBatches(Array.from({ length: PAIRS }, () => randomUUID()), 25, (id) => deliverRouteStop(alice.url, id));
+  const ends = await Promise.all(workflowIds.map((id) => sagaEnd(alice.client, id)));
+  expect(ends.filter((e) => e === 'failed')).toHaveLength(PAIRS);
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await Promise.all([alice?.close(), bob?.close()]);
+  await sandbox?.close();
+});
+
+it('250 racing pairs of replays of one failed run each: one wins, the other gets 409 with its run, one new run per workflow', async () => {
+  const pairs = await inBatches(workflowIds, 25, async (workflowId) => {
+    const { runId } = await alice.client.workflow.getHandle(workflowId).describe();
+    const path = `/ops/api/sagas/${encodeURIComponent(workflowId)}/replay`;
+    const answers = await Promise.all([
+      call(`${alice.url}${path}`, token('operator', 'oncall-alice'), { body: { runId } }),
+      call(`${bob.url}${path}`, token('operator', 'oncall-bob'), { body: { runId } }),
+    ]);
+    return { workflowId, previousRunId: runId, answers };
+  });
+
+  for (const { workflowId, previousRunId, answers } of pairs) {
+    const won = answers.filter((a) => a.status === 201);
+    const lost = answers.filter((a) => a.status === 409);
+    expect({ workflowId, won: won.length, lost: lost.length }).toEqual({ workflowId, won: 1, lost: 1 });
+    expect(won[0]!.json).toMatchObject({ workflowId, previousRunId });
+    expect(lost[0]!.json).toMatchObject({ workflowId, runId: won[0]!.json.runId });
+    expect(lost[0]!.json.error).toMatch(/^replay_refused_(already_replayed|running)$/);
+  }
+
+  // Every replay fails again (the fault is still armed); then count the runs Temporal has per workflow.
+  await Promise.allSettled(pairs.map((p) => alice.client.workflow.getHandle(p.workflowId).result()));
+  await eventually(async () => (await alice.client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`)).count >= 2 * PAIRS, 20_000, 'every run in visibility');
+  const runs = new Map<string, number>();
+  for await (const info of alice.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) runs.set(info.workflowId, (runs.get(info.workflowId) ?? 0) + 1);
+  expect(runs.size).toBe(PAIRS);
+  expect([...runs.entries()].filter(([, n]) => n !== 2)).toEqual([]);
+
+  // Both decisions are in the audit log, the refusal naming the run that won.
+  const sample = pairs[pairs.length - 1]!;
+  const entries = (await call(`${alice.url}/ops/api/audit?limit=500`, token('viewer'))).json.entries.filter((e: { workflowIds?: string[] }) =>
+    e.workflowIds?.includes(sample.workflowId),
+  );
+  const winner = sample.answers.find((a) => a.status === 201)!.json.runId;
+  expect(entries.map((e: { outcome: string; runId: string }) => [e.outcome.replace(/running$/, 'already_replayed'), e.runId]).sort()).toEqual(
+    [
+      ['refused:already_replayed', winner],
+      ['replayed', winner],
+    ].sort(),
+  );
+}, 90_000);
