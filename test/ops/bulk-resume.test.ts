@@ -82,8 +82,10 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
   await redis.start();
   let receiver: TestReceiver | undefined;
   try {
+    // The sagas come in through a receiver on the shared Redis; the one on the private Redis runs the job.
+    const intake = await startReceiver(baseEnv);
+    const sagas = await failedSagas(intake.url, intake.client, COUNT).finally(() => intake.close());
     receiver = await startReceiver({ ...baseEnv, REDIS_URL: redis.url }, {}, { productionRedis: true });
-    const sagas = await failedSagas(receiver.url, receiver.client, COUNT);
     const { ids } = sagas;
     // The first ten replays fail again; the others complete.
     await sandbox.fail({ ...RECORDS_REFUSE_LINKS, times: 10 });
