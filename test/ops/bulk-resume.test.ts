@@ -7,7 +7,7 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { PrivateRedis } from '../intake/support/private-servers';
 import { startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
  * A bulk replay job outlives what goes wrong under it: its Redis stalling for 3 s (SIGSTOP of a
@@ -30,7 +30,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   taskQueue = uniqueTaskQueue('ops-bulk-resume');
   // Two at a time, so the job is still going when something is done to it.
-  baseEnv = { ...sandbox.env, ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, OPS_REPLAY_CONCURRENCY: '2' };
+  baseEnv = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, OPS_REPLAY_CONCURRENCY: '2' };
   const config = testConfig(baseEnv);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createActivities, createClients } from '../../sagas/activities';
 import { startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
  * Two on-call engineers replay the same failed run at the same moment, through two receivers that
@@ -24,7 +24,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   taskQueue = uniqueTaskQueue('ops-race');
   // One key prefix for both: they are two replicas of one deployment.
-  const env = { ...sandbox.env, ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+  const env = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
   [alice, bob] = await Promise.all([startReceiver(env), startReceiver(env)]);
   const config = testConfig(env);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
@@ -32,7 +32,7 @@ beforeAll(async () => {
   workflowIds = await inBatches(Array.from({ length: PAIRS }, () => randomUUID()), 25, (id) => deliverRouteStop(alice.url, id));
   const ends = await Promise.all(workflowIds.map((id) => sagaEnd(alice.client, id)));
   expect(ends.filter((e) => e === 'failed')).toHaveLength(PAIRS);
-}, 60_000);
+}, 150_000);
 
 afterAll(async () => {
   await worker?.stop();
@@ -80,4 +80,4 @@ it('250 racing pairs of replays of one failed run each: one wins, the other gets
       ['replayed', winner],
     ].sort(),
   );
-}, 90_000);
+}, 150_000);
