@@ -84,7 +84,7 @@ class ApiError extends Error {
     readonly status: number,
     readonly body: Record<string, unknown>,
   ) {
-    super(`${status} ${String(body.error ?? '')}${body.message ? `: ${String(body.message)}` : ''}`);
+    super(`${status} ${String(body.error ?? '')}${body.message ? `: ${String(body.message)}` : ''}${body.runId ? ` (run ${String(body.runId)})` : ''}`);
   }
 }
 
@@ -224,15 +224,25 @@ async function replayMany(): Promise<void> {
   }
   const { jobId, total } = await api<{ jobId: string; total: number }>('/replays', { filter: preview.filter, expect });
   for (;;) {
-    const job = await api<{ state: string; replayed: number; refused: number; errors: number; results: { workflowId: string; result: string; reason?: string }[] }>(
-      `/replays/${jobId}`,
-    );
+    const job = await api<{
+      state: string;
+      replayed: number;
+      refused: number;
+      errors: number;
+      outcomes: { completed: number; failedAgain: number; running: number };
+      interruptions: { at: string; handled: number }[];
+      results: { workflowId: string; result: string; reason?: string }[];
+    }>(`/replays/${jobId}`);
     const handled = job.replayed + job.refused + job.errors;
-    process.stderr.write(`\r${bar(handled, total)}  replayed ${job.replayed}  refused ${job.refused}  errors ${job.errors}`);
+    const { completed, failedAgain, running } = job.outcomes;
+    const state = job.state === 'interrupted' ? '  INTERRUPTED, waiting for a receiver to resume it' : job.state === 'following' ? `  following: ${completed} completed, ${failedAgain} failed again, ${running} running` : '';
+    process.stderr.write(`\r${bar(handled, total)}  replayed ${job.replayed}  refused ${job.refused}  errors ${job.errors}${state}\x1b[K`);
     if (job.state === 'done') {
       process.stderr.write('\n');
       for (const r of job.results.filter((x) => x.result !== 'replayed')) print(`  ${r.result}: ${r.workflowId} (${r.reason})`);
+      if (job.interruptions.length) print(`  resumed ${job.interruptions.length} time(s) after its receiver stopped`);
       print(`done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors (job ${jobId})`);
+      print(`replayed runs: ${completed} completed, ${failedAgain} failed again, ${running} still running`);
       if (job.errors) process.exitCode = 1;
       return;
     }

@@ -449,9 +449,13 @@ async function runBulk(filter, count) {
       const job = await api(`/replays/${jobId}`);
       const handled = job.replayed + job.refused + job.errors;
       bar.value = handled;
-      status.textContent = `${handled} / ${job.total} · ${job.replayed} replayed · ${job.refused} refused · ${job.errors} errors`;
+      const { completed, failedAgain, running } = job.outcomes;
+      const ended = `${completed} completed, ${failedAgain} failed again, ${running} still running`;
+      const phase = job.state === 'interrupted' ? ' · interrupted: waiting for a receiver to resume it' : job.state === 'following' ? ` · replayed runs: ${ended}` : '';
+      status.textContent = `${handled} / ${job.total} · ${job.replayed} replayed · ${job.refused} refused · ${job.errors} errors${phase}`;
       if (job.state === 'done') {
-        status.textContent = `Done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors (job ${job.id.slice(0, 8)}).`;
+        const resumed = job.interruptions.length ? ` Resumed ${job.interruptions.length} time(s) after its receiver stopped.` : '';
+        status.textContent = `Done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors; replayed runs: ${ended} (job ${job.id.slice(0, 8)}).${resumed}`;
         break;
       }
       await sleep(700);
