@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { startReceiver, type TestReceiver } from '../support/receiver';
-import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { startTestWorker, temporalAddress, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
  * Two on-call engineers replay the same failed run at the same moment, through two receivers that
- * share Redis: 250 such pairs. Each replay fails again at once (the fault stays armed), which is
- * what let a second start through before: Temporal must end with exactly one new run per workflow.
+ * share Redis: 250 such pairs. Each replay fails again at once (the fault stays armed), and the
+ * second receiver's link to Temporal is slow to deliver a start (0-1.5 s, as on a loaded network):
+ * a start that looked at the failed run and lands after the first replay already failed again is
+ * what let a second run through before. Temporal must end with exactly one new run per workflow.
  */
 const PAIRS = 250;
 /** Records refuses the links lookup: the saga fails at its first step, one activity, nothing to undo. */
@@ -19,13 +22,32 @@ let alice: TestReceiver;
 let bob: TestReceiver;
 let taskQueue: string;
 let workflowIds: string[];
+let slowConnection: Connection;
+
+/** A Temporal client whose start calls reach the server 0-1.5 s late; everything else is as usual. */
+async function slowStartsClient(): Promise<Client> {
+  slowConnection = await Connection.connect({ address: temporalAddress() });
+  const service = slowConnection.workflowService;
+  const slowService = new Proxy(service, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown;
+      if (prop !== 'startWorkflowExecution' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (request: unknown) => {
+        await new Promise((r) => setTimeout(r, Math.random() * 1500));
+        return value.call(target, request);
+      };
+    },
+  });
+  const connection = new Proxy(slowConnection, { get: (target, prop, receiver) => (prop === 'workflowService' ? slowService : Reflect.get(target, prop, receiver)) });
+  return new Client({ connection });
+}
 
 beforeAll(async () => {
   sandbox = await startSandbox();
   taskQueue = uniqueTaskQueue('ops-race');
   // One key prefix for both: they are two replicas of one deployment.
   const env = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
-  [alice, bob] = await Promise.all([startReceiver(env), startReceiver(env)]);
+  [alice, bob] = await Promise.all([startReceiver(env), startReceiver(env, { temporal: await slowStartsClient() })]);
   const config = testConfig(env);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
   await sandbox.fail(RECORDS_REFUSE_LINKS);
@@ -37,6 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop();
   await Promise.all([alice?.close(), bob?.close()]);
+  await slowConnection?.close();
   await sandbox?.close();
 });
 
