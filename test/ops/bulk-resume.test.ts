@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { PrivateRedis } from '../intake/support/private-servers';
 import { startReceiver, type TestReceiver } from '../support/receiver';
-import { startTestWorker, temporalAddress, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
@@ -123,7 +123,7 @@ async function freePort(): Promise<number> {
 
 it('a receiver killed mid-job: another takes the job over once its lease expires, and every saga is replayed exactly once', async () => {
   const COUNT = 60;
-  const env = { ...baseEnv, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+  const env = { ...baseEnv, REDIS_KEY_PREFIX: uniqueRedisPrefix('ops-bulk-resume') };
   const survivor = await startReceiver(env);
   let child: ChildProcess | undefined;
   try {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { startReceiver, type TestReceiver } from '../support/receiver';
-import { startTestWorker, temporalAddress, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
@@ -46,7 +46,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   taskQueue = uniqueTaskQueue('ops-race');
   // One key prefix for both: they are two replicas of one deployment.
-  const env = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: `test:${randomUUID()}:` };
+  const env = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: uniqueRedisPrefix('ops-race') };
   [alice, bob] = await Promise.all([startReceiver(env), startReceiver(env, { temporal: await slowStartsClient() })]);
   const config = testConfig(env);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
