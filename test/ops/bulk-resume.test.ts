@@ -96,10 +96,13 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
     await sleep(3000);
     redis.thaw();
 
+    let last: any;
     const done = await eventually(async () => {
-      const j = await job(receiver!.url, jobId);
-      return j?.state === 'done' ? j : undefined;
-    }, 45_000, 'the job to end');
+      last = (await job(receiver!.url, jobId)) ?? last;
+      return last?.state === 'done' ? last : undefined;
+    }, 60_000, 'the job to end').catch((err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify({ ...last, results: last?.results.length })}`);
+    });
     const { runs, latest } = await temporalRuns(receiver.client, ids);
     expect([...runs.values()].filter((n) => n !== 2)).toEqual([]);
     expect(runs.size).toBe(COUNT);
