@@ -29,7 +29,7 @@ let baseEnv: Record<string, string>;
 beforeAll(async () => {
   sandbox = await startSandbox();
   taskQueue = uniqueTaskQueue('ops-bulk-resume');
-  // Two at a time, so the job is still going when something is done to it.
+  // Few at a time, so the job is still going when something is done to it.
   baseEnv = { ...sandbox.env, ...OPS_ENV, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, OPS_REPLAY_CONCURRENCY: '2' };
   const config = testConfig(baseEnv);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
@@ -85,7 +85,7 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
     // The sagas come in through a receiver on the shared Redis; the one on the private Redis runs the job.
     const intake = await startReceiver(baseEnv);
     const sagas = await failedSagas(intake.url, intake.client, COUNT).finally(() => intake.close());
-    receiver = await startReceiver({ ...baseEnv, REDIS_URL: redis.url }, {}, { productionRedis: true });
+    receiver = await startReceiver({ ...baseEnv, REDIS_URL: redis.url, OPS_REPLAY_CONCURRENCY: '4' }, {}, { productionRedis: true });
     const { ids } = sagas;
     // The first ten replays fail again; the others complete.
     await sandbox.fail({ ...RECORDS_REFUSE_LINKS, times: 10 });
