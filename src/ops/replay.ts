@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, isGrpcServiceError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, encodeWorkflowIdConflictPolicy, encodeWorkflowIdReusePolicy } from '@temporalio/common';
 import type { Redis } from 'ioredis';
+import { grpcCode, grpcStatusName } from '../intake/temporal';
 import type { Logger } from '../logger';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { ReplayMemo } from './inspect';
@@ -48,9 +49,6 @@ export class ReplayRefusedError extends OpsConflictError {
     super(`replay_refused_${refusal}`, `${workflowId}: ${REFUSALS[refusal]}`, { workflowId, refusal, runId });
   }
 }
-
-/** gRPC's ALREADY_EXISTS: a start refused by the workflow-ID policies. */
-const GRPC_ALREADY_EXISTS = 6;
 
 /** Long enough to cover any request in flight and the replay's own run; afterwards history says it. */
 const GUARD_TTL_SECONDS = 24 * 3600;
@@ -156,7 +154,9 @@ export async function replaySaga(client: Client, workflowId: string, options: Re
     });
     runId = response.runId;
   } catch (err) {
-    if (!isGrpcServiceError(err) || err.code !== GRPC_ALREADY_EXISTS) throw err;
+    const code = grpcCode(err);
+    // ALREADY_EXISTS: the workflow-ID policies refused the start.
+    if (code === undefined || grpcStatusName(code) !== 'ALREADY_EXISTS') throw err;
     // Between our look and our start a run of another request began (or completed): say which.
     const now = await describeLatest(client, workflowId);
     refuseUnlessFailed(workflowId, now);
