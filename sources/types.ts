@@ -133,8 +133,9 @@ export interface ContractExample {
  */
 export interface SenderKit<C extends SourceConfig = SourceConfig> {
   /**
-   * Folder of this endpoint's fixtures: `<name>.json` bodies exactly as the vendor sends them, and
-   * `<name>.headers.json` beside them for headers that are not part of the signature. A function of
+   * Folder of this endpoint's fixtures: `<name>.<ext>` bodies exactly as the vendor sends them (any
+   * format), and `<name>.headers.json` beside them for headers that are not part of the signature
+   * (sources/sender/fixtures.ts). A declared endpoint may name its own folder (`fixtures`). A function of
    * the config because some vendors send other bodies in other modes (FrontApp app vs rule webhooks).
    */
   fixturesDir(config: C): string;

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
 import { SAGA_NAMES, unknownSagaProblem } from '../../core/saga/registry';
-import type { RouteTable } from '../types';
+import type { RouteTable, SourceConfig } from '../types';
 
 /**
  * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the
@@ -25,10 +25,25 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 export interface DeclaredEntry {
   readonly name: string;
   readonly kind: DeclaredKind;
+  /** The entry's own fields, for its kind's schema (without `fixtures`, which every kind shares). */
   readonly raw: Record<string, unknown>;
+  readonly fixturesDir?: string;
 }
 
-const fileSchema = z.record(z.string(), z.looseObject({ kind: z.enum(DECLARED_KINDS) }));
+/** What every declared endpoint's config carries besides its kind's fields. */
+export interface DeclaredConfig extends SourceConfig {
+  /**
+   * The folder of this endpoint's fixtures for the contract suite and the sender CLI (`fixtures` in
+   * the entry, relative to the config file); unset, the kind's sample fixtures are used.
+   */
+  readonly fixturesDir?: string;
+}
+
+/**
+ * `fixtures` is read here, not by each kind: it is sender tooling, which the receiver ignores, and
+ * it is relative to the file, which only the envelope knows.
+ */
+const fileSchema = z.record(z.string(), z.looseObject({ kind: z.enum(DECLARED_KINDS), fixtures: z.string().min(1).optional() }));
 
 function problems(error: z.ZodError, prefix: (string | number)[]): string {
   return error.issues.map((issue) => `SOURCES_CONFIG ${[...prefix, ...issue.path].join('.') || '(top level)'}: ${issue.message}`).join('\n  ');
@@ -39,8 +54,11 @@ export function declaredSources(env: NodeJS.ProcessEnv): DeclaredEntry[] {
   const value = env.SOURCES_CONFIG?.trim();
   if (!value) return [];
   let text = value;
+  // Inline JSON has no file: its fixture folders are relative to the working directory.
+  let base = process.cwd();
   if (!value.startsWith('{')) {
     const path = resolve(value);
+    base = dirname(path);
     if (!existsSync(path)) throw new ConfigError(`SOURCES_CONFIG: no such file ${path} (give a JSON file's path, or the JSON itself)`);
     text = readFileSync(path, 'utf8');
   }
@@ -55,7 +73,7 @@ export function declaredSources(env: NodeJS.ProcessEnv): DeclaredEntry[] {
   for (const name of Object.keys(parsed.data)) {
     if (!ENDPOINT_NAME.test(name)) throw new ConfigError(`SOURCES_CONFIG ${name}: endpoint names are lower-case letters, digits and dashes (they become /webhooks/<name>)`);
   }
-  return Object.entries(parsed.data).map(([name, raw]) => ({ name, kind: raw.kind, raw }));
+  return Object.entries(parsed.data).map(([name, { fixtures, ...raw }]) => ({ name, kind: raw.kind, raw, ...(fixtures ? { fixturesDir: resolve(base, fixtures) } : {}) }));
 }
 
 /** Parses one entry with its kind's schema; errors read `SOURCES_CONFIG <name>.<field>: ...`. */

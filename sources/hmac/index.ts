@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
-import type { RouteTable, SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
+import type { RouteTable, SourceAdapter, SourceDefinition } from '../types';
+import { contentTypesSchema, declaredSources, type DeclaredConfig, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
 import { decodeKey, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, withSelected, type Selector } from '../engine/selector';
@@ -33,7 +33,7 @@ const entrySchema = z
     }
   });
 
-export interface HmacSourceConfig extends SourceConfig, HmacSchemeConfig {
+export interface HmacSourceConfig extends DeclaredConfig, HmacSchemeConfig {
   secrets: readonly string[];
   eventKey: Selector;
   eventType: Selector;
@@ -53,7 +53,7 @@ export const hmacSource: SourceDefinition<HmacSourceConfig> = {
           const problem = secretProblem(secret, rest.keyEncoding);
           if (problem) throw new ConfigError(`SOURCES_CONFIG ${entry.name}.${secretsEnv ? `secretsEnv (${secretsEnv})` : 'secrets'}[${i}]: ${problem}`);
         });
-        return { name: entry.name, secrets, ...rest };
+        return { name: entry.name, secrets, ...rest, ...(entry.fixturesDir ? { fixturesDir: entry.fixturesDir } : {}) };
       });
   },
   create(config): SourceAdapter {
@@ -71,7 +71,7 @@ export const hmacSource: SourceDefinition<HmacSourceConfig> = {
     };
   },
   sender: {
-    fixturesDir: () => join(__dirname, 'fixtures'),
+    fixturesDir: (config) => config.fixturesDir ?? join(__dirname, 'fixtures'),
     examples: () => [
       {
         label: 'declared in SOURCES_CONFIG',

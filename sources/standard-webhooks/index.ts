@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { RouteTable, SourceAdapter, SourceConfig, SourceDefinition } from '../types';
-import { contentTypesSchema, declaredSources, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
+import type { RouteTable, SourceAdapter, SourceDefinition } from '../types';
+import { contentTypesSchema, declaredSources, type DeclaredConfig, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
 import { DEFAULT_TOLERANCE_SECONDS, signedHeaders } from '../engine/hmac';
 import { hmacSenderParts } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, type Selector } from '../engine/selector';
@@ -27,7 +27,7 @@ const entrySchema = z.strictObject({
   if (problem) ctx.addIssue({ code: 'custom', path: ['eventType'], message: problem });
 });
 
-export interface StandardWebhooksConfig extends SourceConfig {
+export interface StandardWebhooksConfig extends DeclaredConfig {
   secrets: readonly string[];
   toleranceSeconds: number;
   eventType: Selector;
@@ -46,7 +46,7 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
         const { kind: _kind, secrets: inline, secretsEnv, ...rest } = parseDeclared(entrySchema, entry);
         const secrets = resolveSecrets({ secrets: inline, secretsEnv }, entry.name, env);
         checkSecrets(secrets, `${entry.name}.${secretsEnv ? `secretsEnv (${secretsEnv})` : 'secrets'}`);
-        return { name: entry.name, secrets, ...rest };
+        return { name: entry.name, secrets, ...rest, ...(entry.fixturesDir ? { fixturesDir: entry.fixturesDir } : {}) };
       });
   },
   create(config): SourceAdapter {
@@ -63,7 +63,7 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
     };
   },
   sender: {
-    fixturesDir: () => join(__dirname, 'fixtures'),
+    fixturesDir: (config) => config.fixturesDir ?? join(__dirname, 'fixtures'),
     examples: () => [
       {
         label: 'declared in SOURCES_CONFIG',

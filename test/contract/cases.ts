@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../sources';
+import { declaredSources } from '../../sources/engine/declared';
 import { listFixtures, loadFixture } from '../../sources/sender/fixtures';
 import type { Delivery, OutgoingDelivery, SignOptions } from '../../sources/types';
 
 /**
  * Everything the contract suite runs against: every registered source under each of its kit's
- * example configurations, plus the config-only endpoints declared in declared-sources.json. Nothing
- * here names a source: a source added to the registry is picked up as it is.
+ * example configurations, the config-only endpoints declared in declared-sources.json, and the
+ * endpoints declared in the user's own SOURCES_CONFIG when it is set (signed with the secrets it
+ * names, against the fixtures each one's `fixtures` folder holds). Nothing here names a source: a
+ * source added to the registry or to a config file is picked up as it is.
  *
- * CONTRACT_SOURCES=<kind,kind> narrows the run (the scaffold test uses it on a temporary copy).
+ * CONTRACT_SOURCES=<name,name> narrows the run to those kinds or endpoint names (the scaffold test
+ * uses it on a temporary copy; `npm run check-sources` on the user's own endpoints).
  */
 export interface ContractCase {
   readonly label: string;
@@ -36,16 +40,23 @@ const DECLARED_SECRETS: Record<string, () => string> = {
 
 const DECLARED_FILE = join(__dirname, 'declared-sources.json');
 
-function only(): Set<string> | undefined {
-  const list = process.env.CONTRACT_SOURCES?.split(',').filter(Boolean);
+/** The kinds and endpoint names CONTRACT_SOURCES asks for; undefined means all. */
+export function contractFilter(): Set<string> | undefined {
+  const list = process.env.CONTRACT_SOURCES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list?.length ? new Set(list) : undefined;
 }
 
+/** The endpoints a SOURCES_CONFIG declares, built from that environment (the built-in sources it also configures are left out). */
+function declaredInstances(env: NodeJS.ProcessEnv): SourceInstance[] {
+  const names = new Set(declaredSources(env).map((e) => e.name));
+  return buildSourceInstances(env).filter((i) => names.has(i.config.name));
+}
+
 export function contractCases(): ContractCase[] {
-  const wanted = only();
   const cases: ContractCase[] = [];
   for (const definition of SOURCE_DEFINITIONS) {
-    if (wanted && !wanted.has(definition.name)) continue;
     for (const example of definition.sender.examples()) {
       for (const instance of buildSourceInstances(example.env).filter((i) => i.definition === definition)) {
         cases.push({ label: `${instance.config.name} (${example.label})`, env: example.env, instance, signingKey: example.signingKey ?? instance.config.secrets[0] });
@@ -54,22 +65,39 @@ export function contractCases(): ContractCase[] {
   }
   const env: NodeJS.ProcessEnv = { SOURCES_CONFIG: DECLARED_FILE };
   for (const [name, make] of Object.entries(DECLARED_SECRETS)) env[name] = `${make()},${make()}`;
-  const declared = new Set(Object.keys(JSON.parse(readFileSync(DECLARED_FILE, 'utf8')) as object));
-  for (const instance of buildSourceInstances(env)) {
-    if (!declared.has(instance.config.name) || (wanted && !wanted.has(instance.definition.name))) continue;
+  for (const instance of declaredInstances(env)) {
     // Signed with the second secret of each pair: a rotated-in secret verifies as well as the first.
     cases.push({ label: `${instance.config.name} (declared in test config)`, env, instance, signingKey: instance.config.secrets[1] });
   }
-  return cases;
+  // The user's own endpoints, as the receiver would build them from this environment.
+  const own: NodeJS.ProcessEnv = { ...process.env };
+  for (const instance of declaredInstances(own)) {
+    const key = instance.config.secrets.at(-1);
+    if (!key) throw new Error(`${instance.config.name}: no secret in this environment (set the variable its secretsEnv names): the contract suite signs with it`);
+    // Signed with the last secret: during a rotation that is the new one, and it must verify too.
+    cases.push({ label: `${instance.config.name} (your SOURCES_CONFIG)`, env: own, instance, signingKey: key });
+  }
+  const wanted = contractFilter();
+  return wanted ? cases.filter((c) => wanted.has(c.instance.definition.name) || wanted.has(c.instance.config.name)) : cases;
 }
 
 export function fixturesOf(c: ContractCase): LoadedFixture[] {
   const dir = c.instance.definition.sender.fixturesDir(c.instance.config);
+  if (!existsSync(dir)) throw new Error(`${c.label}: no fixtures folder ${dir}`);
   return listFixtures(dir).map((name) => ({ name, message: loadFixture(dir, name) }));
 }
 
 export function sign(c: ContractCase, message: OutgoingDelivery, options: Partial<SignOptions> = {}): OutgoingDelivery {
   return c.instance.definition.sender.sign(message, c.instance.config, { now: new Date(), key: c.signingKey, ...options });
+}
+
+/**
+ * Whether this endpoint's bodies are JSON, so that the suite may edit them field by field. A body
+ * is bytes: other endpoints (form bodies, say) get byte-level mutations only.
+ */
+export function sendsJson(c: ContractCase): boolean {
+  const types = c.instance.adapter.contentTypes;
+  return !types || types.some((t) => t === 'application/json' || t.endsWith('+json'));
 }
 
 /** What the receiver would hand the adapter for this request. */

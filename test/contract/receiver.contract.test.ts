@@ -15,7 +15,9 @@ import { asDelivery, contractCases, fixturesOf, sign } from './cases';
 const cases = contractCases();
 const taskQueue = uniqueTaskQueue('contract');
 
-describe.each(cases.map((c) => [c.label, c] as const))('%s through the receiver', (_label, c) => {
+it('has endpoints to run', () => expect(cases.length).toBeGreaterThan(0));
+
+if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s through the receiver', (_label, c) => {
   const { definition, config, adapter } = c.instance;
   const kit = definition.sender;
   const fixtures = fixturesOf(c);
