@@ -16,12 +16,12 @@ function main(): void {
   const dir = relative(process.cwd(), result.dir) || '.';
   process.stdout.write(
     [
-      `created ${dir}/ (${result.files.join(', ')}) and its line in sources/index.ts`,
+      `created ${dir}/ (${result.files.join(', ')}), its line in sources/index.ts and its variables in .env.example`,
       '',
       'next:',
       `  1. check ${dir}/verify.ts and events.ts against the vendor's docs (the TODOs), and README.md`,
       `  2. put real fixtures in ${dir}/fixtures/, one per routed event type`,
-      `  3. add ${result.envPrefix}_WEBHOOK_SECRETS and ${result.envPrefix}_TOLERANCE_SECONDS to .env.example, and a dev secret to src/dev-secrets.ts`,
+      `  3. check the comments on ${result.envPrefix}_WEBHOOK_SECRETS and ${result.envPrefix}_TOLERANCE_SECONDS in .env.example, and add a dev secret to src/dev-secrets.ts`,
       `  4. CONTRACT_SOURCES=${name} npx jest test/contract`,
       `  5. npm run send -- ${name} sample-created --fresh   (with npm run dev running)`,
       '',

@@ -75,6 +75,11 @@ export interface SourceDefinition<C extends SourceConfig = SourceConfig> {
   /** The kind's name; also the endpoint name of a source configured by environment variables. */
   readonly name: string;
   /**
+   * The environment variables this kind reads, each documented in .env.example under a comment
+   * (test/sources/env-documented.test.ts checks every kind's). Config-only kinds read SOURCES_CONFIG.
+   */
+  readonly variables: readonly string[];
+  /**
    * The endpoints of this kind the environment configures. A vendor source gives exactly one (its
    * variables may be blank: the endpoint then refuses everything). A config-only kind gives one per
    * entry of SOURCES_CONFIG with its `kind`. Throws an Error naming the variable or field.

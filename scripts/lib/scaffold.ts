@@ -45,10 +45,30 @@ export function scaffoldSource(root: string, name: string): ScaffoldResult {
     .replace(IMPORTS_MARKER, `import { ${n.id} } from './${name}';\n${IMPORTS_MARKER}`)
     .replace(ENTRIES_MARKER, `  ${n.id},\n${ENTRIES_MARKER}`);
   writeFileSync(registryPath, updated);
+  documentVariables(root, name, n);
   return { dir, files: Object.keys(files), envPrefix: n.ENV };
 }
 
 type Names = ReturnType<typeof names>;
+
+/** The new source's variables in .env.example, above the config-only sources (or at the end), each under a comment. */
+const ENV_ANCHOR = '\n# Config-only sources';
+
+function documentVariables(root: string, name: string, n: Names): void {
+  const path = join(root, '.env.example');
+  if (!existsSync(path)) return;
+  const block = [
+    `# ${name} (sources/${name}/README.md): comma-separated webhook secrets, several during a rotation.`,
+    `# No secret = every ${name} delivery refused (401).`,
+    `${n.ENV}_WEBHOOK_SECRETS=`,
+    '# Replay window for the signed timestamp, seconds (too old and too new are both refused).',
+    `${n.ENV}_TOLERANCE_SECONDS=300`,
+    '',
+  ].join('\n');
+  const text = readFileSync(path, 'utf8');
+  const at = text.indexOf(ENV_ANCHOR);
+  writeFileSync(path, at < 0 ? `${text.trimEnd()}\n\n${block}` : `${text.slice(0, at + 1)}${block}${text.slice(at)}`);
+}
 
 function sampleEvent() {
   return {
@@ -76,8 +96,6 @@ const schema = z.object({
   ${n.ENV}_TOLERANCE_SECONDS: env.int(DEFAULT_TOLERANCE_SECONDS, 1, 3600),
 });
 
-export const ${n.ENV}_VARIABLES = Object.keys(schema.shape);
-
 export interface ${n.Id}Config extends SourceConfig {
   secrets: readonly string[];
   toleranceSeconds: number;
@@ -85,6 +103,7 @@ export interface ${n.Id}Config extends SourceConfig {
 
 export const ${n.id}: SourceDefinition<${n.Id}Config> = {
   name: '${name}',
+  variables: Object.keys(schema.shape),
   configure(e) {
     const parsed = parseEnv(schema, e);
     return [{ name: '${name}', secrets: parsed.${n.ENV}_WEBHOOK_SECRETS, toleranceSeconds: parsed.${n.ENV}_TOLERANCE_SECONDS }];

@@ -17,8 +17,6 @@ const schema = z.object({
   FRONTAPP_TOLERANCE_SECONDS: env.int(FRONT_TOLERANCE_SECONDS, 1, 3600),
 });
 
-export const FRONTAPP_VARIABLES = Object.keys(schema.shape);
-
 export interface FrontConfig extends SourceConfig {
   mode: FrontMode;
   secrets: readonly string[];
@@ -29,6 +27,7 @@ const schemeOf = (config: FrontConfig) => frontScheme(config.mode, config.tolera
 
 export const frontapp: SourceDefinition<FrontConfig> = {
   name: 'frontapp',
+  variables: Object.keys(schema.shape),
   configure(e) {
     const parsed = parseEnv(schema, e);
     return [

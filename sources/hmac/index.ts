@@ -43,6 +43,7 @@ export interface HmacSourceConfig extends DeclaredConfig, HmacSchemeConfig {
 
 export const hmacSource: SourceDefinition<HmacSourceConfig> = {
   name: KIND,
+  variables: ['SOURCES_CONFIG'],
   configure(env) {
     return declaredSources(env)
       .filter((entry) => entry.kind === KIND)

@@ -24,10 +24,9 @@ export interface SamsaraConfig extends SourceConfig {
   toleranceSeconds: number;
 }
 
-export const SAMSARA_VARIABLES = Object.keys(schema.shape);
-
 export const samsara: SourceDefinition<SamsaraConfig> = {
   name: 'samsara',
+  variables: Object.keys(schema.shape),
   configure(e) {
     const parsed = parseEnv(schema, e);
     return [{ name: 'samsara', secrets: parsed.SAMSARA_WEBHOOK_SECRETS, toleranceSeconds: parsed.SAMSARA_TOLERANCE_SECONDS }];

@@ -39,6 +39,7 @@ const schemeOf = (config: StandardWebhooksConfig) => standardWebhooksScheme(conf
 
 export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
   name: KIND,
+  variables: ['SOURCES_CONFIG'],
   configure(env) {
     return declaredSources(env)
       .filter((entry) => entry.kind === KIND)

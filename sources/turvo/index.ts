@@ -33,8 +33,6 @@ const schema = z.object({
   TURVO_HMAC_ENCODING: z.enum(['hex', 'base64']).default('hex'),
 });
 
-export const TURVO_VARIABLES = Object.keys(schema.shape);
-
 export interface TurvoConfig extends SourceConfig, TurvoAuth {}
 
 const PEM = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g;
@@ -58,6 +56,7 @@ function publicKeys(text: string, algorithm: 'HS256' | 'RS256' | 'ES256'): strin
 
 export const turvo: SourceDefinition<TurvoConfig> = {
   name: 'turvo',
+  variables: Object.keys(schema.shape),
   configure(e) {
     const p = parseEnv(schema, e);
     if (p.TURVO_AUTH_MODE === 'jwt' && (!p.TURVO_JWT_ISSUER || !p.TURVO_JWT_AUDIENCE)) {

@@ -15,6 +15,9 @@ const hmacEntry = {
 };
 const standardEntry = { kind: 'standard-webhooks', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'], routes: { 'invoice.paid': 'recordEventSaga' } };
 
+/** Any code source's endpoint name: a declaration may not take it. */
+const builtInName = [...buildSources({}).keys()][0]!;
+
 function configError(sourcesConfig: unknown, env: NodeJS.ProcessEnv = {}): string {
   try {
     buildSources({ SOURCES_CONFIG: typeof sourcesConfig === 'string' ? sourcesConfig : JSON.stringify(sourcesConfig), ...env });
@@ -27,9 +30,30 @@ function configError(sourcesConfig: unknown, env: NodeJS.ProcessEnv = {}): strin
 
 describe('SOURCES_CONFIG', () => {
   it('adds every declared endpoint, by name, next to the built-in sources', () => {
+    // The built-in sources are whatever the registry holds: a new one must not break this test.
+    const builtIn = [...buildSources({}).keys()];
+    expect(builtIn.length).toBeGreaterThan(0);
     const sources = buildSources({ SOURCES_CONFIG: JSON.stringify({ acme: hmacEntry, 'acme-eu': { ...hmacEntry, secrets: ['other'] }, billing: standardEntry }) });
-    expect([...sources.keys()].sort()).toEqual(['acme', 'acme-eu', 'billing', 'frontapp', 'samsara', 'turvo']);
+    expect([...sources.keys()].sort()).toEqual(['acme', 'acme-eu', 'billing', ...builtIn].sort());
     expect(sources.get('billing')!.routes).toEqual(new Map([['invoice.paid', 'recordEventSaga']]));
+  });
+
+  it('reads a fixtures folder relative to the config file, and only for the entry that names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sources-config-'));
+    try {
+      const file = join(dir, 'sources.json');
+      writeFileSync(file, JSON.stringify({ acme: { ...hmacEntry, fixtures: 'fixtures/acme' }, 'acme-eu': hmacEntry }));
+      const instances = buildSourceInstances({ SOURCES_CONFIG: file });
+      const dirOf = (name: string) => {
+        const i = instances.find((x) => x.config.name === name)!;
+        return i.definition.sender.fixturesDir(i.config);
+      };
+      expect(dirOf('acme')).toBe(join(dir, 'fixtures', 'acme'));
+      expect(dirOf('acme-eu')).toBe(join(__dirname, '..', '..', 'sources', 'hmac', 'fixtures'));
+      expect(configError({ acme: { ...hmacEntry, fixtures: 3 } })).toMatch(/SOURCES_CONFIG acme\.fixtures/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a JSON file when given a path, and secrets from the variable secretsEnv names', () => {
@@ -80,7 +104,7 @@ describe('SOURCES_CONFIG', () => {
     ['a secret not in its keyEncoding', { acme: { ...hmacEntry, keyEncoding: 'hex' } }, /SOURCES_CONFIG acme\.secrets\[0\]: not hex/],
     ['a Standard Webhooks secret that is not whsec_', { billing: { ...standardEntry, secrets: ['not base64!'] } }, /SOURCES_CONFIG billing\.secrets\[0\]: expected whsec_/],
     ['a Standard Webhooks tolerance out of range', { billing: { ...standardEntry, toleranceSeconds: 0 } }, /SOURCES_CONFIG billing\.toleranceSeconds/],
-    ['a built-in endpoint name', { samsara: hmacEntry }, /two sources are named "samsara"/],
+    ['a built-in endpoint name', { [builtInName]: hmacEntry }, new RegExp(`two sources are named "${builtInName}"`)],
   ])('refuses %s, naming it', (_name, value, message) => {
     expect(configError(value)).toMatch(message);
   });
