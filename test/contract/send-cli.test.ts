@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DEV_SECRETS } from '../../src/dev-secrets';
 import { startReceiver, type TestReceiver } from '../support/receiver';
@@ -20,11 +23,17 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function send(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function send(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return sendTo(receiver.url, {}, ...args);
+}
+
+/** The CLI as a user runs it: none of the dev secrets in the environment but those in `extra`. */
+async function sendTo(url: string, extra: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const env = { ...process.env };
   for (const name of Object.keys(DEV_SECRETS)) delete env[name];
+  Object.assign(env, extra);
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/send.ts', ...args, '--url', receiver.url], { cwd: ROOT, env });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/send.ts', ...args, '--url', url], { cwd: ROOT, env });
     workflowIds.push(...[...stdout.matchAll(/"workflowId":"([^"]+)"/g)].map((m) => m[1]!));
     return { code: 0, out: stdout, err: stderr };
   } catch (err) {
@@ -86,5 +95,40 @@ describe('npm run send', () => {
     expect(wrong.err).toContain('no source "samsra"; configured: samsara, frontapp, turvo');
     const noTimestamp = await send('turvo', 'order-create', '--tamper', 'timestamp');
     expect([noTimestamp.code, noTimestamp.err]).toEqual([1, '[send] turvo signs no timestamp: there is nothing to make stale\n']);
+  });
+});
+
+describe('npm run send to an endpoint declared in your own SOURCES_CONFIG', () => {
+  const secret = randomBytes(16).toString('hex');
+  let dir: string;
+  let own: TestReceiver;
+  let userEnv: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'send-declared-'));
+    mkdirSync(join(dir, 'fixtures'));
+    // Any extension: the body is sent as the bytes in the file.
+    writeFileSync(join(dir, 'fixtures', 'order-paid.txt'), JSON.stringify({ order_ref: 'ord-1', kind: 'order.paid' }));
+    const entry = { kind: 'hmac', secretsEnv: 'ACME_ORDERS_SECRETS', signature: { header: 'x-acme-signature' }, eventKey: 'body:order_ref', eventType: 'body:kind', routes: { 'order.paid': 'recordEventSaga' }, fixtures: 'fixtures' };
+    writeFileSync(join(dir, 'sources.json'), JSON.stringify({ 'acme-orders': entry }));
+    userEnv = { SOURCES_CONFIG: join(dir, 'sources.json'), ACME_ORDERS_SECRETS: secret };
+    own = await startReceiver({ ...userEnv, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-declared'), TEMPORAL_START_TIMEOUT_MS: '15000' });
+  });
+
+  afterAll(async () => {
+    // Its runs are in workflowIds: terminated by the file's afterAll, which runs after this one.
+    await own?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists its fixtures folder and signs a fixture with the secret its secretsEnv names: a saga starts', async () => {
+    expect((await sendTo(own.url, userEnv, '--list')).out).toMatch(/^acme-orders\s+order-paid$/m);
+    const { code, out } = await sendTo(own.url, userEnv, 'acme-orders', 'order-paid', '--fresh');
+    expect(code).toBe(0);
+    const [[status, body]] = answers(out) as [[number, { workflowId: string }]];
+    expect([status, body.workflowId]).toEqual([202, expect.stringMatching(/^acme-orders:/)]);
+    expect((await own.client.workflow.getHandle(body.workflowId).describe()).type).toBe('recordEventSaga');
+    const wrong = await sendTo(own.url, { ...userEnv, ACME_ORDERS_SECRETS: randomBytes(16).toString('hex') }, 'acme-orders', 'order-paid', '--fresh');
+    expect(answers(wrong.out)).toEqual([[401, { error: 'signature_mismatch' }]]);
   });
 });
