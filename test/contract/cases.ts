@@ -54,7 +54,15 @@ function declaredInstances(env: NodeJS.ProcessEnv): SourceInstance[] {
   return buildSourceInstances(env).filter((i) => names.has(i.config.name));
 }
 
+/** The cases CONTRACT_SOURCES asks for (all when unset): what the contract suite runs. */
 export function contractCases(): ContractCase[] {
+  const wanted = contractFilter();
+  const cases = allContractCases();
+  return wanted ? cases.filter((c) => wanted.has(c.instance.definition.name) || wanted.has(c.instance.config.name)) : cases;
+}
+
+/** Every case, whatever CONTRACT_SOURCES says: for tests that use one particular endpoint's. */
+export function allContractCases(): ContractCase[] {
   const cases: ContractCase[] = [];
   for (const definition of SOURCE_DEFINITIONS) {
     for (const example of definition.sender.examples()) {
@@ -77,8 +85,7 @@ export function contractCases(): ContractCase[] {
     // Signed with the last secret: during a rotation that is the new one, and it must verify too.
     cases.push({ label: `${instance.config.name} (your SOURCES_CONFIG)`, env: own, instance, signingKey: key });
   }
-  const wanted = contractFilter();
-  return wanted ? cases.filter((c) => wanted.has(c.instance.definition.name) || wanted.has(c.instance.config.name)) : cases;
+  return cases;
 }
 
 export function fixturesOf(c: ContractCase): LoadedFixture[] {

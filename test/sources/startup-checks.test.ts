@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIdFor } from '../../core/workflow-id';
 import { routeTable } from '../../sources/engine/route';
-import { contractCases, fixturesOf, sign } from '../contract/cases';
+import { allContractCases, fixturesOf, sign } from '../contract/cases';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
@@ -63,7 +63,7 @@ describe('start-up refusals of the real receiver process', () => {
 });
 
 describe('a key read from a signed header (the contract config yard-id-header)', () => {
-  const c = contractCases().find((x) => x.instance.config.name === 'yard-id-header')!;
+  const c = allContractCases().find((x) => x.instance.config.name === 'yard-id-header')!;
   const taskQueue = uniqueTaskQueue('startup-checks');
   let receiver: TestReceiver;
   const started: string[] = [];
