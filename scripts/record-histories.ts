@@ -20,6 +20,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities, createClients } from '../sagas/activities';
 import type { SagaInput } from '../core/saga/input';
+import { entityLockId } from '../sagas/workflows/entity-lock';
+import { entities } from '../sagas/workflows/entity-turn';
 import { loadConfig } from '../src/config';
 import { createSandbox, type Fault } from '../src/sandbox/app';
 import { createWorker } from '../src/worker/create-worker';
@@ -36,7 +38,17 @@ interface Scenario {
   workflowType: string;
   input: () => SagaInput;
   faults?: FaultSpec[];
+  /** Sagas run to their end first, on the same entities (e.g. a newer event that supersedes this one). */
+  before?: { workflowType: string; input: () => SagaInput }[];
+  /** Also save the history of this entity's lock (sagas/entity-lock.ts), as `<lockHistory>.json`. */
+  lockHistory?: { name: string; entity: string };
 }
+
+/** A Turvo status update with a vendor time, so its saga takes its turn in Turvo's order. */
+const turvoStatusAt = (lastUpdatedOn: string, status = { code: { key: '2106', value: 'At delivery' } }) => () => {
+  const event = turvoStatusEvent(status);
+  return sagaInput({ ...event, eventPayload: { ...event.eventPayload, lastUpdatedOn } }, { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' });
+};
 
 const FRONT_REFUSES_COMMENTS: FaultSpec = { service: 'front', method: 'POST', path: '/comments$', status: 422, message: 'conversation is archived' };
 
@@ -67,6 +79,14 @@ const SCENARIOS: Scenario[] = [
     input: () => sagaInput(turvoStatusEvent({ code: { key: '2110', value: 'Delivered' } }), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' }),
   },
   { name: 'turvo-status-compensated', workflowType: 'turvoShipmentStatusSaga', input: turvoStatusUpdate, faults: [FRONT_REFUSES_COMMENTS] },
+  { name: 'turvo-status-ordered', workflowType: 'turvoShipmentStatusSaga', input: turvoStatusAt('2026-11-24T16:45:02.318Z') },
+  {
+    name: 'turvo-status-superseded',
+    workflowType: 'turvoShipmentStatusSaga',
+    input: turvoStatusAt('2026-11-24T17:00:00.000Z'),
+    before: [{ workflowType: 'turvoShipmentStatusSaga', input: turvoStatusAt('2026-11-24T18:00:00.000Z', { code: { key: '2110', value: 'Delivered' } }) }],
+    lockHistory: { name: 'entity-lock-turns', entity: entities.turvoShipment('98765') },
+  },
   { name: 'front-inbound-completed', workflowType: 'frontInboundSaga', input: frontInbound },
   {
     name: 'front-inbound-compensated',
@@ -128,9 +148,10 @@ async function main(): Promise<void> {
         const res = await fetch(`${base}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
         if (!res.ok) throw new Error(`sandbox refused fault for ${scenario.name}: ${await res.text()}`);
       }
-      const input = scenario.input();
-      const workflowId = `history:${scenario.name}:${randomUUID()}`;
-      const handle = await client.workflow.start(scenario.workflowType, { taskQueue, workflowId, args: [{ ...input, meta: { ...input.meta, workflowId } }] });
+      const start = (workflowType: string, input: SagaInput, workflowId: string) =>
+        client.workflow.start(workflowType, { taskQueue, workflowId, args: [{ ...input, meta: { ...input.meta, workflowId } }] });
+      for (const [i, earlier] of (scenario.before ?? []).entries()) await (await start(earlier.workflowType, earlier.input(), `history:${scenario.name}:before-${i}:${randomUUID()}`)).result();
+      const handle = await start(scenario.workflowType, scenario.input(), `history:${scenario.name}:${randomUUID()}`);
       const outcome = await handle.result().then(
         () => 'completed',
         (err: unknown) => (err instanceof WorkflowFailedError ? `failed: ${err.cause?.message ?? err.message}` : Promise.reject(err)),
@@ -139,6 +160,14 @@ async function main(): Promise<void> {
       const file = join(HISTORIES_DIR, `${scenario.name}.json`);
       writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
       process.stdout.write(`${scenario.name}: ${outcome} -> ${file} (${history.events?.length ?? 0} events)\n`);
+      if (scenario.lockHistory) {
+        // The lock stays open (it remembers the newest time applied): its history so far is what replays.
+        const lock = client.workflow.getHandle(entityLockId(taskQueue, scenario.lockHistory.entity));
+        const lockFile = join(HISTORIES_DIR, `${scenario.lockHistory.name}.json`);
+        writeFileSync(lockFile, `${JSON.stringify(JSON.parse(historyToJSON(await lock.fetchHistory())), null, 2)}\n`);
+        await lock.terminate('history recorded');
+        process.stdout.write(`${scenario.lockHistory.name}: lock of ${scenario.lockHistory.entity} -> ${lockFile}\n`);
+      }
     }
   } finally {
     worker.shutdown();

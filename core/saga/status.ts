@@ -8,7 +8,8 @@ import { WAITING_SIGNAL, type Waiting } from './attempts';
  */
 
 export type StepState = 'running' | 'completed' | 'failed' | 'undoing' | 'undone' | 'undo_failed';
-export type Outcome = 'running' | 'completed' | 'compensated' | 'compensation_failed';
+/** `superseded`: a newer event was already applied to the saga's entity, so it changed nothing (sagas/workflows/entity-turn.ts). */
+export type Outcome = 'running' | 'completed' | 'compensated' | 'compensation_failed' | 'superseded';
 
 export interface UndoRecord {
   state: 'running' | 'done' | 'failed';

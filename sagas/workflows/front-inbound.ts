@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
+import { entities, takeEntityTurn, vendorTime, type SupersededResult } from './entity-turn';
 import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
@@ -66,7 +67,7 @@ function messageText(event: FrontEvent): string {
  *   tagConversation    tag the conversation `shipment-linked`    undo: remove that tag
  * A message naming no shipment, or one Turvo does not know, completes with nothing changed.
  */
-export async function frontInboundSaga(input: SagaArgs<FrontEvent | FrontAppEnvelope>): Promise<FrontInboundResult> {
+export async function frontInboundSaga(input: SagaArgs<FrontEvent | FrontAppEnvelope>): Promise<FrontInboundResult | SupersededResult> {
   return runSaga('frontInboundSaga', async (saga) => {
     const event = frontEventOf(await loadEvent(input));
     const conversationId = event.conversation?.id;
@@ -75,6 +76,9 @@ export async function frontInboundSaga(input: SagaArgs<FrontEvent | FrontAppEnve
 
     const result: FrontInboundResult = { conversationId, references, shipment: null };
     if (references.length === 0) return result;
+    // One linking saga at a time per conversation, in Front's order (emitted_at, in seconds).
+    const superseded = await takeEntityTurn(saga, { key: entities.frontConversation(conversationId), clock: 'front', at: vendorTime(event.emitted_at, 's') });
+    if (superseded) return superseded;
 
     const shipment = await saga.step('findShipment', () => act.findShipment(references));
     if (!shipment) return result;

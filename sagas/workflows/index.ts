@@ -7,3 +7,4 @@ export { samsaraDocumentSaga } from './samsara-document';
 export { turvoShipmentStatusSaga } from './turvo-shipment-status';
 export { frontInboundSaga } from './front-inbound';
 export { recordEventSaga } from './record-event';
+export { entityLockWorkflow } from './entity-lock';

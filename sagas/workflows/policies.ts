@@ -41,3 +41,12 @@ export const PAYLOAD_READ: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
 };
+
+/**
+ * Asking an entity's lock for a turn (a signal-with-start to Temporal itself): without its turn a
+ * saga cannot go on, so it keeps asking, however long Temporal takes to answer.
+ */
+export const ENTITY_LOCK_CALL: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};

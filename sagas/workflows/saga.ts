@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { idempotencyKey } from '../../core/saga/keys';
 import { attemptFromDetails, DOWNSTREAM_UNAVAILABLE, type KeyRequest, type Reported } from '../../core/saga/attempts';
+import { isSuperseded } from './entity-turn';
 import { sagaMetrics } from './metrics-sinks';
 import { SagaOutcome, SagaStep } from '../../core/saga/search-attributes';
 import { SAGA_FAILED, statusQuery, waitingSignal, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
@@ -78,6 +79,7 @@ export class Saga {
   private failed?: { record: StepRecord; error: unknown };
   /** The step or undo running now: where a `stepWaiting` signal lands. */
   private active?: StepRecord | UndoRecord;
+  private readonly endHooks: ((outcome: Outcome) => Promise<void>)[] = [];
 
   constructor(readonly name: string) {
     this.status = { saga: name, workflowId: workflowInfo().workflowId, outcome: 'running', startedAt: now(), steps: [] };
@@ -201,6 +203,22 @@ export class Saga {
     return details;
   }
 
+  /**
+   * Runs `hook` once the saga's outcome is known, compensation included, even when it was cancelled
+   * (e.g. giving back its turn on its entity).
+   */
+  onEnd(hook: (outcome: Outcome) => Promise<void>): void {
+    this.endHooks.push(hook);
+  }
+
+  /** Runs the end hooks, not cancellable; called by runSaga once the outcome is set. */
+  async ended(): Promise<void> {
+    if (this.endHooks.length === 0) return;
+    await CancellationScope.nonCancellable(async () => {
+      for (const hook of this.endHooks) await hook(this.status.outcome);
+    });
+  }
+
   finish(outcome: Exclude<Outcome, 'running'>): void {
     this.status.outcome = outcome;
     this.status.endedAt = now();
@@ -224,7 +242,7 @@ export async function runSaga<T>(name: string, body: (saga: Saga) => Promise<T>)
   const saga = new Saga(name);
   try {
     const result = await body(saga);
-    saga.finish('completed');
+    saga.finish(isSuperseded(result) ? 'superseded' : 'completed');
     return result;
   } catch (err) {
     const details = await saga.fail(err);
@@ -238,5 +256,7 @@ export async function runSaga<T>(name: string, body: (saga: Saga) => Promise<T>)
       details: [details],
       cause: err instanceof Error ? err : undefined,
     });
+  } finally {
+    await saga.ended();
   }
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, download, undo } from './activity-proxies';
+import { entities, takeEntityTurn } from './entity-turn';
 import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
@@ -54,6 +55,9 @@ export async function samsaraDocumentSaga(input: SagaArgs<SamsaraEventV2>): Prom
     if (!shipmentId) throw ApplicationFailure.nonRetryable('document has no turvoShipmentId external id', 'UnmappedDocument');
     const name = doc.name ?? `Samsara document ${documentId}`;
     const pod = isProofOfDelivery(doc.documentType?.name);
+    // Takes turns with the shipment's other sagas (a POD sets its status), but with no time: a
+    // document adds to the shipment rather than overwriting it, so it is never superseded.
+    await takeEntityTurn(saga, { key: entities.turvoShipment(shipmentId), clock: 'samsara' });
 
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
+import { entities, takeEntityTurn, vendorTime, type SupersededResult } from './entity-turn';
 import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
@@ -26,7 +27,7 @@ export interface RouteStopResult {
  *   notifyCustomer       e-mail the customer contact          last, because it cannot be undone
  * The Samsara route stop names its Turvo shipment and stop in `externalIds` (turvoShipmentId, turvoStopId).
  */
-export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Promise<RouteStopResult> {
+export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Promise<RouteStopResult | SupersededResult> {
   return runSaga('samsaraRouteStopSaga', async (saga) => {
     const event = await loadEvent(input);
     const data = event.data as RouteStopData;
@@ -38,6 +39,10 @@ export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Pro
       throw ApplicationFailure.nonRetryable('route stop has no turvoShipmentId/turvoStopId external ids', 'UnmappedRouteStop');
     }
     const stop = { shipmentId, stopId };
+    // One route-stop saga at a time per Turvo stop, in Samsara's order: a late arrival after the
+    // departure changes nothing.
+    const superseded = await takeEntityTurn(saga, { key: entities.turvoStop(shipmentId, stopId), clock: 'samsara', at: vendorTime(event.eventTime) });
+    if (superseded) return superseded;
 
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
+import { entities, takeEntityTurn, vendorTime, type SupersededResult } from './entity-turn';
 import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
@@ -53,7 +54,7 @@ export function statusTag(status: TurvoStatus): string {
  *   notifyCustomer       Delivered only: e-mail the contact            last, cannot be undone
  * The Front steps run only when a conversation is linked.
  */
-export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Promise<ShipmentStatusResult> {
+export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Promise<ShipmentStatusResult | SupersededResult> {
   return shipmentStatusSaga(input, () => patched(NOTIFY_ON_DELIVERY_PATCH));
 }
 
@@ -62,7 +63,7 @@ export async function turvoShipmentStatusSaga(input: SagaArgs<TurvoEvent>): Prom
  * recorded before the change replays down the old path. Exported for the versioning test, which
  * runs the same body with the change unguarded to show that replay catches it.
  */
-export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDelivery: () => boolean): Promise<ShipmentStatusResult> {
+export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDelivery: () => boolean): Promise<ShipmentStatusResult | SupersededResult> {
   return runSaga('turvoShipmentStatusSaga', async (saga) => {
     const event = await loadEvent(input);
     const shipment = event.eventPayload;
@@ -71,6 +72,9 @@ export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDe
     if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
     const shipmentId = String(shipment.id);
     const reference = shipment.customId ?? shipmentId;
+    // One status saga at a time per shipment, in Turvo's order: an older update changes nothing.
+    const superseded = await takeEntityTurn(saga, { key: entities.turvoShipment(shipmentId), clock: 'turvo', at: vendorTime(shipment.lastUpdatedOn) });
+    if (superseded) return superseded;
 
     const links = await saga.step('lookupShipmentLinks', () => act.getShipmentLinks(shipmentId));
 

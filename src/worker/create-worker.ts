@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerPlugin, type WorkflowBundleOption 
 import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import { createActivities, createClients } from '../../sagas/activities';
+import { createEntityLockActivities } from '../../sagas/activities/entity-activities';
 import { createPayloadActivities } from '../../sagas/activities/payloads';
 import type { PayloadStore } from '../../core/saga/input';
 import type { SagaName } from '../../core/saga/registry';
@@ -43,6 +44,8 @@ export async function createWorker({ config, connection, workflowBundle, activit
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: {
       ...(activities ?? createActivities(createClients(config.downstream))),
+      // Every ordered saga asks for its entity's turn through it, whatever the downstream activities.
+      ...createEntityLockActivities(),
       ...(payloads ? createPayloadActivities(payloads) : {}),
     },
     sinks: sagaMetricsSinks,

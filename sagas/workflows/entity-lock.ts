@@ -1,0 +1,138 @@
+import { condition, continueAsNew, defineSignal, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+
+/**
+ * One workflow per business entity (a Turvo shipment, a Turvo stop, a Front conversation) that hands
+ * out turns to the sagas changing it, one at a time, so their writes never overlap and an older event
+ * never overwrites a newer one. Sagas reach it through sagas/entity-turn.ts; README, "Sagas", has the
+ * design. Everything it knows lives in its own history: nothing outlives a crashed worker.
+ */
+
+/** A saga run asking for its turn. `at` is the event's time by the vendor's clock `clock`, epoch ms. */
+export interface TurnRequest {
+  workflowId: string;
+  runId: string;
+  clock: string;
+  at?: number;
+}
+
+/** Sent by the holder when it ended (or by a waiter that ended before its turn came). */
+export interface TurnRelease {
+  workflowId: string;
+  runId: string;
+  /** The saga completed: its event is now the newest applied for its clock. */
+  applied: boolean;
+}
+
+/** The newest event applied for one vendor clock, and the saga that applied it. */
+export interface Applied {
+  at: number;
+  workflowId: string;
+}
+
+/** The lock's answer to a request: go ahead, or the entity already has something newer. */
+export type TurnAnswer = { granted: true } | { granted: false; newest: Applied };
+
+export interface LockState {
+  entity: string;
+  /** Per vendor clock: times are compared only with times of the same vendor. */
+  newest: Record<string, Applied>;
+  waiting: TurnRequest[];
+  holder?: TurnRequest;
+}
+
+export const requestTurnSignal = defineSignal<[TurnRequest]>('requestTurn');
+export const releaseTurnSignal = defineSignal<[TurnRelease]>('releaseTurn');
+/** Lock → saga. Sent again as the liveness probe of a holder, so a saga must take it idempotently. */
+export const turnSignal = defineSignal<[TurnAnswer]>('turn');
+
+/**
+ * How long a lock with nobody waiting stays open, remembering the newest times applied. An older
+ * event arriving later than this after the entity's last event is no longer recognised as older.
+ */
+export const ENTITY_MEMORY = '7 days';
+/** A holder that has not released is checked after this, then at doubling intervals up to the cap. */
+const FIRST_PROBE_MS = 3_000;
+const MAX_PROBE_MS = 60_000;
+/** Turns per run before continue-as-new (the server may suggest it earlier). */
+const TURNS_PER_RUN = 500;
+
+/** The lock's workflow ID. The task queue is part of it: the lock runs where its sagas run. */
+export function entityLockId(taskQueue: string, entity: string): string {
+  return `entity:${taskQueue}:${entity}`;
+}
+
+/**
+ * The next waiter: the first to arrive, unless a waiter of the same vendor clock has an older event,
+ * which then goes first (so events that queue up together apply in the vendor's order).
+ */
+function takeNext(waiting: TurnRequest[]): TurnRequest | undefined {
+  const first = waiting[0];
+  if (!first) return undefined;
+  let next = first;
+  if (first.at !== undefined) {
+    for (const w of waiting) if (w.clock === first.clock && w.at !== undefined && w.at < next.at!) next = w;
+  }
+  waiting.splice(waiting.indexOf(next), 1);
+  return next;
+}
+
+/** Signals a saga run; false when it is gone (closed or terminated): Temporal refuses the signal. */
+async function tell(request: TurnRequest, answer: TurnAnswer): Promise<boolean> {
+  try {
+    await getExternalWorkflowHandle(request.workflowId, request.runId).signal(turnSignal, answer);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function entityLockWorkflow(initial: LockState): Promise<LockState> {
+  const state: LockState = { ...initial, newest: { ...initial.newest }, waiting: [...initial.waiting] };
+  const same = (a: { runId: string } | undefined, b: { runId: string }) => a?.runId === b.runId;
+
+  setHandler(requestTurnSignal, (request) => {
+    // A saga repeats its request until answered: keep one entry per run.
+    if (same(state.holder, request) || state.waiting.some((w) => same(w, request))) return;
+    state.waiting.push(request);
+  });
+  setHandler(releaseTurnSignal, (release) => {
+    if (same(state.holder, release)) {
+      const holder = state.holder!;
+      if (release.applied && holder.at !== undefined && holder.at >= (state.newest[holder.clock]?.at ?? -Infinity)) {
+        state.newest[holder.clock] = { at: holder.at, workflowId: holder.workflowId };
+      }
+      state.holder = undefined;
+    } else {
+      state.waiting = state.waiting.filter((w) => !same(w, release));
+    }
+  });
+
+  let turns = 0;
+  for (;;) {
+    if (!state.holder) {
+      if (turns >= TURNS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof entityLockWorkflow>(state);
+      const next = takeNext(state.waiting);
+      if (!next) {
+        if (!(await condition(() => state.waiting.length > 0, ENTITY_MEMORY))) return state;
+        continue;
+      }
+      const newest = state.newest[next.clock];
+      if (next.at !== undefined && newest && next.at < newest.at) {
+        await tell(next, { granted: false, newest });
+        continue;
+      }
+      // The holder is set before the signal goes out, so a release that races it is not lost.
+      state.holder = next;
+      turns++;
+      if (!(await tell(next, { granted: true })) && same(state.holder, next)) state.holder = undefined;
+    }
+
+    // Wait for the release. A holder that never sends one (terminated, or its run reset away) is
+    // found by probing it: Temporal refuses a signal to a closed run.
+    for (let probeMs = FIRST_PROBE_MS; state.holder; probeMs = Math.min(probeMs * 2, MAX_PROBE_MS)) {
+      const holder = state.holder;
+      if (await condition(() => !same(state.holder, holder), probeMs)) break;
+      if (!(await tell(holder, { granted: true })) && same(state.holder, holder)) state.holder = undefined;
+    }
+  }
+}
