@@ -56,7 +56,7 @@ const USAGE = `npm run ops -- <command> [options]
   requeue [--source s] [--cause c] --yes --expect <n>
                                                  bulk re-queue (n = the dry run's count)
 
-Filters: --outcome failed|compensated|compensation_failed|running|completed|terminated|timed_out|canceled
+Filters: --outcome failed|compensated|compensation_failed|running|completed|superseded|terminated|timed_out|canceled
          --source <name> --type <eventType> --key <eventKey, or prefix*> --since <2h|ISO> --until <ISO>
 Server:  OPS_URL (default http://127.0.0.1:$PORT). Token: OPS_TOKEN, else one minted from the local
          OPS_JWT_SECRET (development only).`;

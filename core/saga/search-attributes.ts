@@ -9,7 +9,7 @@ export const EventKey = defineSearchAttributeKey('EventKey', SearchAttributeType
 export const EventType = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
 /** The saga step running now, then the last one reached. */
 export const SagaStep = defineSearchAttributeKey('SagaStep', SearchAttributeType.KEYWORD);
-/** completed | compensated | compensation_failed, set when the saga ends. */
+/** completed | superseded | compensated | compensation_failed, set when the saga ends. */
 export const SagaOutcome = defineSearchAttributeKey('SagaOutcome', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [WebhookSource, EventKey, EventType, SagaStep, SagaOutcome] as const;

@@ -111,14 +111,16 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
   for (;;) {
     if (!state.holder) {
       if (turns >= TURNS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof entityLockWorkflow>(state);
+      // Every waiter older than what its clock already applied is answered at once, all together.
+      const older = state.waiting.filter((w) => w.at !== undefined && w.at < (state.newest[w.clock]?.at ?? -Infinity));
+      if (older.length > 0) {
+        state.waiting = state.waiting.filter((w) => !older.includes(w));
+        await Promise.all(older.map((w) => tell(w, { granted: false, newest: state.newest[w.clock]! })));
+        continue;
+      }
       const next = takeNext(state.waiting);
       if (!next) {
         if (!(await condition(() => state.waiting.length > 0, ENTITY_MEMORY))) return state;
-        continue;
-      }
-      const newest = state.newest[next.clock];
-      if (next.at !== undefined && newest && next.at < newest.at) {
-        await tell(next, { granted: false, newest });
         continue;
       }
       // The holder is set before the signal goes out, so a release that races it is not lost.

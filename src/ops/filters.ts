@@ -7,8 +7,11 @@ import { OpsBadRequestError } from './errors';
  * the query's shape.
  */
 
-/** The outcomes an engineer filters by. `failed` is every run that closed without completing. */
-export const OUTCOMES = ['running', 'completed', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
+/**
+ * The outcomes an engineer filters by. `failed` is every run that closed without completing;
+ * `superseded` completed without changing anything, a newer event for its entity being applied already.
+ */
+export const OUTCOMES = ['running', 'completed', 'superseded', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
 export type OutcomeFilter = (typeof OUTCOMES)[number];
 
 /** Outcomes whose runs Temporal lets us start again under the same ID (ALLOW_DUPLICATE_FAILED_ONLY). */
@@ -18,7 +21,8 @@ const NOT_COMPLETED = `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut', '
 
 const OUTCOME_QUERIES: Record<OutcomeFilter, string> = {
   running: `ExecutionStatus = 'Running'`,
-  completed: `ExecutionStatus = 'Completed'`,
+  completed: `ExecutionStatus = 'Completed' AND (SagaOutcome IS NULL OR SagaOutcome != 'superseded')`,
+  superseded: `ExecutionStatus = 'Completed' AND SagaOutcome = 'superseded'`,
   failed: NOT_COMPLETED,
   compensated: `ExecutionStatus = 'Failed' AND SagaOutcome = 'compensated'`,
   compensation_failed: `ExecutionStatus = 'Failed' AND SagaOutcome = 'compensation_failed'`,

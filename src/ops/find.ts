@@ -5,7 +5,7 @@ import { idList, visibilityQuery, type SagaFilter } from './filters';
 
 /** Finding sagas through Temporal visibility (list, pages, counts). Visibility is eventually consistent. */
 
-export type RowOutcome = 'running' | 'completed' | 'compensated' | 'compensation_failed' | 'failed' | 'terminated' | 'timed_out' | 'canceled' | 'other';
+export type RowOutcome = 'running' | 'completed' | 'superseded' | 'compensated' | 'compensation_failed' | 'failed' | 'terminated' | 'timed_out' | 'canceled' | 'other';
 
 export interface SagaRow {
   workflowId: string;
@@ -39,7 +39,7 @@ export function outcomeOf(status: string, sagaOutcome: string | undefined): RowO
     case 'RUNNING':
       return 'running';
     case 'COMPLETED':
-      return 'completed';
+      return sagaOutcome === 'superseded' ? 'superseded' : 'completed';
     case 'FAILED':
       return sagaOutcome === 'compensated' || sagaOutcome === 'compensation_failed' ? sagaOutcome : 'failed';
     case 'TERMINATED':
@@ -165,6 +165,7 @@ export async function countSagas(client: Client, filter: SagaFilter, sources: re
   const byOutcome: SagaCounts['byOutcome'] = {
     running: 0,
     completed: 0,
+    superseded: 0,
     failed: 0,
     compensated: 0,
     compensation_failed: 0,
@@ -182,11 +183,15 @@ export async function countSagas(client: Client, filter: SagaFilter, sources: re
     const key = STATUS_NAMES[name];
     if (key) byOutcome[key] = group.count;
   }
-  const [compensated, compensationFailed, ...perSource] = await Promise.all([
+  const [superseded, compensated, compensationFailed, ...perSource] = await Promise.all([
+    count(`ExecutionStatus = 'Completed' AND SagaOutcome = 'superseded'`),
     count(`ExecutionStatus = 'Failed' AND SagaOutcome = 'compensated'`),
     count(`ExecutionStatus = 'Failed' AND SagaOutcome = 'compensation_failed'`),
     ...sources.map((s) => count(`WebhookSource = '${s}'`)),
   ]);
+  // Superseded runs completed too: counted apart, as the list shows them.
+  byOutcome.superseded = superseded ?? 0;
+  byOutcome.completed -= byOutcome.superseded;
   byOutcome.compensated = compensated ?? 0;
   byOutcome.compensation_failed = compensationFailed ?? 0;
   byOutcome.failed = failedOnly + byOutcome.terminated + byOutcome.timed_out + byOutcome.canceled;

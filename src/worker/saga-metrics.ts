@@ -5,7 +5,7 @@ import type { SagaMetricsSinks } from '../../sagas/workflows/metrics-sinks';
 /** Saga outcomes and step failures, counted in the worker from the workflows' sinks. */
 export const sagaOutcomes = new Counter({
   name: 'saga_outcomes_total',
-  help: 'Sagas that ended, by saga and outcome (completed | compensated | compensation_failed)',
+  help: 'Sagas that ended, by saga and outcome (completed | superseded | compensated | compensation_failed)',
   labelNames: ['saga', 'outcome'] as const,
 });
 

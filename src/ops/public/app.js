@@ -8,6 +8,7 @@ const TOKEN_KEY = 'ops-token';
 const OUTCOME_LABELS = {
   running: 'Running',
   completed: 'Completed',
+  superseded: 'Superseded',
   failed: 'Failed (all)',
   compensated: 'Compensated',
   compensation_failed: 'Compensation failed',

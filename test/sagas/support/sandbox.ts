@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createSandbox, type RecordedRequest, type Sandbox } from '../../../src/sandbox/app';
+import type { Seed } from '../../../src/sandbox/seed';
 
 export interface RunningSandbox extends Sandbox {
   url: string;
@@ -14,9 +15,9 @@ export interface RunningSandbox extends Sandbox {
   close: () => Promise<void>;
 }
 
-/** The downstream sandbox on an ephemeral loopback port. */
-export async function startSandbox(): Promise<RunningSandbox> {
-  const sandbox = createSandbox({ nodeEnv: 'test' });
+/** The downstream sandbox on an ephemeral loopback port (its default seed unless given one). */
+export async function startSandbox(seed?: Seed): Promise<RunningSandbox> {
+  const sandbox = createSandbox({ nodeEnv: 'test', ...(seed ? { seed } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = sandbox.app.listen(0, '127.0.0.1', () => resolve(s));
   });
