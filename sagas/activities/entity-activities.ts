@@ -4,7 +4,7 @@ import { entityLockWorkflow, requestTurnSignal, type LockState, type TurnRequest
 /**
  * The one thing a workflow cannot do itself: signal-with-start, which starts the entity's lock when
  * it is not running and queues the request either way, atomically. Sent again on a retry, the request
- * is kept once (the lock keys waiters by run).
+ * is kept once (the lock keys waiters by workflow ID).
  */
 export function createEntityLockActivities() {
   return {

@@ -7,10 +7,13 @@ import { condition, continueAsNew, defineSignal, getExternalWorkflowHandle, setH
  * design. Everything it knows lives in its own history: nothing outlives a crashed worker.
  */
 
-/** A saga run asking for its turn. `at` is the event's time by the vendor's clock `clock`, epoch ms. */
+/**
+ * A saga asking for its turn. `at` is the event's time by the vendor's clock `clock`, epoch ms. A saga
+ * is known by its workflow ID, not its run: a run reset by an operator continues as the same saga,
+ * holding the same turn (the lock's grant reaches whichever run is current).
+ */
 export interface TurnRequest {
   workflowId: string;
-  runId: string;
   clock: string;
   at?: number;
 }
@@ -18,7 +21,6 @@ export interface TurnRequest {
 /** Sent by the holder when it ended (or by a waiter that ended before its turn came). */
 export interface TurnRelease {
   workflowId: string;
-  runId: string;
   /** The saga completed: its event is now the newest applied for its clock. */
   applied: boolean;
 }
@@ -76,10 +78,10 @@ function takeNext(waiting: TurnRequest[]): TurnRequest | undefined {
   return next;
 }
 
-/** Signals a saga run; false when it is gone (closed or terminated): Temporal refuses the signal. */
+/** Signals a saga; false when it is gone (closed or terminated): Temporal refuses the signal. */
 async function tell(request: TurnRequest, answer: TurnAnswer): Promise<boolean> {
   try {
-    await getExternalWorkflowHandle(request.workflowId, request.runId).signal(turnSignal, answer);
+    await getExternalWorkflowHandle(request.workflowId).signal(turnSignal, answer);
     return true;
   } catch {
     return false;
@@ -88,10 +90,10 @@ async function tell(request: TurnRequest, answer: TurnAnswer): Promise<boolean> 
 
 export async function entityLockWorkflow(initial: LockState): Promise<LockState> {
   const state: LockState = { ...initial, newest: { ...initial.newest }, waiting: [...initial.waiting] };
-  const same = (a: { runId: string } | undefined, b: { runId: string }) => a?.runId === b.runId;
+  const same = (a: { workflowId: string } | undefined, b: { workflowId: string }) => a?.workflowId === b.workflowId;
 
   setHandler(requestTurnSignal, (request) => {
-    // A saga repeats its request until answered: keep one entry per run.
+    // A saga repeats its request until answered: keep one entry per saga.
     if (same(state.holder, request) || state.waiting.some((w) => same(w, request))) return;
     state.waiting.push(request);
   });
@@ -129,8 +131,8 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
       if (!(await tell(next, { granted: true })) && same(state.holder, next)) state.holder = undefined;
     }
 
-    // Wait for the release. A holder that never sends one (terminated, or its run reset away) is
-    // found by probing it: Temporal refuses a signal to a closed run.
+    // Wait for the release. A holder that never sends one (terminated) is found by probing it:
+    // Temporal refuses a signal to a closed workflow.
     for (let probeMs = FIRST_PROBE_MS; state.holder; probeMs = Math.min(probeMs * 2, MAX_PROBE_MS)) {
       const holder = state.holder;
       if (await condition(() => !same(state.holder, holder), probeMs)) break;

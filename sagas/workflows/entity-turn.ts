@@ -65,9 +65,9 @@ export function vendorTime(value: string | number | undefined, unit: 'ms' | 's' 
  */
 export async function takeEntityTurn(saga: Saga, entity: EntityRef): Promise<SupersededResult | undefined> {
   if (!patched(ENTITY_TURN_PATCH)) return undefined;
-  const { workflowId, runId, taskQueue } = workflowInfo();
+  const { workflowId, taskQueue } = workflowInfo();
   const lockId = entityLockId(taskQueue, entity.key);
-  const request: TurnRequest = { workflowId, runId, clock: entity.clock, ...(entity.at !== undefined ? { at: entity.at } : {}) };
+  const request: TurnRequest = { workflowId, clock: entity.clock, ...(entity.at !== undefined ? { at: entity.at } : {}) };
 
   let answer: TurnAnswer | undefined;
   // The lock sends the grant again to check a holder is alive: only the first answer counts.
@@ -75,7 +75,7 @@ export async function takeEntityTurn(saga: Saga, entity: EntityRef): Promise<Sup
   // Registered before asking, so a saga cancelled while it waits still leaves the queue.
   saga.onEnd(async (outcome) => {
     if (answer && !answer.granted) return;
-    const release = { workflowId, runId, applied: outcome === 'completed' };
+    const release = { workflowId, applied: outcome === 'completed' };
     // A lock that is gone has nothing to release.
     await getExternalWorkflowHandle(lockId).signal(releaseTurnSignal, release).catch(() => undefined);
   });

@@ -52,6 +52,19 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
+/**
+ * Entity locks (sagas/entity-lock.ts) stay open for days to remember the newest event applied. On a
+ * test's own task queue nothing serves them once its worker stops: end them with it, so the test
+ * server does not collect them (visibility lags: one started a moment ago may stay).
+ */
+async function closeEntityLocks(connection: NativeConnection, taskQueue: string): Promise<void> {
+  const client = new Client({ connection });
+  const query = `WorkflowType = 'entityLockWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  for await (const lock of client.workflow.list({ query })) {
+    await client.workflow.getHandle(lock.workflowId, lock.runId).terminate('test worker stopped').catch(() => undefined);
+  }
+}
+
 /** A real worker on the test server, loading the bundle built once by the global setup. */
 export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig; shutdownGraceTime?: Duration }): Promise<TestWorker> {
   if (!runtimeInstalled) {
@@ -76,6 +89,7 @@ export async function startTestWorker(options: { taskQueue: string; activities: 
   return {
     worker,
     async stop() {
+      await closeEntityLocks(connection, options.taskQueue);
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
