@@ -20,7 +20,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities, createClients } from '../sagas/activities';
 import type { SagaInput } from '../core/saga/input';
-import { entityLockId } from '../sagas/workflows/entity-lock';
+import { entityLockId } from '../core/saga/entity-lock';
 import { entities } from '../sagas/workflows/entity-turn';
 import { loadConfig } from '../src/config';
 import { createSandbox, type Fault } from '../src/sandbox/app';
@@ -40,7 +40,7 @@ interface Scenario {
   faults?: FaultSpec[];
   /** Sagas run to their end first, on the same entities (e.g. a newer event that supersedes this one). */
   before?: { workflowType: string; input: () => SagaInput }[];
-  /** Also save the history of this entity's lock (sagas/entity-lock.ts), as `<lockHistory>.json`. */
+  /** Also save the history of this entity's lock (sagas/workflows/entity-lock.ts), as `<lockHistory>.json`. */
   lockHistory?: { name: string; entity: string };
 }
 

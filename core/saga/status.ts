@@ -83,3 +83,19 @@ export const statusQuery = defineQuery<SagaStatus>('status');
 
 /** Sent by an activity after an attempt its downstream did not answer (sagas/activities/report.ts). */
 export const waitingSignal = defineSignal<[Waiting]>(WAITING_SIGNAL);
+
+/** What a saga returns when its event is older than one already applied to its entity (sagas/workflows/entity-turn.ts). */
+export interface SupersededResult {
+  superseded: {
+    entity: string;
+    /** This event's vendor time. */
+    at: string;
+    /** The newer vendor time already applied, and the saga that applied it. */
+    newestAt: string;
+    by: string;
+  };
+}
+
+export function isSuperseded(result: unknown): result is SupersededResult {
+  return typeof result === 'object' && result !== null && 'superseded' in result;
+}

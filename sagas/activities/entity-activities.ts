@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { entityLockWorkflow, requestTurnSignal, type LockState, type TurnRequest } from '../workflows/entity-lock';
+import { ENTITY_LOCK_WORKFLOW, requestTurnSignal, type LockState, type TurnRequest } from '../../core/saga/entity-lock';
 
 /**
  * The one thing a workflow cannot do itself: signal-with-start, which starts the entity's lock when
@@ -11,7 +11,7 @@ export function createEntityLockActivities() {
     async requestEntityTurn(lockWorkflowId: string, entity: string, request: TurnRequest): Promise<void> {
       const { client, info } = Context.current();
       const initial: LockState = { entity, newest: {}, waiting: [] };
-      await client.workflow.signalWithStart(entityLockWorkflow, {
+      await client.workflow.signalWithStart(ENTITY_LOCK_WORKFLOW, {
         workflowId: lockWorkflowId,
         taskQueue: info.taskQueue,
         args: [initial],

@@ -1,51 +1,13 @@
-import { condition, continueAsNew, defineSignal, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { releaseTurnSignal, requestTurnSignal, turnSignal, type LockState, type TurnAnswer, type TurnRequest } from '../../core/saga/entity-lock';
 
 /**
  * One workflow per business entity (a Turvo shipment, a Turvo stop, a Front conversation) that hands
  * out turns to the sagas changing it, one at a time, so their writes never overlap and an older event
- * never overwrites a newer one. Sagas reach it through sagas/entity-turn.ts; README, "Sagas", has the
- * design. Everything it knows lives in its own history: nothing outlives a crashed worker.
+ * never overwrites a newer one. Sagas reach it through sagas/workflows/entity-turn.ts; its messages are
+ * in core/saga/entity-lock.ts; README, "Entity order", has the design. Everything it knows lives in its
+ * own history: nothing outlives a crashed worker.
  */
-
-/**
- * A saga asking for its turn. `at` is the event's time by the vendor's clock `clock`, epoch ms. A saga
- * is known by its workflow ID, not its run: a run reset by an operator continues as the same saga,
- * holding the same turn (the lock's grant reaches whichever run is current).
- */
-export interface TurnRequest {
-  workflowId: string;
-  clock: string;
-  at?: number;
-}
-
-/** Sent by the holder when it ended (or by a waiter that ended before its turn came). */
-export interface TurnRelease {
-  workflowId: string;
-  /** The saga completed: its event is now the newest applied for its clock. */
-  applied: boolean;
-}
-
-/** The newest event applied for one vendor clock, and the saga that applied it. */
-export interface Applied {
-  at: number;
-  workflowId: string;
-}
-
-/** The lock's answer to a request: go ahead, or the entity already has something newer. */
-export type TurnAnswer = { granted: true } | { granted: false; newest: Applied };
-
-export interface LockState {
-  entity: string;
-  /** Per vendor clock: times are compared only with times of the same vendor. */
-  newest: Record<string, Applied>;
-  waiting: TurnRequest[];
-  holder?: TurnRequest;
-}
-
-export const requestTurnSignal = defineSignal<[TurnRequest]>('requestTurn');
-export const releaseTurnSignal = defineSignal<[TurnRelease]>('releaseTurn');
-/** Lock → saga. Sent again as the liveness probe of a holder, so a saga must take it idempotently. */
-export const turnSignal = defineSignal<[TurnAnswer]>('turn');
 
 /**
  * How long a lock with nobody waiting stays open, remembering the newest times applied. An older
@@ -57,11 +19,6 @@ const FIRST_PROBE_MS = 3_000;
 const MAX_PROBE_MS = 60_000;
 /** Turns per run before continue-as-new (the server may suggest it earlier). */
 const TURNS_PER_RUN = 500;
-
-/** The lock's workflow ID. The task queue is part of it: the lock runs where its sagas run. */
-export function entityLockId(taskQueue: string, entity: string): string {
-  return `entity:${taskQueue}:${entity}`;
-}
 
 /**
  * The next waiter: the first to arrive, unless a waiter of the same vendor clock has an older event,

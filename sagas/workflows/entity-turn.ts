@@ -1,11 +1,12 @@
 import { condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { EntityLockActivities } from '../activities/entity-activities';
-import { entityLockId, releaseTurnSignal, turnSignal, type TurnAnswer, type TurnRequest } from './entity-lock';
+import { entityLockId, releaseTurnSignal, turnSignal, type TurnAnswer, type TurnRequest } from '../../core/saga/entity-lock';
 import { ENTITY_LOCK_CALL } from './policies';
+import type { SupersededResult } from '../../core/saga/status';
 import type { Saga } from './saga';
 
 /**
- * A saga's turn on the business entity it changes (sagas/entity-lock.ts hands them out). Taken after
+ * A saga's turn on the business entity it changes (sagas/workflows/entity-lock.ts hands them out). Taken after
  * the event is read and before the first step; given back when the saga has ended, compensation
  * included, whether it completed, failed or was cancelled.
  */
@@ -18,18 +19,6 @@ export interface EntityRef {
   clock: string;
   /** Absent: the saga waits its turn but is never superseded (an event that adds rather than overwrites). */
   at?: number;
-}
-
-/** What a saga returns when its event is older than one already applied to its entity. */
-export interface SupersededResult {
-  superseded: {
-    entity: string;
-    /** This event's vendor time. */
-    at: string;
-    /** The newer vendor time already applied, and the saga that applied it. */
-    newestAt: string;
-    by: string;
-  };
 }
 
 /** Patch marker: sagas started before entity order existed replay without asking for a turn. */
@@ -48,10 +37,6 @@ export const entities = {
   turvoStop: (shipmentId: string, stopId: string) => `turvo-stop:${shipmentId}/${stopId}`,
   frontConversation: (conversationId: string) => `front-conversation:${conversationId}`,
 };
-
-export function isSuperseded(result: unknown): result is SupersededResult {
-  return typeof result === 'object' && result !== null && 'superseded' in result;
-}
 
 /** A vendor's time as epoch ms; undefined when absent or unparseable (the event then only waits its turn). */
 export function vendorTime(value: string | number | undefined, unit: 'ms' | 's' = 'ms'): number | undefined {

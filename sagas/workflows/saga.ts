@@ -11,10 +11,9 @@ import {
 } from '@temporalio/workflow';
 import { idempotencyKey } from '../../core/saga/keys';
 import { attemptFromDetails, DOWNSTREAM_UNAVAILABLE, type KeyRequest, type Reported } from '../../core/saga/attempts';
-import { isSuperseded } from './entity-turn';
 import { sagaMetrics } from './metrics-sinks';
 import { SagaOutcome, SagaStep } from '../../core/saga/search-attributes';
-import { SAGA_FAILED, statusQuery, waitingSignal, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
+import { SAGA_FAILED, isSuperseded, statusQuery, waitingSignal, type FailedStep, type Outcome, type SagaFailureDetails, type SagaStatus, type StepRecord, type UndoRecord } from '../../core/saga/status';
 
 /**
  * The compensation toolkit. A saga is a list of steps; each step may carry an undo, registered

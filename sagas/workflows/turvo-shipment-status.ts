@@ -1,6 +1,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { act, undo } from './activity-proxies';
-import { entities, takeEntityTurn, vendorTime, type SupersededResult } from './entity-turn';
+import { entities, takeEntityTurn, vendorTime } from './entity-turn';
+import type { SupersededResult } from '../../core/saga/status';
 import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { loadConfig, type AppConfig } from '../../src/config';
+import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
 import { createWorker } from '../../src/worker/create-worker';
 
 let runtimeInstalled = false;
@@ -53,13 +54,13 @@ export interface TestWorker {
 }
 
 /**
- * Entity locks (sagas/entity-lock.ts) stay open for days to remember the newest event applied. On a
+ * Entity locks (sagas/workflows/entity-lock.ts) stay open for days to remember the newest event applied. On a
  * test's own task queue nothing serves them once its worker stops: end them with it, so the test
  * server does not collect them (visibility lags: one started a moment ago may stay).
  */
 async function closeEntityLocks(connection: NativeConnection, taskQueue: string): Promise<void> {
   const client = new Client({ connection });
-  const query = `WorkflowType = 'entityLockWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  const query = `WorkflowType = '${ENTITY_LOCK_WORKFLOW}' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
   for await (const lock of client.workflow.list({ query })) {
     await client.workflow.getHandle(lock.workflowId, lock.runId).terminate('test worker stopped').catch(() => undefined);
   }
