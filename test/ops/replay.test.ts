@@ -83,7 +83,7 @@ describe('a saga that failed downstream', () => {
     expect(res.json.runId).not.toBe(before.runId);
 
     const replayed = stack.receiver.client.workflow.getHandle(workflowId, res.json.runId);
-    await expect(replayed.result()).resolves.toMatchObject({ shipmentId: '98765', stopId: 'STOP-2' });
+    await expect(replayed.result()).resolves.toMatchObject({ shipmentId: '98765', stopId: expect.stringMatching(/^OPS-STOP-/) });
     const after = await replayed.describe();
     expect(after.status.name).toBe('COMPLETED');
     expect(after.taskQueue).toBe(stack.taskQueue);

@@ -6,7 +6,8 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { signOpsToken, type Role } from '../../src/ops/auth';
 import { createSandbox } from '../../src/sandbox/app';
-import { fixtureWith } from '../support/fixtures';
+import { defaultSeed, type Seed } from '../../src/sandbox/seed';
+import { fixture } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
@@ -50,9 +51,24 @@ export async function call(url: string, bearer: string | undefined, init: { meth
   return { status: res.status, json, headers: res.headers };
 }
 
+/**
+ * Sagas of one Turvo stop take turns (README, "Entity order"), and these tests run and replay many
+ * sagas at once: each delivery is about a stop of its own, of the seeded shipment.
+ */
+const STOPS = 500;
+const stopId = (n: number) => `OPS-STOP-${n % STOPS}`;
+let deliveries = 0;
+
+function seedWithStops(): Seed {
+  const seed = defaultSeed();
+  const shipment = seed.shipments[0]!;
+  shipment.stops.push(...Array.from({ length: STOPS }, (_, i) => ({ id: stopId(i), status: shipment.status })));
+  return seed;
+}
+
 /** The downstream sandbox (src/sandbox) on an ephemeral loopback port; faults are armed through its HTTP API. */
 export async function startSandbox(): Promise<{ url: string; env: Record<string, string>; fail: (fault: object) => Promise<void>; clear: () => Promise<void>; close: () => Promise<void> }> {
-  const { app } = createSandbox({ nodeEnv: 'test' });
+  const { app } = createSandbox({ nodeEnv: 'test', seed: seedWithStops() });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -88,7 +104,10 @@ export const SAMSARA_SECRET = Buffer.from('ops-test-samsara-secret').toString('b
 
 /** Sends a signed Samsara route-stop arrival to a receiver; returns its workflow ID. */
 export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID()): Promise<string> {
-  const body = fixtureWith('samsara', 'route-stop-arrival', { eventId });
+  const event = JSON.parse(fixture('samsara', 'route-stop-arrival').toString('utf8'));
+  event.eventId = eventId;
+  event.data.routeStopDetails.externalIds.turvoStopId = stopId(deliveries++);
+  const body = Buffer.from(JSON.stringify(event));
   const res = await post(`${receiverUrl}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
   if (res.status !== 202) throw new Error(`delivery not accepted: ${res.status} ${res.text}`);
   return res.json.workflowId as string;
