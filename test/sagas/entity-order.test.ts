@@ -19,8 +19,8 @@ const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'entity-order-token';
 // Event keys (so workflow IDs) derive from the shipment id: new ids per run keep runs apart.
 const RUN = randomUUID().slice(0, 8);
-const SHIPMENTS = [1, 2, 3, 4, 5].map((i) => `EO${i}-${RUN}`);
-const [PAIR_A, PAIR_B, CRASH, HELD] = SHIPMENTS.slice(1);
+const SHIPMENTS = [1, 2, 3, 4, 5, 6].map((i) => `EO${i}-${RUN}`);
+const [PAIR_A, PAIR_B, CRASH, HELD, UNDONE] = SHIPMENTS.slice(1);
 const BASE = Date.parse('2026-11-24T08:00:00.000Z');
 
 function seed(): Seed {
@@ -292,4 +292,32 @@ it('a worker killed in the middle of the sequence, and a saga terminated holding
   expect(sent.every((s) => ['completed', 'superseded'].includes(runs.get(s.workflowId)![0]!.searchAttributes.SagaOutcome?.[0] as string))).toBe(true);
   expectOrderedWrites(sent, applied);
   expect(statusHistory(shipmentId).at(-1)).toMatchObject({ at: sent.at(-1)!.at });
+}, 150_000);
+
+it('a saga that fails, and one cancelled while it holds its turn, give it back only after their undos', async () => {
+  const taskQueue = uniqueTaskQueue('entity-order-undo');
+  const receiver = await stack(taskQueue);
+  const shipmentId = UNDONE!;
+  const arm = (fault: object) =>
+    fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  // Update 1 fails at its Front comment and compensates.
+  await arm({ service: 'front', method: 'POST', path: `/conversations/cnv_${shipmentId}/comments$`, status: 422, times: 1 });
+  const failed = await deliver(receiver, shipmentId, 1);
+  await until('update 1 to fail', async () => (await closedRuns(receiver.client, [failed])).get(failed.workflowId)![0]!.status.name === 'FAILED');
+  // Update 2 hangs in its first write and is cancelled there: it undoes that write, then ends.
+  await arm({ service: 'records', method: 'POST', path: `/shipments/${shipmentId}/status-history$`, delayMs: 20_000, times: 1 });
+  const cancelled = await deliver(receiver, shipmentId, 2);
+  await until('update 2 to be in its first write', () => statusHistory(shipmentId).length === 1);
+  const last = await deliver(receiver, shipmentId, 3);
+  await receiver.client.workflow.getHandle(cancelled.workflowId).cancel();
+
+  const runs = await closedRuns(receiver.client, [failed, cancelled, last]);
+  expect([failed, cancelled, last].map((s) => runs.get(s.workflowId)![0]!.status.name)).toEqual(['FAILED', 'CANCELLED', 'COMPLETED']);
+  expect(runs.get(failed.workflowId)![0]!.searchAttributes.SagaOutcome).toEqual(['compensated']);
+  // Each one's writes and undos before the next one's: the turn came back after compensation.
+  const spans = writeSpans([failed, cancelled, last]);
+  expect(spans.map((x) => x.n)).toEqual([1, 2, 3]);
+  for (let i = 1; i < spans.length; i++) expect(spans[i]!.first).toBeGreaterThan(spans[i - 1]!.last);
+  // Neither applied anything that stayed, so the last is the only status left.
+  expect(statusHistory(shipmentId).map((e) => e.at)).toEqual([last.at]);
 }, 150_000);
