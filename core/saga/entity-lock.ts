@@ -15,6 +15,11 @@ export const ENTITY_LOCK_WORKFLOW = 'entityLockWorkflow';
  */
 export interface TurnRequest {
   workflowId: string;
+  /**
+   * New for each request the saga makes (`uuid4()`, whose seed Temporal changes at a Reset) and
+   * echoed in the answer: a grant re-applied to a reset run carries the old ticket and is ignored.
+   */
+  ticket: string;
   clock: string;
   at?: number;
 }
@@ -33,7 +38,7 @@ export interface Applied {
 }
 
 /** The lock's answer to a request: go ahead, or the entity already has something newer. */
-export type TurnAnswer = { granted: true } | { granted: false; newest: Applied };
+export type TurnAnswer = { ticket: string } & ({ granted: true } | { granted: false; newest: Applied });
 
 export interface LockState {
   entity: string;

@@ -50,9 +50,11 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
   const same = (a: { workflowId: string } | undefined, b: { workflowId: string }) => a?.workflowId === b.workflowId;
 
   setHandler(requestTurnSignal, (request) => {
-    // A saga repeats its request until answered: keep one entry per saga.
-    if (same(state.holder, request) || state.waiting.some((w) => same(w, request))) return;
-    state.waiting.push(request);
+    // A saga repeats its request until answered: keep one entry per saga, with its latest ticket
+    // (a holder reset to before its grant asks again under a new one; the next probe grants it).
+    if (same(state.holder, request)) state.holder = { ...state.holder!, ticket: request.ticket };
+    else if (state.waiting.some((w) => same(w, request))) state.waiting = state.waiting.map((w) => (same(w, request) ? request : w));
+    else state.waiting.push(request);
   });
   setHandler(releaseTurnSignal, (release) => {
     if (same(state.holder, release)) {
@@ -74,7 +76,7 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
       const older = state.waiting.filter((w) => w.at !== undefined && w.at < (state.newest[w.clock]?.at ?? -Infinity));
       if (older.length > 0) {
         state.waiting = state.waiting.filter((w) => !older.includes(w));
-        await Promise.all(older.map((w) => tell(w, { granted: false, newest: state.newest[w.clock]! })));
+        await Promise.all(older.map((w) => tell(w, { ticket: w.ticket, granted: false, newest: state.newest[w.clock]! })));
         continue;
       }
       const next = takeNext(state.waiting);
@@ -85,7 +87,7 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
       // The holder is set before the signal goes out, so a release that races it is not lost.
       state.holder = next;
       turns++;
-      if (!(await tell(next, { granted: true })) && same(state.holder, next)) state.holder = undefined;
+      if (!(await tell(next, { ticket: next.ticket, granted: true })) && same(state.holder, next)) state.holder = undefined;
     }
 
     // Wait for the release. A holder that never sends one (terminated) is found by probing it:
@@ -93,7 +95,7 @@ export async function entityLockWorkflow(initial: LockState): Promise<LockState>
     for (let probeMs = FIRST_PROBE_MS; state.holder; probeMs = Math.min(probeMs * 2, MAX_PROBE_MS)) {
       const holder = state.holder;
       if (await condition(() => !same(state.holder, holder), probeMs)) break;
-      if (!(await tell(holder, { granted: true })) && same(state.holder, holder)) state.holder = undefined;
+      if (!(await tell(holder, { ticket: holder.ticket, granted: true })) && same(state.holder, holder)) state.holder = undefined;
     }
   }
 }

@@ -1,4 +1,4 @@
-import { condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, patched, proxyActivities, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { EntityLockActivities } from '../activities/entity-activities';
 import { entityLockId, releaseTurnSignal, turnSignal, type TurnAnswer, type TurnRequest } from '../../core/saga/entity-lock';
 import { ENTITY_LOCK_CALL } from './policies';
@@ -52,11 +52,14 @@ export async function takeEntityTurn(saga: Saga, entity: EntityRef): Promise<Sup
   if (!patched(ENTITY_TURN_PATCH)) return undefined;
   const { workflowId, taskQueue } = workflowInfo();
   const lockId = entityLockId(taskQueue, entity.key);
-  const request: TurnRequest = { workflowId, clock: entity.clock, ...(entity.at !== undefined ? { at: entity.at } : {}) };
+  const request: TurnRequest = { workflowId, ticket: uuid4(), clock: entity.clock, ...(entity.at !== undefined ? { at: entity.at } : {}) };
 
   let answer: TurnAnswer | undefined;
-  // The lock sends the grant again to check a holder is alive: only the first answer counts.
-  setHandler(turnSignal, (a) => void (answer ??= a));
+  // The lock sends the grant again to check a holder is alive: only the first answer counts, and
+  // only one to this request (a Reset re-applies the old run's signals).
+  setHandler(turnSignal, (a) => {
+    if (a.ticket === request.ticket) answer ??= a;
+  });
   // Registered before asking, so a saga cancelled while it waits still leaves the queue.
   saga.onEnd(async (outcome) => {
     if (answer && !answer.granted) return;

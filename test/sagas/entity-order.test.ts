@@ -19,8 +19,8 @@ const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'entity-order-token';
 // Event keys (so workflow IDs) derive from the shipment id: new ids per run keep runs apart.
 const RUN = randomUUID().slice(0, 8);
-const SHIPMENTS = [1, 2, 3, 4, 5, 6].map((i) => `EO${i}-${RUN}`);
-const [PAIR_A, PAIR_B, CRASH, HELD, UNDONE] = SHIPMENTS.slice(1);
+const SHIPMENTS = [1, 2, 3, 4, 5, 6, 7].map((i) => `EO${i}-${RUN}`);
+const [PAIR_A, PAIR_B, CRASH, HELD, UNDONE, RESET] = SHIPMENTS.slice(1);
 const BASE = Date.parse('2026-11-24T08:00:00.000Z');
 
 function seed(): Seed {
@@ -320,4 +320,38 @@ it('a saga that fails, and one cancelled while it holds its turn, give it back o
   for (let i = 1; i < spans.length; i++) expect(spans[i]!.first).toBeGreaterThan(spans[i - 1]!.last);
   // Neither applied anything that stayed, so the last is the only status left.
   expect(statusHistory(shipmentId).map((e) => e.at)).toEqual([last.at]);
+}, 150_000);
+
+it('a Temporal Reset to the first workflow task asks for a new turn: the old grant, re-applied, is not taken', async () => {
+  const taskQueue = uniqueTaskQueue('entity-order-reset');
+  const receiver = await stack(taskQueue);
+  const shipmentId = RESET!;
+  await fetch(`${sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service: 'front', method: 'POST', path: `/conversations/cnv_${shipmentId}/comments$`, status: 422, times: 1 }),
+  });
+  const sent = await deliver(receiver, shipmentId, 1);
+  const handle = receiver.client.workflow.getHandle(sent.workflowId);
+  await expect(handle.result()).rejects.toThrow();
+  const first = await handle.describe();
+  const events = (await handle.fetchHistory()).events ?? [];
+  // As `temporal workflow reset --type FirstWorkflowTask` does, signals re-applied (the default).
+  const { runId } = await receiver.client.workflowService.resetWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId: sent.workflowId, runId: first.runId },
+    workflowTaskFinishEventId: events.find((e) => e.workflowTaskCompletedEventAttributes)!.eventId,
+    reason: 'test: fault fixed',
+    requestId: randomUUID(),
+  });
+  const reset = receiver.client.workflow.getHandle(sent.workflowId, runId!);
+  await expect(reset.result()).resolves.toMatchObject({ shipmentId });
+
+  // The reset run asked the lock again instead of riding on the first run's grant.
+  const after = (await reset.fetchHistory()).events ?? [];
+  const resetAt = after.findIndex((e) => e.workflowTaskFailedEventAttributes);
+  const asked = after.slice(resetAt).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestEntityTurn');
+  expect(asked).toHaveLength(1);
+  expect(after.slice(resetAt).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'turn').length).toBeGreaterThanOrEqual(2);
+  expect(statusHistory(shipmentId).map((e) => e.at)).toEqual([sent.at]);
 }, 150_000);
