@@ -48,7 +48,10 @@ describe('cancellation', () => {
     h.downstream.fail(COMMENTS, { status: 503 });
     const input = routeStopArrival();
     const handle = await h.client.workflow.start('samsaraRouteStopSaga', { taskQueue: h.taskQueue, workflowId: `${input.meta.workflowId}:cancel`, args: [input] });
-    for (let i = 0; i < 100 && !h.downstream.calls.some((c) => `${c.method} ${c.url}` === COMMENTS); i++) await new Promise((r) => setTimeout(r, 50));
+    // Cancelled only once the comment step is retrying (a loaded machine may take a while to get there).
+    const retrying = () => h.downstream.calls.some((c) => `${c.method} ${c.url}` === COMMENTS);
+    for (let i = 0; i < 600 && !retrying(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(retrying()).toBe(true);
     await handle.cancel();
 
     const error = await handle.result().catch((err: unknown) => err);
