@@ -1,4 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
+import type { InternalWorkflowName } from './registry';
 
 /**
  * How sagas, the activity that asks for a turn and an entity's lock workflow talk to each other
@@ -6,7 +7,7 @@ import { defineSignal } from '@temporalio/workflow';
  */
 
 /** The lock's workflow type, as the activity starts it. */
-export const ENTITY_LOCK_WORKFLOW = 'entityLockWorkflow';
+export const ENTITY_LOCK_WORKFLOW: InternalWorkflowName = 'entityLockWorkflow';
 
 /**
  * A saga asking for its turn. `at` is the event's time by the vendor's clock `clock`, epoch ms. A saga

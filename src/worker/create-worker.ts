@@ -5,16 +5,16 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { createEntityLockActivities } from '../../sagas/activities/entity-activities';
 import { createPayloadActivities } from '../../sagas/activities/payloads';
 import type { PayloadStore } from '../../core/saga/input';
-import type { SagaName } from '../../core/saga/registry';
+import type { InternalWorkflowName, SagaName } from '../../core/saga/registry';
 import type * as workflows from '../../sagas/workflows';
 import { sagaMetricsSinks } from './saga-metrics';
 
 /**
- * The worker registers every export of the workflows module; the receiver routes only to the names
- * in core/saga/registry.ts. This fails the type-check unless the two are the same set.
+ * The worker registers every export of the workflows module; the receiver routes only to the saga
+ * names in core/saga/registry.ts, beside which it lists the internal workflows (entity locks). This fails the type-check unless the two are the same set.
  */
 type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const _registryIsTheWorkflowsModule: SameSet<keyof typeof workflows, SagaName> = true;
+const _registryIsTheWorkflowsModule: SameSet<keyof typeof workflows, SagaName | InternalWorkflowName> = true;
 
 export interface WorkerDeps {
   config: AppConfig;
