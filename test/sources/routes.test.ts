@@ -1,5 +1,5 @@
 import * as workflows from '../../sagas/workflows';
-import { SAGA_NAMES } from '../../core/saga/registry';
+import { INTERNAL_WORKFLOWS, SAGA_NAMES } from '../../core/saga/registry';
 import { buildSourceInstances, SOURCE_DEFINITIONS } from '../../sources';
 import { DEV_SECRETS } from '../../src/dev-secrets';
 
@@ -22,7 +22,12 @@ describe('source routes', () => {
   });
 
   it('the saga registry lists exactly what the worker registers (the exports of sagas/workflows.ts)', () => {
-    expect([...SAGA_NAMES].sort()).toEqual([...registered].sort());
+    expect([...SAGA_NAMES, ...INTERNAL_WORKFLOWS].sort()).toEqual([...registered].sort());
+  });
+
+  it('no route starts an internal workflow (an entity lock)', () => {
+    const routed = configurations.flatMap(({ env }) => buildSourceInstances(env).flatMap(({ adapter }) => [...(adapter.routes ?? new Map()).values()]));
+    expect(routed.filter((saga) => (INTERNAL_WORKFLOWS as readonly string[]).includes(saga))).toEqual([]);
   });
 
   it('routes the events the sagas were written for', () => {
