@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   startedTemporal = await startTemporal(DEV_TEMPORAL);
 
   if (existsSync(join(ROOT, 'src', 'sandbox', 'server.ts')) && env.SANDBOX !== 'off') {
-    run('sandbox', 'src/sandbox/server.ts', env);
+    run('sandbox', 'sandbox/server.ts', env);
   }
   run('worker', 'src/worker.ts', env);
   run('receiver', 'src/server.ts', env);

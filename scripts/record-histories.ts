@@ -23,7 +23,7 @@ import type { SagaInput } from '../core/saga/input';
 import { entityLockId } from '../core/saga/entity-lock';
 import { entities } from '../sagas/workflows/entity-turn';
 import { loadConfig } from '../src/config';
-import { createSandbox, type Fault } from '../src/sandbox/app';
+import { createSandbox, type Fault } from '../sandbox/app';
 import { createWorker } from '../src/worker/create-worker';
 import { documentSubmitted, frontInbound, frontInboundEvent, routeStopArrival, turvoStatusEvent, turvoStatusUpdate } from './lib/saga-events';
 import { sagaInput } from './lib/saga-events';

@@ -19,7 +19,7 @@ npx tsc --noEmit -p tsconfig.json
 echo "[test] lint" >&2
 npx eslint --max-warnings=0 .
 echo "[test] import cycles" >&2
-npx madge --circular --no-spinner --extensions ts core src sources sagas scripts test bench
+npx madge --circular --no-spinner --extensions ts core src sources sagas sandbox scripts test bench
 
 mkdir -p .data
 results=.data/jest-results.json

@@ -4,7 +4,7 @@ import { HttpClient, refusalStatus, seg, type HttpClientOptions } from './http';
  * Turvo (TMS). Turvo's API reference is behind a customer login, so the endpoints below are modelled
  * on its public shapes (shipments with a customId, stops and a status `code{key,value}`) and kept
  * behind this one client: when the real paths are known, only this file changes. The sandbox
- * (src/sandbox) implements exactly these.
+ * (sandbox/) implements exactly these.
  */
 export interface TurvoStatus {
   code: { key: string; value: string };

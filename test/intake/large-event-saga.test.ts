@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import nock from 'nock';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { signSamsara } from '../../sources/samsara/verify';
 import { redisPayloadStore } from '../../src/intake/payload-store';
 import { workflowIdFor } from '../../core/workflow-id';
 import { createWorker } from '../../src/worker/create-worker';
-import { DOWNSTREAM_ENV, happyDownstream } from '../support/downstream';
 import { fixtureWith } from '../support/fixtures';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 
@@ -18,17 +17,16 @@ import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeRe
 const SECRET = Buffer.from('large-event-secret').toString('base64');
 const prefix = uniquePrefix('large-event');
 const taskQueue = uniqueTaskQueue('large-event');
-const env = { ...DOWNSTREAM_ENV, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, LARGE_PAYLOAD_THRESHOLD: '256' };
 
+let sandbox: RunningSandbox;
 let receiver: IntakeReceiver;
 let worker: Worker;
 let connection: NativeConnection;
 let running: Promise<void>;
 
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  happyDownstream();
+  sandbox = await startSandbox();
+  const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, LARGE_PAYLOAD_THRESHOLD: '256' };
   receiver = await startIntakeReceiver({ env });
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -54,8 +52,7 @@ afterAll(async () => {
   await connection?.close();
   await deletePrefix(receiver.redis, prefix);
   await receiver?.close();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  await sandbox?.close();
 });
 
 it('runs the route-stop saga from an event passed by reference', async () => {

@@ -5,8 +5,8 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@tempor
 import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { signOpsToken, type Role } from '../../src/ops/auth';
-import { createSandbox } from '../../src/sandbox/app';
-import { defaultSeed, type Seed } from '../../src/sandbox/seed';
+import { createSandbox } from '../../sandbox/app';
+import { defaultSeed, type Seed } from '../../sandbox/seed';
 import { fixture } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
@@ -66,7 +66,7 @@ function seedWithStops(): Seed {
   return seed;
 }
 
-/** The downstream sandbox (src/sandbox) on an ephemeral loopback port; faults are armed through its HTTP API. */
+/** The downstream sandbox (sandbox/) on an ephemeral loopback port; faults are armed through its HTTP API. */
 export async function startSandbox(): Promise<{ url: string; env: Record<string, string>; fail: (fault: object) => Promise<void>; clear: () => Promise<void>; close: () => Promise<void> }> {
   const { app } = createSandbox({ nodeEnv: 'test', seed: seedWithStops() });
   const server: Server = await new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
-import { defaultSeed, type Seed } from '../../src/sandbox/seed';
+import { defaultSeed, type Seed } from '../../sandbox/seed';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { startSandbox, type RunningSandbox } from './support/sandbox';

@@ -4,7 +4,7 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { sagaUndoFailures } from '../../src/worker/saga-metrics';
 import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { routeStopArrival } from '../../scripts/lib/saga-events';
-import { startSandbox, type RunningSandbox } from './support/sandbox';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { collect, type SagaRun } from './support/saga-run';
 
 /**

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { routeStopArrival } from '../../scripts/lib/saga-events';
-import { startSandbox, type RunningSandbox } from './support/sandbox';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { collect } from './support/saga-run';
 
 /**

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createSandbox } from '../../src/sandbox/app';
-import { startSandbox, type RunningSandbox } from '../sagas/support/sandbox';
+import { createSandbox } from '../../sandbox/app';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 
 /** The downstream sandbox on its own: seed data, idempotency keys, undo by key, faults, the production guard. */
 let sandbox: RunningSandbox;
@@ -115,7 +115,7 @@ describe('a development aid only', () => {
 
   it('its entry point exits with an error under NODE_ENV=production', () => {
     const root = join(__dirname, '..', '..');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'sandbox', 'server.ts')], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'sandbox', 'server.ts')], {
       env: { ...process.env, NODE_ENV: 'production', SANDBOX_PORT: '0' },
       encoding: 'utf8',
       timeout: 30_000,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import nock from 'nock';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -7,17 +6,17 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { createTracing, type Tracing } from '../../src/tracing';
 import { createWorker } from '../../src/worker/create-worker';
-import { DOWNSTREAM_ENV, happyDownstream } from '../support/downstream';
 import { fixtureWith } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
 
 /** OTEL_TRACING: one trace from the webhook request, through the saga start, into the workflow and its activities. */
 const SECRET = Buffer.from('samsara-tracing-secret').toString('base64');
 const taskQueue = uniqueTaskQueue('tracing');
-const env = { ...DOWNSTREAM_ENV, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue };
 const exporter = new InMemorySpanExporter();
 
+let sandbox: RunningSandbox;
 let tracing: Tracing;
 let receiver: TestReceiver;
 let connection: Connection;
@@ -26,9 +25,8 @@ let running: Promise<void>;
 let shutdown: () => void;
 
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  happyDownstream();
+  sandbox = await startSandbox();
+  const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue };
   tracing = createTracing({ serviceName: 'tracing-test', spanProcessor: new SimpleSpanProcessor(exporter) });
   connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, plugins: [tracing.plugin] });
@@ -48,8 +46,7 @@ afterAll(async () => {
   await receiver?.close();
   await connection?.close();
   await tracing?.shutdown();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  await sandbox?.close();
 });
 
 it('links the HTTP request, the saga start, the workflow run and its activities in one trace', async () => {

@@ -1,28 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import nock from 'nock';
 import { createActivities, createClients } from '../../sagas/activities';
 import { startWorkerMetricsServer } from '../../src/worker/metrics-server';
-import { DOWNSTREAM_ENV, happyDownstream } from '../support/downstream';
 import { fixtureWith } from '../support/fixtures';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { startTestWorker, testClient, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
 /** The worker's /healthz, /readyz and /metrics, with saga outcomes counted from the workflows' sinks. */
 const taskQueue = uniqueTaskQueue('worker-metrics');
-const FAILING_SHIPMENT = 'S-REFUSED';
+let sandbox: RunningSandbox;
 let worker: TestWorker;
 let server: Server;
 let url: string;
 let client: Awaited<ReturnType<typeof testClient>>;
 
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-  // Registered before the happy path, so this shipment's stop update is refused (422: not retried).
-  nock(DOWNSTREAM_ENV.TURVO_API_URL).persist().put(new RegExp(`/shipments/${FAILING_SHIPMENT}/`)).reply(422, { error: 'stop is closed' });
-  happyDownstream();
-  const config = testConfig(DOWNSTREAM_ENV);
+  sandbox = await startSandbox();
+  const config = testConfig(sandbox.env);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });
   server = await startWorkerMetricsServer({ port: 0, host: '127.0.0.1', isReady: () => worker.worker.getState() === 'RUNNING' });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -33,8 +28,7 @@ afterAll(async () => {
   await worker?.stop();
   server?.close();
   await client?.close();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  await sandbox?.close();
 });
 
 async function sample(name: string, labels: Record<string, string>): Promise<number> {
@@ -64,10 +58,17 @@ it('counts completed and compensated sagas and the failed step', async () => {
     compensated: await sample('saga_outcomes_total', { saga: 'samsaraRouteStopSaga', outcome: 'compensated' }),
     failedStep: await sample('saga_step_failures_total', { saga: 'samsaraRouteStopSaga', step: 'updateTurvoStop' }),
   };
+  // The next stop update is refused (422: not retried), so the first saga is compensated and the second completes.
+  const fault = await fetch(`${sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ service: 'turvo', method: 'PUT', path: '/stops/', status: 422, times: 1, message: 'stop is closed' }),
+  });
+  expect(fault.status).toBe(201);
+  const bad = routeStop('98765');
+  await expect(client.client.workflow.execute('samsaraRouteStopSaga', { taskQueue, workflowId: bad.workflowId, args: [bad.input] })).rejects.toThrow();
   const ok = routeStop('98765');
   await client.client.workflow.execute('samsaraRouteStopSaga', { taskQueue, workflowId: ok.workflowId, args: [ok.input] });
-  const bad = routeStop(FAILING_SHIPMENT);
-  await expect(client.client.workflow.execute('samsaraRouteStopSaga', { taskQueue, workflowId: bad.workflowId, args: [bad.input] })).rejects.toThrow();
 
   expect(await sample('saga_outcomes_total', { saga: 'samsaraRouteStopSaga', outcome: 'completed' })).toBe(before.completed + 1);
   expect(await sample('saga_outcomes_total', { saga: 'samsaraRouteStopSaga', outcome: 'compensated' })).toBe(before.compensated + 1);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createSandbox, type RecordedRequest, type Sandbox } from '../../../src/sandbox/app';
-import type { Seed } from '../../../src/sandbox/seed';
+import { createSandbox, type RecordedRequest, type Sandbox } from '../../sandbox/app';
+import type { Seed } from '../../sandbox/seed';
 
 export interface RunningSandbox extends Sandbox {
   url: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { env, parseEnv } from '../../core/env';
-import { createLogger } from '../logger';
+import { env, parseEnv } from '../core/env';
+import { createLogger } from '../src/logger';
 import { createSandbox } from './app';
 
 /**
