@@ -17,13 +17,6 @@ export interface FrontEvent extends JsonObject {
   _links?: { self?: string };
 }
 
-/** Application webhooks wrap the event: `{ type: <subscription>, authorization: { id: cmp_… }, payload: <event> }`. */
-export interface FrontAppEnvelope extends JsonObject {
-  type: string;
-  authorization?: { id: string };
-  payload: FrontEvent;
-}
-
 /** Event type → saga. Other types (archive, move, mention, …) are answered 200 and logged. */
 export const FRONT_ROUTES = routeTable({
   inbound: 'frontInboundSaga',

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { env, parseEnv } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { singleHeader } from '../engine/headers';
+import { verifyHmac } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { editJson, type JsonObject } from '../engine/json';
 import { FRONT_ROUTES, SYNC_TYPE, answerChallenge, parseFrontEvent } from './events';
-import { FRONT_TOLERANCE_SECONDS, frontKey, frontScheme, verifyFront, type FrontMode } from './verify';
+import { FRONT_TOLERANCE_SECONDS, frontKey, frontScheme, type FrontMode } from './verify';
 import { routeEvent } from '../engine/route';
 
 const schema = z.object({
@@ -41,7 +42,7 @@ export const frontapp: SourceDefinition<FrontConfig> = {
       name: config.name,
       contentTypes: ['application/json'],
       routes: FRONT_ROUTES,
-      verify: (delivery, now) => verifyFront(delivery, scheme, keys, now),
+      verify: (delivery, now) => verifyHmac(delivery, scheme, keys, now),
       decide(delivery) {
         // Rule webhooks have no handshake: there a challenge header is just an unsigned extra header.
         const challenge = config.mode === 'app' ? singleHeader(delivery, 'x-front-challenge') : undefined;

@@ -1,6 +1,4 @@
-import type { Delivery, OutgoingDelivery } from '../types';
-import { verifyHmac, type HmacScheme } from '../engine/hmac';
-import { signHmac } from '../sender/hmac';
+import type { HmacScheme } from '../engine/hmac';
 
 /**
  * FrontApp signs in two ways, and which one applies is a property of the endpoint (how the webhook
@@ -36,13 +34,4 @@ export function frontScheme(mode: FrontMode, toleranceSeconds: number): HmacSche
 /** Secrets are used as plain UTF-8 strings (not base64-decoded), as Front's examples do. */
 export function frontKey(secret: string): Buffer {
   return Buffer.from(secret, 'utf8');
-}
-
-export function verifyFront(delivery: Delivery, scheme: HmacScheme, keys: readonly Buffer[], now: Date): void {
-  verifyHmac(delivery, scheme, keys, now);
-}
-
-/** Signs a body the way Front does: for tests, fixtures and the sender CLI. */
-export function signFront(message: OutgoingDelivery, scheme: HmacScheme, secret: string, now: Date): OutgoingDelivery {
-  return signHmac(message, scheme, frontKey(secret), now);
 }

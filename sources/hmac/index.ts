@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/env';
 import type { RouteTable, SourceAdapter, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, type DeclaredConfig, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
-import { decodeKey, signedHeaders } from '../engine/hmac';
+import { decodeKey, signedHeaders, verifyHmac } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
-import { checkTemplate, schemeFields, schemeOf, secretProblem, verifyConfiguredHmac, type HmacSchemeConfig } from './verify';
+import { checkTemplate, schemeFields, schemeOf, secretProblem, type HmacSchemeConfig } from './verify';
 import { routeEvent } from '../engine/route';
 
 const KIND = 'hmac';
@@ -64,7 +64,7 @@ export const hmacSource: SourceDefinition<HmacSourceConfig> = {
       name: config.name,
       contentTypes: config.contentTypes,
       routes: config.routes,
-      verify: (delivery, now) => verifyConfiguredHmac(delivery, scheme, keys, now),
+      verify: (delivery, now) => verifyHmac(delivery, scheme, keys, now),
       decide(delivery) {
         const { eventKey, eventType, event } = parseHmacEvent(delivery, config.eventKey, config.eventType);
         return routeEvent(config.routes, { eventKey, eventType, input: event });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { HmacAlgorithm } from '../../core/crypto';
-import type { Delivery } from '../types';
-import { DEFAULT_TOLERANCE_SECONDS, templateProblem, verifyHmac, type HmacScheme, type KeyEncoding } from '../engine/hmac';
+import { DEFAULT_TOLERANCE_SECONDS, templateProblem, type HmacScheme, type KeyEncoding } from '../engine/hmac';
 
 /**
  * The config-only HMAC kind: every choice a sender can make is a field of its SOURCES_CONFIG entry,
@@ -73,8 +72,4 @@ const ENCODED: Record<KeyEncoding, RegExp> = { utf8: /^.+$/s, base64: /^[A-Za-z0
 /** A problem with a secret's encoding, for a config error, or undefined. */
 export function secretProblem(secret: string, encoding: KeyEncoding): string | undefined {
   return ENCODED[encoding].test(secret) ? undefined : `not ${encoding}, as keyEncoding says`;
-}
-
-export function verifyConfiguredHmac(delivery: Delivery, scheme: HmacScheme, keys: readonly Buffer[], now: Date): void {
-  verifyHmac(delivery, scheme, keys, now);
 }

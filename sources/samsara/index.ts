@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { env, parseEnv } from '../../core/env';
 import type { SourceAdapter, SourceConfig, SourceDefinition } from '../types';
 import { singleHeader } from '../engine/headers';
+import { verifyHmac } from '../engine/hmac';
 import { hmacReplayWindow, hmacTamperings, randomSecret } from '../sender/hmac';
 import { editJson } from '../engine/json';
 import { PING_EVENT_TYPE, SAMSARA_ROUTES, parseSamsaraEvent } from './events';
-import { SAMSARA_TOLERANCE_SECONDS, samsaraScheme, signSamsara, verifySamsara } from './verify';
+import { SAMSARA_TOLERANCE_SECONDS, samsaraScheme, signSamsara } from './verify';
 import { routeEvent } from '../engine/route';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -32,15 +33,14 @@ export const samsara: SourceDefinition<SamsaraConfig> = {
     return [{ name: 'samsara', secrets: parsed.SAMSARA_WEBHOOK_SECRETS, toleranceSeconds: parsed.SAMSARA_TOLERANCE_SECONDS }];
   },
   create(config): SourceAdapter {
-    const options = {
-      secrets: config.secrets.map((s) => Buffer.from(s, 'base64')),
-      toleranceSeconds: config.toleranceSeconds,
-    };
+    // Samsara keys the HMAC with the base64-decoded secret.
+    const keys = config.secrets.map((s) => Buffer.from(s, 'base64'));
+    const scheme = samsaraScheme(config.toleranceSeconds);
     return {
       name: config.name,
       contentTypes: ['application/json'],
       routes: SAMSARA_ROUTES,
-      verify: (delivery, now) => verifySamsara(delivery, options, now),
+      verify: (delivery, now) => verifyHmac(delivery, scheme, keys, now),
       decide(delivery) {
         const event = parseSamsaraEvent(delivery.rawBody);
         if (event.eventType === PING_EVENT_TYPE) {

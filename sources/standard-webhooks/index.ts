@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { RouteTable, SourceAdapter, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, type DeclaredConfig, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
-import { DEFAULT_TOLERANCE_SECONDS, signedHeaders } from '../engine/hmac';
+import { DEFAULT_TOLERANCE_SECONDS, signedHeaders, verifyHmac } from '../engine/hmac';
 import { hmacSenderParts } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, type Selector } from '../engine/selector';
 import { parseStandardWebhook } from './events';
-import { checkSecrets, decodeSecret, standardWebhooksScheme, verifyStandardWebhook } from './verify';
+import { checkSecrets, decodeSecret, standardWebhooksScheme } from './verify';
 import { routeEvent } from '../engine/route';
 
 const KIND = 'standard-webhooks';
@@ -52,11 +52,12 @@ export const standardWebhooks: SourceDefinition<StandardWebhooksConfig> = {
   },
   create(config): SourceAdapter {
     const keys = config.secrets.map(decodeSecret);
+    const scheme = standardWebhooksScheme(config.toleranceSeconds);
     return {
       name: config.name,
       contentTypes: config.contentTypes,
       routes: config.routes,
-      verify: (delivery, now) => verifyStandardWebhook(delivery, keys, config.toleranceSeconds, now),
+      verify: (delivery, now) => verifyHmac(delivery, scheme, keys, now),
       decide(delivery) {
         const { eventKey, eventType, event } = parseStandardWebhook(delivery, config.eventType);
         return routeEvent(config.routes, { eventKey, eventType, input: event });

@@ -1,6 +1,5 @@
 import { ConfigError } from '../../core/env';
-import type { Delivery } from '../types';
-import { verifyHmac, type HmacScheme } from '../engine/hmac';
+import type { HmacScheme } from '../engine/hmac';
 
 /**
  * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md):
@@ -40,8 +39,4 @@ export function checkSecrets(secrets: readonly string[], field: string): void {
       throw new ConfigError(`SOURCES_CONFIG ${field}[${i}]: expected whsec_<base64>, as the sender shows it`);
     }
   });
-}
-
-export function verifyStandardWebhook(delivery: Delivery, keys: readonly Buffer[], toleranceSeconds: number, now: Date): void {
-  verifyHmac(delivery, standardWebhooksScheme(toleranceSeconds), keys, now);
 }

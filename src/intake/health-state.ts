@@ -22,8 +22,4 @@ export class DependencyState {
     this.down.delete(name);
     this.logger.info(`${name} available again`, { dependency: name, downForMs: Date.now() - was.since.getTime() });
   }
-
-  snapshot(): Record<string, { since: string; error: string }> {
-    return Object.fromEntries([...this.down].map(([name, d]) => [name, { since: d.since.toISOString(), error: d.error }]));
-  }
 }

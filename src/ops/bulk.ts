@@ -395,4 +395,3 @@ export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logge
   };
 }
 
-export type BulkReplays = ReturnType<typeof bulkReplays>;

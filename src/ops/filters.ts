@@ -14,10 +14,22 @@ import { OpsBadRequestError } from './errors';
 export const OUTCOMES = ['running', 'completed', 'superseded', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
 export type OutcomeFilter = (typeof OUTCOMES)[number];
 
-/** Outcomes whose runs Temporal lets us start again under the same ID (ALLOW_DUPLICATE_FAILED_ONLY). */
-export const REPLAYABLE_OUTCOMES: readonly OutcomeFilter[] = ['failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'];
+/**
+ * The statuses of a run that closed without completing, as the SDK names them and as visibility
+ * queries do: the one list of what Temporal lets us start again under the same ID
+ * (ALLOW_DUPLICATE_FAILED_ONLY), so what the console calls failed and what it offers to replay.
+ */
+const CLOSED_NOT_COMPLETED = { FAILED: 'Failed', TERMINATED: 'Terminated', TIMED_OUT: 'TimedOut', CANCELLED: 'Canceled' } as const;
 
-const NOT_COMPLETED = `ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut', 'Canceled')`;
+/** True for a run (by its SDK status name, e.g. `TIMED_OUT`) that closed without completing. */
+export function closedNotCompleted(status: string): boolean {
+  return Object.hasOwn(CLOSED_NOT_COMPLETED, status);
+}
+
+/** Outcomes whose runs closed without completing: every outcome but running and completed. */
+export const REPLAYABLE_OUTCOMES: readonly OutcomeFilter[] = OUTCOMES.filter((o) => o !== 'running' && o !== 'completed');
+
+const NOT_COMPLETED = `ExecutionStatus IN (${Object.values(CLOSED_NOT_COMPLETED).map((s) => `'${s}'`).join(', ')})`;
 
 const OUTCOME_QUERIES: Record<OutcomeFilter, string> = {
   running: `ExecutionStatus = 'Running'`,

@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
-import { idList, visibilityQuery, type SagaFilter } from './filters';
+import { closedNotCompleted, idList, visibilityQuery, type SagaFilter } from './filters';
 
 /** Finding sagas through Temporal visibility (list, pages, counts). Visibility is eventually consistent. */
 
@@ -31,8 +31,6 @@ export interface SagaPage {
   /** Opaque; pass back as pageToken for the next page. Absent on the last page. */
   nextPageToken?: string;
 }
-
-const CLOSED_NOT_COMPLETED = new Set(['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED']);
 
 export function outcomeOf(status: string, sagaOutcome: string | undefined): RowOutcome {
   switch (status) {
@@ -68,7 +66,7 @@ function toRow(info: WorkflowExecutionInfo): SagaRow {
     step: sa.get(SagaStep),
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString(),
-    replayable: CLOSED_NOT_COMPLETED.has(status),
+    replayable: closedNotCompleted(status),
   };
 }
 

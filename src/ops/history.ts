@@ -49,8 +49,6 @@ export interface Timeline {
   /** 'history' for a closed saga, 'query' when the running saga answered its status query. */
   from: 'history' | 'query';
   steps: TimelineStep[];
-  /** Undo calls that could not be matched to a step (history written before undos were named). */
-  compensation?: ActivityCall[];
 }
 
 export interface WorkflowFailure {
@@ -174,7 +172,6 @@ export function timelineFromHistory(history: History, converter: LoadedDataConve
   const details = workflowFailure(history, converter)?.saga;
   const steps: TimelineStep[] = [];
   const byName = new Map<string, TimelineStep>();
-  let compensation: ActivityCall[] = [];
 
   for (const seg of segments(history, converter)) {
     if (seg.name.startsWith(UNDO_PREFIX)) {
@@ -186,8 +183,8 @@ export function timelineFromHistory(history: History, converter: LoadedDataConve
         attempts: attemptsOf(seg.calls),
         calls: seg.calls,
       };
+      // The toolkit announces an undo only after its step started, so the step is there.
       if (step) step.undo = undo;
-      else compensation.push(...seg.calls);
       continue;
     }
     const step: TimelineStep = { step: seg.name, state: 'completed', startedAt: seg.startedAt, calls: seg.calls, attempts: attemptsOf(seg.calls) };
@@ -203,30 +200,12 @@ export function timelineFromHistory(history: History, converter: LoadedDataConve
     byName.set(step.step, step);
   }
 
-  if (details) {
-    const failed = byName.get(details.failedStep);
-    if (failed) {
-      failed.state = 'failed';
-      failed.error = details.error;
-    }
-    // Histories whose undos were not announced as `undo:<step>`: the details still say which undos
-    // ran; calls after the failing one cannot be told apart, so they are listed as compensation.
-    const undoErrors = new Map((details.stepsFailed ?? []).filter((f) => f.phase === 'undo').map((f) => [f.step, f.error]));
-    for (const step of steps) {
-      if (step.undo) continue;
-      const undoError = undoErrors.get(step.step);
-      if (details.stepsUndone.includes(step.step)) step.undo = { state: 'undone', calls: [] };
-      else if (undoError !== undefined) step.undo = { state: 'undo_failed', error: undoError, calls: [] };
-    }
-    if (failed && !steps.some((s) => s.undo?.calls.length)) {
-      const firstBad = failed.calls.findIndex((c) => c.state !== 'completed');
-      if (firstBad >= 0 && firstBad < failed.calls.length - 1) {
-        compensation = [...failed.calls.slice(firstBad + 1), ...compensation];
-        failed.calls = failed.calls.slice(0, firstBad + 1);
-      }
-    }
+  const failed = details && byName.get(details.failedStep);
+  if (failed) {
+    failed.state = 'failed';
+    failed.error = details.error;
   }
-  return compensation.length ? { from: 'history', steps, compensation } : { from: 'history', steps };
+  return { from: 'history', steps };
 }
 
 function isClosingEvent(event: HistoryEvent): boolean {

@@ -3,6 +3,7 @@ import type { DeliveryMeta } from '../../core/saga/input';
 import { statusQuery } from '../../core/saga/status';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
 import { OpsNotFoundError } from './errors';
+import { closedNotCompleted } from './filters';
 import { outcomeOf, type RowOutcome } from './find';
 import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
@@ -149,7 +150,7 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
     failure: workflowFailure(history, converter),
     pending,
     runs,
-    replayable: ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(status) && latest === description.runId,
+    replayable: closedNotCompleted(status) && latest === description.runId,
     temporalUiUrl: temporalUiLink(uiUrl, client.options.namespace, workflowId, description.runId),
   };
 }
