@@ -2,7 +2,7 @@
  * Records saga histories for the replay tests (test/sagas/replay.test.ts). Each scenario runs one
  * saga on the test Temporal server (127.0.0.1:7244, started if needed) against an in-process
  * downstream sandbox, with faults where the scenario wants a failure, and its event history is
- * saved as test/fixtures/histories/<scenario>.json.
+ * saved as test/fixtures/histories/<scenario>.json, its stack traces relative to the repository.
  *
  *   npm run record-histories                      record the scenarios that have no file yet
  *   npm run record-histories -- <scenario> ...    only these
@@ -27,6 +27,7 @@ import { createSandbox, type Fault } from '../sandbox/app';
 import { createWorker } from '../src/worker/create-worker';
 import { documentSubmitted, frontInbound, frontInboundEvent, routeStopArrival, turvoStatusEvent, turvoStatusUpdate } from './lib/saga-events';
 import { sagaInput } from './lib/saga-events';
+import { withoutMachinePaths } from './lib/histories';
 import { ROOT, TEST_TEMPORAL, startTemporal, stopTemporal, temporalAddress } from './lib/stack';
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'fixtures', 'histories');
@@ -158,7 +159,8 @@ async function main(): Promise<void> {
       );
       const history = await handle.fetchHistory();
       const file = join(HISTORIES_DIR, `${scenario.name}.json`);
-      writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
+      // Stack traces are written relative to the repository: no machine's paths in committed files.
+      writeFileSync(file, `${JSON.stringify(withoutMachinePaths(JSON.parse(historyToJSON(history)), ROOT), null, 2)}\n`);
       process.stdout.write(`${scenario.name}: ${outcome} -> ${file} (${history.events?.length ?? 0} events)\n`);
       if (scenario.lockHistory) {
         // The lock stays open (it remembers the newest time applied): its history so far is what replays.

@@ -8,7 +8,7 @@ import { runSaga } from './saga';
 import { DELIVERED_STATUS } from './samsara-document';
 import type { TurvoStatus } from '../clients/turvo';
 
-/** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; see /work/shared/SOURCES.md). */
+/** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; what is known is in sources/turvo/README.md). */
 export interface TurvoEvent {
   eventName: string;
   tenantId?: number | string;

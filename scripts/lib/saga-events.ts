@@ -18,7 +18,7 @@ export function sagaInput<E>(event: E, meta: { source: string; eventType: string
   };
 }
 
-/** Saga inputs built from the vendors' fixtures (Samsara) or from the shapes in /work/shared/SOURCES.md. */
+/** Saga inputs built from the vendors' fixtures (Samsara) or from the shapes the sources' READMEs describe (Turvo, Front). */
 export function samsaraEvent(fixture: string): SamsaraEventV2 {
   return JSON.parse(readFileSync(join(__dirname, '..', '..', 'sources', 'samsara', 'fixtures', `${fixture}.json`), 'utf8')) as SamsaraEventV2;
 }
