@@ -4,8 +4,9 @@ import type { AppConfig } from './config';
 export type Logger = winston.Logger;
 
 /**
- * Field names whose values are never written, wherever they appear in a log entry. Deliveries are
- * logged by their metadata (source, event key, workflow id), never by their body or headers.
+ * Field names whose values are never written. Only an entry's top-level fields are checked (nested
+ * objects are not walked), so log calls pass flat metadata (source, event key, workflow id), never a
+ * body, headers or any other object from outside.
  */
 const REDACTED_KEYS = /secret|token|password|authorization|signature|api[-_]?key|cookie/i;
 

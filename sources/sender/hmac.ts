@@ -64,8 +64,9 @@ export function randomSecret(encoding: KeyEncoding): string {
 }
 
 /**
- * The signing half of a SenderKit for an HMAC-style source: everything except its fixtures, examples
- * and how to give an event a new key. `schemeOf` and `keyOf` come from the source's config.
+ * The signing half of a SenderKit for an HMAC-style source: sign, wrongKey, tamperings and
+ * replayWindow. The source still gives its fixtures, examples and how to give an event a new key.
+ * `schemeOf` and `keyEncodingOf` read the source's config; `decodeSecret` turns a secret into key bytes.
  */
 export function hmacSenderParts<C extends SourceConfig & { readonly secrets: readonly string[] }>(
   schemeOf: (config: C) => HmacScheme,
