@@ -23,7 +23,7 @@ export interface AppDeps {
   sources: ReadonlyMap<string, SourceAdapter>;
   /** Defaults to the durable intake (ledger, Temporal, Redis outbox): src/intake/. */
   intake?: Intake;
-  /** The durable intake's parts, when the caller shares them with a forwarder (src/server.ts). */
+  /** The durable intake's parts, when the caller shares them with a forwarder (src/receiver.ts). */
   intakeParts?: IntakeParts;
   /** When tracing is on: each delivery gets a server span that the saga's spans continue. */
   tracer?: Tracer;
@@ -31,7 +31,7 @@ export interface AppDeps {
   signal?: AbortSignal;
 }
 
-/** Builds the receiver's express app. No listening, no process handling: see src/server.ts. */
+/** Builds the receiver's express app. No listening, no process handling: see src/receiver.ts and src/server.ts. */
 export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer, signal }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');

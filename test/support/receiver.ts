@@ -1,11 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Client } from '@temporalio/client';
-import { createApp, type AppDeps } from '../../src/app';
-import { buildIntake, forwarderFor } from '../../src/intake/index';
-import { createRedis, waitForRedis } from '../../src/intake/redis';
+import type { AppDeps } from '../../src/app';
 import { silentLogger } from '../../src/logger';
+import { startReceiver as composeReceiver } from '../../src/receiver';
 import { buildSources } from '../../sources';
 import { testClient, testConfig, uniqueRedisPrefix } from './temporal';
 
@@ -17,41 +14,41 @@ export interface TestReceiver {
 }
 
 /**
- * The real receiver app on an ephemeral loopback port, wired to the test Temporal server and the
- * real Redis. `env` configures sources and the task queue exactly as the environment would.
+ * The receiver as src/server.ts composes it (src/receiver.ts, with its forwarder) on an ephemeral
+ * loopback port, wired to the test Temporal server and the real Redis. `env` configures sources and
+ * the task queue exactly as the environment would.
  */
-export async function startReceiver(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, options: { productionRedis?: boolean } = {}): Promise<TestReceiver> {
+export async function startReceiver(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Pick<AppDeps, 'intake' | 'temporal' | 'tracer'>> = {},
+  options: { productionRedis?: boolean } = {},
+): Promise<TestReceiver> {
   // Its own Redis keys (ledger, outbox), so test files running side by side never share an outbox.
   const config = testConfig({ REDIS_KEY_PREFIX: uniqueRedisPrefix('receiver'), ...env });
+  const { tracer, ...replaced } = overrides;
+  // Connected before the first delivery, so no start waits for a lazy connection on a loaded machine.
   const { client, close: closeClient } = await testClient();
   // productionRedis: the receiver's own client (short command timeouts), for tests that stall Redis.
-  const redis = options.productionRedis ? createRedis(config) : new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
-  if (options.productionRedis) {
-    redis.on('error', () => undefined);
-    await waitForRedis(redis, 5000);
-  }
-  const stopped = new AbortController();
-  const logger = silentLogger();
-  const deps = { config, logger, temporal: overrides.temporal ?? client, redis };
-  // As in src/server.ts: a start that misses its budget on a loaded machine is queued, and a
-  // forwarder drains it, so no test waits on a saga that nothing will start.
-  const intakeParts = buildIntake(deps);
-  const forwarder = overrides.intake ? undefined : forwarderFor(deps, intakeParts);
-  const app = createApp({ ...deps, sources: buildSources(env), intakeParts, signal: stopped.signal, ...overrides });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  const redis = options.productionRedis ? undefined : new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
+  // A start that misses its budget on a loaded machine is queued, and the forwarder drains it, so no
+  // test waits on a saga that nothing will start (unless the test brings its own intake).
+  const receiver = await composeReceiver({
+    config,
+    logger: silentLogger(),
+    sources: buildSources(env),
+    redisWaitMs: 5000,
+    listen: { port: 0, host: '127.0.0.1' },
+    forwarder: !overrides.intake,
+    overrides: { temporal: client, ...replaced },
+    ...(redis ? { redis } : {}),
+    ...(tracer ? { tracer } : {}),
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: receiver.url,
     client,
-    redis,
+    redis: receiver.redis,
     async close() {
-      stopped.abort();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      await forwarder?.stop();
-      redis.disconnect();
+      await receiver.close();
       await closeClient();
     },
   };

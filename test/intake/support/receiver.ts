@@ -1,14 +1,8 @@
-import type { Server } from 'node:http';
-import type { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
-import { createApp } from '../../../src/app';
-import { loadConfig, type AppConfig } from '../../../src/config';
-import { createHttpServer, listen } from '../../../src/http/http-server';
-import type { Forwarder, ForwarderOptions } from '../../../src/intake/forwarder';
-import { buildIntake, forwarderFor, type IntakeParts } from '../../../src/intake/index';
-import { createRedis, waitForRedis } from '../../../src/intake/redis';
-import { lazyTemporalClient } from '../../../src/intake/temporal';
+import { loadConfig } from '../../../src/config';
+import type { ForwarderOptions } from '../../../src/intake/forwarder';
 import { silentLogger, type Logger } from '../../../src/logger';
+import { startReceiver, type Receiver } from '../../../src/receiver';
 import { buildSources } from '../../../sources';
 import { post } from '../../support/receiver';
 import { runRedisPrefix, uniqueRedisPrefix } from '../../support/temporal';
@@ -16,16 +10,7 @@ import { runRedisPrefix, uniqueRedisPrefix } from '../../support/temporal';
 /** A Redis key prefix of its own, so parallel test files never see each other's ledger, outbox or counters. */
 export const uniquePrefix = uniqueRedisPrefix;
 
-export interface IntakeReceiver {
-  url: string;
-  config: AppConfig;
-  client: Client;
-  connection: Connection;
-  redis: Redis;
-  parts: IntakeParts;
-  forwarder?: Forwarder;
-  close(): Promise<void>;
-}
+export type IntakeReceiver = Receiver;
 
 export interface IntakeReceiverOptions {
   /** Environment as an operator would set it (sources, limits, prefix, Temporal address...). */
@@ -35,10 +20,7 @@ export interface IntakeReceiverOptions {
   forwarder?: boolean | Partial<ForwarderOptions>;
 }
 
-/**
- * The receiver as src/server.ts wires it (lazy Temporal client, fast-failing Redis, the durable
- * intake, the hardened HTTP server), on an ephemeral loopback port.
- */
+/** The receiver exactly as src/server.ts composes it (src/receiver.ts), on an ephemeral loopback port. */
 export async function startIntakeReceiver({ env, logger = silentLogger(), forwarder }: IntakeReceiverOptions): Promise<IntakeReceiver> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -48,32 +30,7 @@ export async function startIntakeReceiver({ env, logger = silentLogger(), forwar
     LOG_FORMAT: 'json',
     ...env,
   });
-  const { client, connection } = lazyTemporalClient(config);
-  const redis = createRedis(config);
-  redis.on('error', () => undefined);
-  await waitForRedis(redis, 2000);
-  const deps = { config, logger, temporal: client, redis };
-  const parts = buildIntake(deps);
-  const app = createApp({ ...deps, sources: buildSources(env), intakeParts: parts });
-  const server: Server = createHttpServer(app, config);
-  const port = await listen(server, 0, '127.0.0.1');
-  const running = forwarder ? forwarderFor(deps, parts, forwarder === true ? {} : forwarder) : undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    config,
-    client,
-    connection,
-    redis,
-    parts,
-    forwarder: running,
-    async close() {
-      await running?.stop();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      redis.disconnect();
-      await connection.close().catch(() => undefined);
-    },
-  };
+  return startReceiver({ config, logger, sources: buildSources(env), redisWaitMs: 2000, listen: { port: 0, host: '127.0.0.1' }, ...(forwarder ? { forwarder } : {}) });
 }
 
 /** Deletes every key under a prefix (test clean-up on the shared Redis). */
