@@ -6,22 +6,7 @@ import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import type { ShipmentMatch, ShipmentRef } from '../activities';
-
-/** A Front event (rule webhooks send it as the body; application webhooks wrap it in an envelope). */
-export interface FrontEvent {
-  id: string;
-  type: string;
-  emitted_at?: number;
-  conversation?: { id: string; subject?: string };
-  target?: { _meta?: { type?: string }; data?: { id?: string; subject?: string; text?: string; blurb?: string; body?: string } };
-}
-
-/** Front application webhook envelope: `{ type, authorization, payload: event }`. */
-export interface FrontAppEnvelope {
-  type: string;
-  authorization?: { id: string };
-  payload: FrontEvent;
-}
+import type { FrontAppEnvelope, FrontEvent } from '../../core/saga/events';
 
 export interface FrontInboundResult {
   conversationId: string;
@@ -36,7 +21,7 @@ const MAX_SCANNED_CHARS = 10_000;
 
 /** The event, whichever webhook kind the source passed on. */
 export function frontEventOf(body: FrontEvent | FrontAppEnvelope): FrontEvent {
-  return 'payload' in body && body.payload ? body.payload : (body as FrontEvent);
+  return 'payload' in body && body.payload ? (body as FrontAppEnvelope).payload : (body as FrontEvent);
 }
 
 /**

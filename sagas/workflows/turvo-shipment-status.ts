@@ -7,18 +7,7 @@ import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import { DELIVERED_STATUS } from './samsara-document';
 import type { TurvoStatus } from '../clients/turvo';
-
-/** A Turvo webhook body as integrators have seen it (Turvo's reference is not public; what is known is in sources/turvo/README.md). */
-export interface TurvoEvent {
-  eventName: string;
-  tenantId?: number | string;
-  eventPayload: {
-    id: number | string;
-    customId?: string;
-    status?: TurvoStatus;
-    lastUpdatedOn?: string;
-  };
-}
+import type { TurvoEvent } from '../../core/saga/events';
 
 export interface ShipmentStatusResult {
   shipmentId: string;
@@ -68,7 +57,8 @@ export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDe
   return runSaga('turvoShipmentStatusSaga', async (saga) => {
     const event = await loadEvent(input);
     const shipment = event.eventPayload;
-    const status = shipment?.status;
+    // As the records API and Turvo take it; an event whose status has no code key is refused below.
+    const status = shipment?.status as TurvoStatus | undefined;
     if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, 'UnsupportedEvent');
     if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
     const shipmentId = String(shipment.id);

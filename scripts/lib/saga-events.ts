@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrontAppEnvelope, FrontEvent } from '../../sagas/workflows/front-inbound';
-import type { TurvoEvent } from '../../sagas/workflows/turvo-shipment-status';
+import type { FrontAppEnvelope, FrontEvent, TurvoEvent } from '../../core/saga/events';
 import type { SamsaraEventV2 } from '../../sources/samsara/events';
 import type { SagaInput } from '../../core/saga/input';
 

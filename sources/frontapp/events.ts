@@ -1,21 +1,9 @@
 import { routeTable } from '../engine/route';
 import { MalformedPayloadError } from '../../core/errors';
 import type { Decision } from '../types';
+import type { FrontEvent } from '../../core/saga/events';
 import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
 import type { FrontMode } from './verify';
-
-/** A Front event (https://dev.frontapp.com/reference/events): the same object in both modes. */
-export interface FrontEvent extends JsonObject {
-  /** `evt_…`: the dedup key. */
-  id: string;
-  /** inbound, outbound, out_reply, assign, unassign, archive, reopen, tag, untag, comment, mention, move, … */
-  type: string;
-  emitted_at?: number;
-  conversation?: { id: string; subject?: string; status?: string } & JsonObject;
-  source?: { _meta?: { type: string }; data?: unknown };
-  target?: { _meta?: { type: string }; data?: unknown };
-  _links?: { self?: string };
-}
 
 /** Event type → saga. Other types (archive, move, mention, …) are answered 200 and logged. */
 export const FRONT_ROUTES = routeTable({

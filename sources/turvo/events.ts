@@ -1,22 +1,8 @@
 import { routeTable } from '../engine/route';
 import { createHash } from 'node:crypto';
-import { parseJsonObject, requireString, type JsonObject } from '../engine/json';
+import type { TurvoEvent } from '../../core/saga/events';
+import { parseJsonObject, requireString } from '../engine/json';
 import { MalformedPayloadError } from '../../core/errors';
-
-/** Body seen in integrators' code; Turvo's own reference is not public. */
-export interface TurvoEvent extends JsonObject {
-  eventName: string;
-  tenantId?: number | string;
-  eventPayload: TurvoEntity;
-}
-
-export interface TurvoEntity extends JsonObject {
-  id?: number | string;
-  customId?: string;
-  status?: { code?: { key?: string; value?: string } };
-  /** When the entity was last changed (field name as seen in integrators' notes; optional). */
-  lastUpdatedOn?: string;
-}
 
 /** Event name → saga. Other events (location pings, carrier updates, …) are answered 200 and logged. */
 export const TURVO_ROUTES = routeTable({

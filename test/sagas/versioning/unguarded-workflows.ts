@@ -1,4 +1,5 @@
-import { shipmentStatusSaga, type TurvoEvent } from '../../../sagas/workflows/turvo-shipment-status';
+import { shipmentStatusSaga } from '../../../sagas/workflows/turvo-shipment-status';
+import { type TurvoEvent } from '../../../core/saga/events';
 import type { SagaArgs } from '../../../core/saga/input';
 
 /**
