@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { SandboxData } from './data';
-import type { RecordedRequest, Reply } from './types';
+import type { Reply } from './types';
 import type { Status } from './seed';
 
 /** What every service's routes share: the data, id counters, and the handler wrapper that records and caches. */
@@ -17,11 +17,10 @@ type Handler = (req: Request) => Reply;
 /** Runs a handler, remembers its answer for the idempotency cache, records the body it got. */
 export function handle(handler: Handler) {
   return (req: Request, res: Response) => {
-    const record = res.locals.record as RecordedRequest | undefined;
+    const { record, remember, delayMs } = res.locals;
     if (record) record.body = Buffer.isBuffer(req.body) ? { bytes: req.body.length } : req.body;
     const reply = handler(req);
-    (res.locals.remember as ((r: Reply) => void) | undefined)?.(reply);
-    const delayMs = res.locals.delayMs as number | undefined;
+    remember?.(reply);
     if (!delayMs) return sendReply(res, reply);
     const timer = setTimeout(() => sendReply(res, reply), delayMs);
     // A caller that gave up (a worker shut down mid-call) gets nothing; the effect stays done.

@@ -8,7 +8,9 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { loadDevEnv } from './lib/dev-env';
 import { signOpsToken } from '../src/ops/auth';
+import type { AuditEntry } from '../src/ops/audit';
 import { opsConfigFromEnv } from '../src/ops/config';
+import type { SagaDetail } from '../src/ops/inspect';
 
 function parseCommandLine() {
   try {
@@ -168,7 +170,7 @@ async function counts(): Promise<void> {
 }
 
 async function show(workflowId: string): Promise<void> {
-  const d = await api<any>(`/sagas/${encodeURIComponent(workflowId)}${values.run ? `?runId=${encodeURIComponent(values.run)}` : ''}`);
+  const d = await api<SagaDetail>(`/sagas/${encodeURIComponent(workflowId)}${values.run ? `?runId=${encodeURIComponent(values.run)}` : ''}`);
   if (values.json) return print(JSON.stringify(d, null, 2));
   print(`${d.workflowId}  ${d.outcome}  (${d.saga}, run ${d.runId})`);
   print(`  source ${d.searchAttributes.source}  event ${d.searchAttributes.eventType}  key ${d.searchAttributes.eventKey}`);
@@ -176,14 +178,14 @@ async function show(workflowId: string): Promise<void> {
   if (d.failure) print(`  failure: ${d.failure.saga?.error ?? d.failure.message}${d.failure.saga ? ` (at ${d.failure.saga.failedStep})` : ''}`);
   print('  steps:');
   for (const s of d.timeline.steps) {
-    print(`    ${pad(s.step, 24)} ${pad(s.state, 11)} ${s.attempts > 1 ? `${s.attempts} attempts ` : ''}${s.error ?? ''}`);
+    print(`    ${pad(s.step, 24)} ${pad(s.state, 11)} ${(s.attempts ?? 0) > 1 ? `${s.attempts} attempts ` : ''}${s.error ?? ''}`);
     if (s.undo) print(`    ${pad('', 24)} undo ${s.undo.state}${s.undo.error ? `: ${s.undo.error}` : ''}`);
   }
   for (const p of d.pending) print(`  retrying ${p.activity}: attempt ${p.attempt}${p.lastError ? `, last error ${p.lastError}` : ''}`);
-  for (const [name, part] of Object.entries<any>(d.input?.parts ?? {})) {
+  for (const [name, part] of Object.entries(d.input?.parts ?? {})) {
     print(`  input ${name}: ${part.type}, ${part.bytes ?? 0} bytes${part.fields ? ` (${Object.keys(part.fields).join(', ')})` : ''}`);
   }
-  print(`  runs: ${d.runs.map((r: any) => `…${r.runId.slice(-8)} ${r.status.toLowerCase()}`).join(', ')}`);
+  print(`  runs: ${d.runs.map((r) => `…${r.runId.slice(-8)} ${r.status.toLowerCase()}`).join(', ')}`);
   print(`  replayable: ${d.replayable ? 'yes' : 'no'}`);
   print(`  ${d.temporalUiUrl}`);
 }
@@ -297,7 +299,7 @@ async function requeueMany(): Promise<void> {
 }
 
 async function audit(): Promise<void> {
-  const { entries } = await api<{ entries: any[] }>(`/audit?limit=${Number(values.limit ?? 20)}`);
+  const { entries } = await api<{ entries: AuditEntry[] }>(`/audit?limit=${Number(values.limit ?? 20)}`);
   if (values.json) return print(JSON.stringify(entries, null, 2));
   for (const e of entries) print(`${e.at}  ${pad(e.actor, 18)} ${pad(e.action, 22)} ${pad(e.outcome, 24)} ${(e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || ''}`);
 }

@@ -1,4 +1,4 @@
-import type { SourceAdapter, SourceConfig, SourceDefinition } from './types';
+import type { AnySourceDefinition, SourceAdapter, SourceConfig, SourceDefinition } from './types';
 import { ConfigError } from '../core/env';
 import { isSagaName, unknownSagaProblem } from '../core/saga/registry';
 import { DECLARED_KINDS } from './engine/declared';
@@ -14,7 +14,7 @@ import { turvo } from './turvo';
  * and one line here (`npm run new-source -- <name>` does both). Config-only sources (Standard
  * Webhooks, generic HMAC) need no line: they are declared in SOURCES_CONFIG.
  */
-export const SOURCE_DEFINITIONS: readonly SourceDefinition<any>[] = [
+export const SOURCE_DEFINITIONS: readonly AnySourceDefinition[] = [
   samsara,
   frontapp,
   turvo,
@@ -24,6 +24,7 @@ export const SOURCE_DEFINITIONS: readonly SourceDefinition<any>[] = [
 ];
 
 /** One configured endpoint with the definition and config it was built from (the sender CLI and contract suite sign with them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an instance of any kind: see AnySourceDefinition
 export interface SourceInstance<C extends SourceConfig = any> {
   readonly definition: SourceDefinition<C>;
   readonly config: C;

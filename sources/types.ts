@@ -89,6 +89,13 @@ export interface SourceDefinition<C extends SourceConfig = SourceConfig> {
   readonly sender: SenderKit<C>;
 }
 
+/**
+ * A definition whose config type is not known here: the registry holds kinds with different configs.
+ * `C` is both read and written through the definition, so no narrower type than `any` admits them all.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySourceDefinition = SourceDefinition<any>;
+
 /** A request as a sender makes it: what the sender CLI posts and the contract suite replays. */
 export interface OutgoingDelivery {
   readonly body: Buffer;

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DOWNSTREAM_UNAVAILABLE, isKeyRequest, WAITING_SIGNAL, type AttemptDetail, type KeyRequest, type Reported, type Waiting } from '../../core/saga/attempts';
 import { idempotencyKey, type IdempotencyKey } from '../../core/saga/keys';
 
-type AsyncFn = (...args: any[]) => Promise<unknown>;
+/** Any async function: parameters are `never` so that every activity's signature is assignable. */
+type AsyncFn = (...args: never[]) => Promise<unknown>;
 
 /** A write activity's key parameter as the workflow passes it: a KeyRequest, filled in by the wrapper. */
 type WorkflowArgs<P extends unknown[]> = { [I in keyof P]: P[I] extends IdempotencyKey ? KeyRequest : P[I] };
@@ -33,7 +34,7 @@ export function reportAttempts<A extends Record<string, AsyncFn>>(activities: A)
       const { info, cancellationSignal } = Context.current();
       const key = fillKey(args);
       try {
-        return { value: await fn(...args), attempt: info.attempt, ...(key ? { key } : {}) };
+        return { value: await (fn as (...a: unknown[]) => Promise<unknown>)(...args), attempt: info.attempt, ...(key ? { key } : {}) };
       } catch (err) {
         if (cancellationSignal.aborted) throw err;
         const failure = withAttempt(err, info.attempt);

@@ -1,6 +1,6 @@
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '..';
 import { listFixtures, loadFixture } from './fixtures';
-import type { Delivery, OutgoingDelivery, SourceDefinition } from '../types';
+import type { AnySourceDefinition, Delivery, OutgoingDelivery } from '../types';
 import { workflowIdFor } from '../../core/workflow-id';
 
 /**
@@ -11,7 +11,7 @@ import { workflowIdFor } from '../../core/workflow-id';
 export interface SourceDriver {
   /** `<kind> (<example label>)`. */
   label: string;
-  definition: SourceDefinition<any>;
+  definition: AnySourceDefinition;
   instance: SourceInstance;
   /** The environment configuring this endpoint. */
   env: NodeJS.ProcessEnv;
@@ -34,7 +34,7 @@ export function asDelivery(d: OutgoingDelivery, receivedAt = new Date()): Delive
   return { headers: { ...d.headers }, rawBody: d.body, query: { ...d.query }, receivedAt };
 }
 
-function driverFor(definition: SourceDefinition<any>, instance: SourceInstance, env: NodeJS.ProcessEnv, label: string, signingKey?: string): SourceDriver {
+function driverFor(definition: AnySourceDefinition, instance: SourceInstance, env: NodeJS.ProcessEnv, label: string, signingKey?: string): SourceDriver {
   const kit = definition.sender;
   const dir = kit.fixturesDir(instance.config);
   const fixtures = listFixtures(dir).map((name) => loadFixture(dir, name));

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 /** The one place where errors become status codes. 5xx bodies say nothing internal. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const log: Logger = res.locals.log ?? logger;
+    const log = res.locals.log ?? logger;
     if (err instanceof DeliveryError) {
       res.locals.rejection = { reason: err.reason };
       if (err instanceof RateLimitedError || err instanceof ServiceUnavailableError) {

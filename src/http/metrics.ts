@@ -18,8 +18,7 @@ export function deliveryMetrics(sources: ReadonlySet<string>): RequestHandler {
     res.on('finish', () => {
       const status = String(res.statusCode);
       end({ source, status });
-      const result = res.locals.result as DeliveryResult | undefined;
-      const rejection = res.locals.rejection as { reason: string } | undefined;
+      const { result, rejection } = res.locals;
       if (result) {
         deliveries.inc({ source, result });
       } else {

@@ -69,14 +69,17 @@ export function authenticate(config: OpsJwtConfig): RequestHandler {
 
 export function requireRole(role: Role): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
-    const principal = res.locals.principal as Principal;
+    const principal = principalOf(res);
     if (!hasRole(principal, role)) throw new OpsForbiddenError('forbidden', `requires role ${role}`);
     next();
   };
 }
 
+/** The caller, set by authenticate, which runs before every console route. */
 export function principalOf(res: Response): Principal {
-  return res.locals.principal as Principal;
+  const principal = res.locals.principal;
+  if (!principal) throw new OpsUnauthorizedError('missing_token', 'not authenticated');
+  return principal;
 }
 
 export interface MintOptions {
