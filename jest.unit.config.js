@@ -19,4 +19,6 @@ module.exports = {
     '<rootDir>/test/scripts/histories.test.ts',
     '<rootDir>/test/sandbox/**/*.test.ts',
   ],
+  // In those folders but on the real servers: the receiver process against Temporal.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sources/startup-checks.test.ts'],
 };
