@@ -6,7 +6,7 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { defaultSeed, type Seed } from '../../sandbox/seed';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { startSandbox, type RunningSandbox } from './support/sandbox';
+import { startSandbox, type RunningSandbox } from '../support/sandbox';
 
 /**
  * Entity order (README, "Sagas"): Turvo status updates for one shipment, delivered through the real
