@@ -5,6 +5,7 @@ import type { SagaInput } from '../../core/saga/input';
 import { sagaStartDuration } from '../metrics';
 import type { SagaInputRef } from '../../core/saga/input';
 import { eventKeySearchValue } from '../../core/workflow-id';
+import { grpcCode } from '../intake/temporal';
 
 export interface StartRequest {
   workflowId: string;
@@ -38,9 +39,10 @@ export async function startSaga(client: Client, req: StartRequest, timeoutMs: nu
       memo: { delivery: req.input.meta },
     });
   const timer = sagaStartDuration.startTimer();
+  const deadline = Date.now() + timeoutMs;
   try {
     // A deadline keeps a slow or absent Temporal from holding the vendor's connection open.
-    const handle = await client.withDeadline(Date.now() + timeoutMs, start);
+    const handle = await startRetryingBusy(client, deadline, start);
     timer({ result: 'started' });
     return { duplicate: false, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
   } catch (err) {
@@ -50,5 +52,27 @@ export async function startSaga(client: Client, req: StartRequest, timeoutMs: nu
     }
     timer({ result: 'error' });
     throw err;
+  }
+}
+
+/** gRPC RESOURCE_EXHAUSTED: Temporal is shedding load, e.g. "Workflow is busy" while concurrent starts of one ID hold its lock. */
+const RESOURCE_EXHAUSTED = 8;
+
+/**
+ * Concurrent first deliveries of one event race for its workflow ID, and Temporal answers some of
+ * them RESOURCE_EXHAUSTED ("Workflow is busy") instead of AlreadyStarted. The receiver's connection
+ * has no retry interceptor (a Temporal that is down must not eat the budget), so this one transient
+ * answer is retried here, briefly and within the same deadline; without it a repeat could be
+ * answered 503 (Redis down) or queued although Temporal was up.
+ */
+async function startRetryingBusy<T>(client: Client, deadline: number, start: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.withDeadline(deadline, start);
+    } catch (err) {
+      const pause = Math.min(200, 20 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      if (grpcCode(err) !== RESOURCE_EXHAUSTED || Date.now() + pause >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
