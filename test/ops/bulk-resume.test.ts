@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -67,9 +68,9 @@ async function job(receiverUrl: string, jobId: string): Promise<any> {
 /** Temporal's account: runs per workflow ID, and how each workflow's newest run ended. */
 async function temporalRuns(client: Client, ids: string[]): Promise<{ runs: Map<string, number>; latest: Map<string, string> }> {
   const wanted = new Set(ids);
-  await eventually(async () => (await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`)).count >= 2 * ids.length, 20_000, 'the runs in visibility');
+  await eventually(async () => (await client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}' AND ExecutionStatus != 'Running'`)).count >= 2 * ids.length, 20_000, 'the runs in visibility');
   const runs = new Map<string, number>();
-  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+  for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}'` })) {
     if (wanted.has(info.workflowId)) runs.set(info.workflowId, (runs.get(info.workflowId) ?? 0) + 1);
   }
   const latest = new Map(await Promise.all(ids.map(async (id) => [id, (await client.workflow.getHandle(id).describe()).status.name] as const)));
