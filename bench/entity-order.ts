@@ -8,13 +8,9 @@
  * alternate on the bench's Temporal server, as (b) and (c) do, because the dev server's rate drifts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { SagaOutcome } from '../core/saga/search-attributes';
-import { createSandbox } from '../src/sandbox/app';
-import { defaultSeed, type Seed } from '../src/sandbox/seed';
 import { ROOT } from '../scripts/lib/stack';
 import type { EventFactory } from './events';
 import { httpPoster, record, type Sample } from './load';
@@ -85,17 +81,45 @@ function plan(events: EventFactory, name: string, shipments: string[], perEntity
   return { name, samples, workflowIds };
 }
 
-/** Every shipment is linked to a conversation of its own, so each saga runs all four of its steps. */
-function seedFor(shipments: string[]): Seed {
-  const seed = defaultSeed();
-  for (const id of shipments) {
-    seed.links.push({ shipmentId: id, frontConversationId: `cnv_${id}` });
-    seed.conversations.push({ id: `cnv_${id}`, subject: `Shipment ${id}`, tags: [] });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The downstream sandbox as `npm run dev` runs it (TypeScript: it is not in the build), in a process
+ * of its own: it stands for the downstream APIs and is not measured.
+ */
+async function startSandbox(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'sandbox', 'server.ts')], {
+    env: { ...process.env, NODE_ENV: 'development', SANDBOX_PORT: String(port), LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/_sandbox/faults`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return child;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('(h) the sandbox did not start');
+    await sleep(100);
   }
-  return seed;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Links every shipment to a conversation of its own (the sandbox makes it on first use), so each saga runs all four steps. */
+async function linkConversations(sandboxUrl: string, shipments: string[]): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < shipments.length) {
+      const id = shipments[next++]!;
+      const res = await fetch(`${sandboxUrl}/records/shipments/${id}/links/front-conversation`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ conversationId: `cnv_${id}` }),
+      });
+      if (!res.ok) throw new Error(`(h) the sandbox refused a link: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+}
 
 export async function entityOrder(deps: EntityOrderDeps): Promise<EntityOrderResult> {
   const { client, events, concurrency, rounds } = deps;
@@ -112,73 +136,76 @@ export async function entityOrder(deps: EntityOrderDeps): Promise<EntityOrderRes
     batches.push({ ordered: plan(events, 'ordered', orderedIds, EVENTS_PER_ENTITY), unordered: plan(events, 'unordered', unorderedIds, 1) });
   }
 
-  // The sandbox runs in this process: it stands for the downstream APIs, it is not measured.
-  const sandbox = createSandbox({ nodeEnv: 'test', seed: seedFor(allIds) });
-  const server: Server = await new Promise((resolve) => {
-    const s = sandbox.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const sandboxUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const env: NodeJS.ProcessEnv = { ...deps.receiverEnv, TEMPORAL_TASK_QUEUE: taskQueue };
-  // The production worker, compiled, with the prebuilt bundle; no metrics port (its fixed core
-  // metrics address would collide with any other worker on the machine).
-  const worker = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'worker.js')], {
-    env: {
-      ...process.env,
-      ...env,
-      WORKFLOW_BUNDLE_PATH: join(ROOT, 'dist', 'workflow-bundle.js'),
-      WORKER_METRICS_PORT: '0',
-      TURVO_API_URL: `${sandboxUrl}/turvo`,
-      FRONT_API_URL: `${sandboxUrl}/front`,
-      SAMSARA_API_URL: `${sandboxUrl}/samsara`,
-      RECORDS_API_URL: `${sandboxUrl}/records`,
-      NOTIFY_API_URL: `${sandboxUrl}/notify`,
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const port = await deps.freePort();
-  const receiver = await deps.startProcess('src/server.ts', env, port);
-  const poster = httpPoster(`http://127.0.0.1:${port}`, concurrency);
-
-  const sagas = `WorkflowType = '${SAGA}' AND TaskQueue = '${taskQueue}'`;
-  const count = async (query: string) => (await client.workflow.count(`${sagas} AND ${query}`)).count;
-  let delivered = 0;
-
-  /** Delivers a batch, waits for every saga to close, and checks each event ran exactly once. */
-  async function run(batch: Planned): Promise<OrderBatch> {
-    const t0 = Date.now();
-    let next = 0;
-    const sent = await record(() => poster.post(batch.samples[next++]!), { concurrency, durationMs: BATCH_TIMEOUT_MS, maxRequests: batch.samples.length });
-    const accepted = sent.statuses['202'] ?? 0;
-    if (accepted !== batch.samples.length) throw new Error(`(h) ${batch.name}: ${accepted} of ${batch.samples.length} deliveries accepted: ${JSON.stringify(sent.statuses)}, errors ${sent.errors}`);
-    delivered += accepted;
-
-    const deadline = t0 + BATCH_TIMEOUT_MS;
-    let closed = 0;
-    while ((closed = await count(`ExecutionStatus != 'Running'`)) < delivered) {
-      if (worker.exitCode !== null) throw new Error('(h) the worker exited');
-      if (Date.now() > deadline) throw new Error(`(h) ${batch.name}: ${closed} of ${delivered} sagas closed after ${BATCH_TIMEOUT_MS / 1000} s`);
-      await sleep(POLL_MS);
-    }
-    // Earlier batches had closed before this one began, so its runs are those started since t0.
-    const runs = new Map<string, WorkflowExecutionInfo[]>();
-    for await (const info of client.workflow.list({ query: `${sagas} AND StartTime >= '${new Date(t0).toISOString()}'` })) {
-      runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
-    }
-    const once = batch.workflowIds.every((id) => runs.get(id)?.length === 1 && runs.get(id)![0]!.status.name === 'COMPLETED');
-    if (!once || runs.size !== batch.workflowIds.length) {
-      throw new Error(`(h) ${batch.name}: not every event ran exactly once: ${runs.size} workflows for ${batch.workflowIds.length} events, ${[...runs.values()].flat().filter((i) => i.status.name !== 'COMPLETED').length} not completed`);
-    }
-    const infos = [...runs.values()].map((r) => r[0]!);
-    const lastClose = Math.max(...infos.map((i) => i.closeTime!.getTime()));
-    const seconds = (lastClose - t0) / 1000;
-    const superseded = infos.filter((i) => i.typedSearchAttributes.get(SagaOutcome) === 'superseded').length;
-    process.stderr.write(`[bench] h ${batch.name}: ${batch.samples.length} events in ${seconds.toFixed(1)} s, ${superseded} superseded\n`);
-    return { events: batch.samples.length, seconds, eventsPerSecond: batch.samples.length / seconds, superseded };
-  }
-
+  // Every process started here is stopped at the end, newest first, whatever failed.
+  const started: ChildProcess[] = [];
+  let poster: ReturnType<typeof httpPoster> | undefined;
   try {
+    const sandboxPort = await deps.freePort();
+    started.push(await startSandbox(sandboxPort));
+    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    await linkConversations(sandboxUrl, allIds);
+    const env: NodeJS.ProcessEnv = { ...deps.receiverEnv, TEMPORAL_TASK_QUEUE: taskQueue };
+    // The production worker, compiled, with the prebuilt bundle; no metrics port (its fixed core
+    // metrics address would collide with any other worker on the machine).
+    const worker = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'worker.js')], {
+      env: {
+        ...process.env,
+        ...env,
+        WORKFLOW_BUNDLE_PATH: join(ROOT, 'dist', 'workflow-bundle.js'),
+        WORKER_METRICS_PORT: '0',
+        TURVO_API_URL: `${sandboxUrl}/turvo`,
+        FRONT_API_URL: `${sandboxUrl}/front`,
+        SAMSARA_API_URL: `${sandboxUrl}/samsara`,
+        RECORDS_API_URL: `${sandboxUrl}/records`,
+        NOTIFY_API_URL: `${sandboxUrl}/notify`,
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    started.push(worker);
+    const port = await deps.freePort();
+    started.push(await deps.startProcess('src/server.ts', env, port));
+    const deliver = httpPoster(`http://127.0.0.1:${port}`, concurrency);
+    poster = deliver;
+
+    const sagas = `WorkflowType = '${SAGA}' AND TaskQueue = '${taskQueue}'`;
+    const count = async (query: string) => (await client.workflow.count(`${sagas} AND ${query}`)).count;
+    let delivered = 0;
+
+    /** Delivers a batch, waits for every saga to close, and checks each event ran exactly once. */
+    async function run(batch: Planned): Promise<OrderBatch> {
+      const t0 = Date.now();
+      let next = 0;
+      const sent = await record(() => deliver.post(batch.samples[next++]!), { concurrency, durationMs: BATCH_TIMEOUT_MS, maxRequests: batch.samples.length });
+      const accepted = sent.statuses['202'] ?? 0;
+      if (accepted !== batch.samples.length) throw new Error(`(h) ${batch.name}: ${accepted} of ${batch.samples.length} deliveries accepted: ${JSON.stringify(sent.statuses)}, errors ${sent.errors}`);
+      delivered += accepted;
+
+      const deadline = t0 + BATCH_TIMEOUT_MS;
+      let closed = 0;
+      while ((closed = await count(`ExecutionStatus != 'Running'`)) < delivered) {
+        if (worker.exitCode !== null) throw new Error('(h) the worker exited');
+        if (Date.now() > deadline) throw new Error(`(h) ${batch.name}: ${closed} of ${delivered} sagas closed after ${BATCH_TIMEOUT_MS / 1000} s`);
+        await sleep(POLL_MS);
+      }
+      // Earlier batches had closed before this one began, so its runs are those started since t0.
+      const runs = new Map<string, WorkflowExecutionInfo[]>();
+      for await (const info of client.workflow.list({ query: `${sagas} AND StartTime >= '${new Date(t0).toISOString()}'` })) {
+        runs.set(info.workflowId, [...(runs.get(info.workflowId) ?? []), info]);
+      }
+      const once = batch.workflowIds.every((id) => runs.get(id)?.length === 1 && runs.get(id)![0]!.status.name === 'COMPLETED');
+      if (!once || runs.size !== batch.workflowIds.length) {
+        throw new Error(`(h) ${batch.name}: not every event ran exactly once: ${runs.size} workflows for ${batch.workflowIds.length} events, ${[...runs.values()].flat().filter((i) => i.status.name !== 'COMPLETED').length} not completed`);
+      }
+      const infos = [...runs.values()].map((r) => r[0]!);
+      const lastClose = Math.max(...infos.map((i) => i.closeTime!.getTime()));
+      const seconds = (lastClose - t0) / 1000;
+      const superseded = infos.filter((i) => i.typedSearchAttributes.get(SagaOutcome) === 'superseded').length;
+      process.stderr.write(`[bench] h ${batch.name}: ${batch.samples.length} events in ${seconds.toFixed(1)} s, ${superseded} superseded\n`);
+      return { events: batch.samples.length, seconds, eventsPerSecond: batch.samples.length / seconds, superseded };
+    }
+
     // Warm-up: the worker starts, loads its bundle and fills its caches before anything is timed.
     await run(plan(events, 'warm-up', warmupIds, 1));
     const ordered: OrderBatch[] = [];
@@ -214,10 +241,7 @@ export async function entityOrder(deps: EntityOrderDeps): Promise<EntityOrderRes
     );
     return result;
   } finally {
-    poster.close();
-    await deps.stopProcess(receiver);
-    await deps.stopProcess(worker);
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    poster?.close();
+    for (const child of started.reverse()) await deps.stopProcess(child);
   }
 }
