@@ -3,7 +3,8 @@
  * (sources/sender/drivers.ts): unique events, repeats of known events, or large bodies.
  */
 import { randomUUID } from 'node:crypto';
-import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../sources/sender/drivers';
+import { workflowIdFor } from '../core/workflow-id';
+import { asDelivery, headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../sources/sender/drivers';
 import type { OutgoingDelivery } from '../sources/types';
 import type { Sample } from './load';
 
@@ -21,6 +22,11 @@ export interface EventFactory {
   /** Round robin over a small set of events signed ahead: after the first lap, every delivery is a repeat. */
   repeat(): Sample;
   large(bytes: number): Sample;
+  /**
+   * Turvo's SHIPMENT_STATUS_UPDATE for `shipmentId` at vendor time `at` (status code `n`), signed now,
+   * with the workflow ID its saga gets: the entity-order scenario needs events about chosen entities.
+   */
+  turvoStatus(shipmentId: string, at: Date, n: number): { sample: Sample; workflowId: string };
 }
 
 function sample(driver: SourceDriver, message: OutgoingDelivery): Sample {
@@ -42,6 +48,8 @@ export function allSourceEvents(): EventFactory {
   const nextDriver = () => drivers[i++ % drivers.length]!;
   const known = drivers.flatMap((d) => Array.from({ length: 4 }, () => d)).map((d) => sample(d, d.newEvent(randomUUID()).message));
   let r = 0;
+  const turvo = drivers.find((d) => d.definition.name === 'turvo');
+  const statusFixture = turvo?.starters.find((f) => JSON.parse(f.body.toString('utf8')).eventName === 'SHIPMENT_STATUS_UPDATE');
   return {
     env,
     sources: drivers.map((d) => d.name),
@@ -58,6 +66,15 @@ export function allSourceEvents(): EventFactory {
     large(bytes) {
       const driver = nextDriver();
       return sample(driver, driver.sign(padded(driver.newEvent(randomUUID()).unsigned, bytes)));
+    },
+    turvoStatus(shipmentId, at, n) {
+      if (!turvo || !statusFixture) throw new Error('the Turvo source or its SHIPMENT_STATUS_UPDATE fixture is gone');
+      const json = JSON.parse(statusFixture.body.toString('utf8'));
+      json.eventPayload = { ...json.eventPayload, id: shipmentId, customId: shipmentId, lastUpdatedOn: at.toISOString(), status: { ...json.eventPayload.status, code: { key: String(3000 + n), value: `Status ${n}` } } };
+      const message = turvo.sign({ ...statusFixture, body: Buffer.from(JSON.stringify(json)) });
+      const decision = turvo.instance.adapter.decide(asDelivery(message));
+      if (decision.action !== 'start') throw new Error('a Turvo status update no longer starts a saga');
+      return { sample: sample(turvo, message), workflowId: workflowIdFor(turvo.name, decision.eventKey) };
     },
   };
 }

@@ -7,6 +7,8 @@
  *   (d) the full receiver, repeats only (the dedup fast path)
  *   (e) the full receiver, 256 KiB bodies
  *   (f) (c) again with two receiver processes sharing one port (node cluster)
+ *   (h) entity order: 100 shipments × 10 ordered events against 1,000 shipments × 1, sagas run to the end
+ *       (bench/entity-order.ts)
  * Results: bench/results/<stamp>.json and .md, and latest.{json,md}.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +22,7 @@ import { Redis } from 'ioredis';
 import { TypedSearchAttributes, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { EventKey, EventType, WebhookSource } from '../core/saga/search-attributes';
 import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopTemporal, temporalAddress, type TemporalProfile } from '../scripts/lib/stack';
+import { ENTITY_ORDER_TARGET, entityOrder, type EntityOrderResult } from './entity-order';
 import { allSourceEvents } from './events';
 import { closedLoop, httpPoster, merge, record, summary, type LoadOptions, type LoadResult, type Recording, type Sample } from './load';
 
@@ -34,6 +37,8 @@ const LARGE_BYTES = 256 * 1024;
 const RECEIVER_NODE_FLAGS = ['--max-old-space-size=192'];
 /** Unique events signed before a timed run; past them, events are signed on the fly. */
 const UNIQUE_AHEAD = Number(process.env.BENCH_UNIQUE_AHEAD ?? 3000);
+/** (h) alternates ordered and unordered batches of 1,000 events this many times each. */
+const ENTITY_ORDER_ROUNDS = Number(process.env.BENCH_H_ROUNDS ?? 2);
 
 const cycle = (list: Sample[]) => {
   let i = 0;
@@ -252,16 +257,18 @@ async function main(): Promise<void> {
     REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
   };
   const scenarios: Record<string, Scenario> = {};
+  let h: EntityOrderResult | undefined;
   try {
-    // BENCH_SCENARIOS=c,d runs a subset (for profiling); the report needs all six.
-    const only = new Set((process.env.BENCH_SCENARIOS ?? 'a,b,c,d,e,f').split(','));
+    // BENCH_SCENARIOS=c,d runs a subset (for profiling); the report needs all seven.
+    const only = new Set((process.env.BENCH_SCENARIOS ?? 'a,b,c,d,e,f,h').split(','));
     // The bare server does not care whether events repeat: it cycles one set signed ahead.
     if (only.has('a')) scenarios.a = await httpScenario('a', 'bench/bare-server.ts', {}, cycle(events.signedAhead(2000)));
     if (only.has('b') || only.has('c')) Object.assign(scenarios, await engineAndReceiver(client, receiverEnv, inOrder(events.signedAhead(UNIQUE_AHEAD), events.unique)));
     if (only.has('d')) scenarios.d = await httpScenario('d', 'src/server.ts', receiverEnv, events.repeat);
     if (only.has('e')) scenarios.e = await httpScenario('e', 'src/server.ts', receiverEnv, () => events.large(LARGE_BYTES));
     if (only.has('f')) scenarios.f = await httpScenario('f', 'bench/cluster-receiver.ts', { ...receiverEnv, BENCH_PROCESSES: '2' }, inOrder(events.signedAhead(UNIQUE_AHEAD), events.unique));
-    if (only.size < 6) return;
+    if (only.has('h')) h = await entityOrder({ client, events, receiverEnv, concurrency: CONCURRENCY, rounds: ENTITY_ORDER_ROUNDS, startProcess, stopProcess, freePort });
+    if (only.size < 7) return;
   } finally {
     await connection.close();
     if (startedTemporal) await stopTemporal(BENCH_TEMPORAL);
@@ -275,8 +282,9 @@ async function main(): Promise<void> {
     p99cOverP99b: { value: ratio(c.p99Ms, b.p99Ms), target: '<= 2', met: c.p99Ms / b.p99Ms <= 2 },
     peakRssMb: { value: Math.max(c.peakRssMb ?? 0, d.peakRssMb ?? 0, e.peakRssMb ?? 0), target: '<= 200', met: Math.max(c.peakRssMb ?? 0, d.peakRssMb ?? 0, e.peakRssMb ?? 0) <= 200 },
     twoProcessesOverOne: { value: ratio(f.rps, c.rps), target: 'measured', met: true },
+    hOrderedOverUnordered: { value: h!.ratio, target: `>= ${ENTITY_ORDER_TARGET}`, met: h!.met },
   };
-  const report = { at: new Date().toISOString(), machine: machine(), settings: { concurrency: CONCURRENCY, seconds: DURATION_MS / 1000, largeBodyBytes: LARGE_BYTES, sources: events.sources, receiverNodeFlags: RECEIVER_NODE_FLAGS }, scenarios, ratios };
+  const report = { at: new Date().toISOString(), machine: machine(), settings: { concurrency: CONCURRENCY, seconds: DURATION_MS / 1000, largeBodyBytes: LARGE_BYTES, sources: events.sources, receiverNodeFlags: RECEIVER_NODE_FLAGS, entityOrderRounds: ENTITY_ORDER_ROUNDS }, scenarios, entityOrder: h, ratios };
 
   const label: Record<string, string> = {
     a: '(a) bare express + raw-body',
@@ -297,6 +305,13 @@ async function main(): Promise<void> {
     '| scenario | req/s | p50 ms | p99 ms | non-2xx + errors | requests | peak RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+    '',
+    '| (h) entity order, sagas run to the end | events | seconds | events/s | superseded |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    `| ordered: 100 shipments x 10 updates, ${h!.rounds} rounds | ${h!.ordered.events} | ${h!.ordered.seconds} | ${h!.ordered.eventsPerSecond} | ${h!.ordered.superseded} |`,
+    `| unordered: 1,000 shipments x 1 update, ${h!.rounds} rounds | ${h!.unordered.events} | ${h!.unordered.seconds} | ${h!.unordered.eventsPerSecond} | ${h!.unordered.superseded} |`,
+    '',
+    `Temporal, task queue ${h!.taskQueue}: ${h!.temporal.delivered} events delivered, ${h!.temporal.closedSagas} sagas closed, ${h!.temporal.completed} completed, ${h!.temporal.superseded} superseded (warm-up included).`,
     '',
     '| ratio | value | target | met |',
     '| --- | ---: | --- | --- |',
