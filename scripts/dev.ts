@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   await ensureRedis(env.REDIS_URL);
   startedTemporal = await startTemporal(DEV_TEMPORAL);
 
-  if (existsSync(join(ROOT, 'src', 'sandbox', 'server.ts')) && env.SANDBOX !== 'off') {
+  if (existsSync(join(ROOT, 'sandbox', 'server.ts')) && env.SANDBOX !== 'off') {
     run('sandbox', 'sandbox/server.ts', env);
   }
   run('worker', 'src/worker.ts', env);
