@@ -18,7 +18,7 @@ const OUTCOME_LABELS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { me: null, filter: {}, nextPageToken: undefined };
+const state = { me: null, filter: {}, nextPageToken: undefined, listGeneration: 0 };
 
 /** Builds an element; children are nodes or text (always set as text, never parsed as HTML). */
 function h(tag, attrs, ...children) {
@@ -137,14 +137,18 @@ async function refresh() {
   $('list-error').textContent = '';
   $('sagas').querySelector('tbody').replaceChildren();
   state.nextPageToken = undefined;
+  state.listGeneration += 1;
   await Promise.all([loadPage(), loadCounts(), loadAudit(), loadDeadLetters()]);
 }
 
 async function loadPage() {
   const params = new URLSearchParams({ ...state.filter, pageSize: '50' });
   if (state.nextPageToken) params.set('pageToken', state.nextPageToken);
+  // A page asked for before the filter last changed (sign-in, then Search) must not land in the new list.
+  const generation = state.listGeneration;
   try {
     const page = await api(`/sagas?${params}`);
+    if (generation !== state.listGeneration) return;
     const body = $('sagas').querySelector('tbody');
     for (const row of page.items) body.append(sagaRow(row));
     state.nextPageToken = page.nextPageToken;
