@@ -166,22 +166,26 @@ export class DeadLetters {
     return entry ? toDeadLetter(entry[0], entry[1]) : undefined;
   }
 
-  /** Newest first, up to `limit` matching the filter; `truncated` when more match. */
+  /**
+   * Newest first, up to `limit` matching the filter; `truncated` when more match. `total` (every
+   * letter in the stream) is read in one transaction with the first page, so the two always agree:
+   * a letter added meanwhile is in neither (later pages are older, new letters never land there).
+   */
   async list(filter: DeadLetterFilter, limit: number): Promise<{ total: number; items: DeadLetter[]; truncated: boolean }> {
+    const [total, first] = (await execAll(this.redis.multi().xlen(this.stream).xrevrange(this.stream, '+', '-', 'COUNT', PAGE))) as [number, [string, string[]][]];
+    let page = first;
     const items: DeadLetter[] = [];
-    let end = '+';
     for (;;) {
-      const page = await this.redis.xrevrange(this.stream, end, '-', 'COUNT', PAGE);
       for (const [id, fields] of page) {
         const letter = toDeadLetter(id, fields);
         if (!matches(letter, filter)) continue;
-        if (items.length === limit) return { total: await this.count(), items, truncated: true };
+        if (items.length === limit) return { total, items, truncated: true };
         items.push(letter);
       }
       if (page.length < PAGE) break;
-      end = `(${page[page.length - 1]![0]}`;
+      page = await this.redis.xrevrange(this.stream, `(${page[page.length - 1]![0]}`, '-', 'COUNT', PAGE);
     }
-    return { total: await this.count(), items, truncated: false };
+    return { total, items, truncated: false };
   }
 
   /** Puts the letter's start back in the outbox for the forwarder; undefined when it is gone. */

@@ -37,11 +37,12 @@ function entryTime(id: string): number {
   return Number(id.split('-')[0]);
 }
 
-/** ioredis reports a failed command inside MULTI as a value, not a rejection: make it one. */
-export async function execAll(multi: ChainableCommander): Promise<void> {
+/** ioredis reports a failed command inside MULTI as a value, not a rejection: make it one. Returns each command's reply. */
+export async function execAll(multi: ChainableCommander): Promise<unknown[]> {
   const results = await multi.exec();
   if (!results) throw new Error('redis transaction aborted');
   for (const [err] of results) if (err) throw err;
+  return results.map(([, reply]) => reply);
 }
 
 type RawEntry = [id: string, fields: string[]];

@@ -66,12 +66,6 @@ async function metric(line: RegExp): Promise<number> {
 
 const DEAD_LETTERED = /^webhook_dead_lettered_total\{source="samsara",cause="invalid_argument"\} (\d+)$/m;
 
-/*
- * Left out of `npm test` (scripts/test.sh) until a bug is found: the outbox entry of event b has been
- * seen gone with neither a saga in Temporal nor a dead letter, beside other suites (reproduced with
- * `npx jest test/ops/dead-letters.test.ts test/sources test/contract/adapters.contract.test.ts`) and
- * once alone in a fresh clone; it may be a real loss path of the forwarder.
- */
 describe('dead letters', () => {
   it('keep the cause of a start Temporal refused, show it in the API and CLI, and re-queue into exactly one saga each', async () => {
     const counted = await metric(DEAD_LETTERED);
