@@ -49,10 +49,16 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d
  * always held, so keys of millisecond times are unchanged), then `.` and any digits below the
  * millisecond (`…T16:45:02.3181234Z` → `u1795538702318.1234`). The whole seconds go through
  * Date.parse (exact); the fraction is read as text, never rounded through a Date. A time in another
- * form is kept as it was sent, under its own letter (`t<text>`), so it never reads as an instant.
+ * form is kept as it was sent, under its own letter (`t<text>`), so it never reads as an instant; a
+ * number (whatever its unit) under `n`. Undefined when there is none (absent or null); false when it
+ * is there but cannot be written into the key (an empty string, an unsafe number, an object): the
+ * key then falls back to the body's hash rather than taking it for "no update time", which would
+ * merge every update of one status.
  */
-function updateText(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length === 0) return undefined;
+function updateText(value: unknown): string | undefined | false {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? `n${value}` : false;
+  if (typeof value !== 'string' || value.length === 0) return false;
   const iso = ISO_INSTANT.exec(value);
   const wholeMs = iso ? Date.parse(`${iso[1]}${iso[3]}`) : NaN;
   if (!iso || !Number.isFinite(wholeMs)) return `t${value}`;
@@ -64,7 +70,7 @@ function updateText(value: unknown): string | undefined {
 /**
  * Turvo sends no event id, so the key is built from fields that are the same on every retry of one
  * event and differ between events (see README "Event key"):
- *   <eventName>.<tenant>.<entity id>[.s<status key>][.u<lastUpdatedOn, epoch ms>|.t<lastUpdatedOn as sent>]
+ *   <eventName>.<tenant>.<entity id>[.s<status key>][.u<lastUpdatedOn, epoch ms>|.t<as sent>|.n<a number>]
  * used when the entity id is there and the event is pinned down by an update time, a status, or being
  * a creation. A field that is there but cannot be written into the key as it is, or anything else
  * unusual, falls back to the SHA-256 of the exact raw body.
@@ -77,7 +83,7 @@ export function turvoEventKey(event: TurvoEvent, rawBody: Buffer): string {
   const status = statusKey === undefined ? undefined : idText(statusKey);
   const updated = updateText(payload.lastUpdatedOn);
   const name = /^[A-Z0-9_]{1,64}$/.test(event.eventName) ? event.eventName : undefined;
-  const usable = name && id && tenant && (statusKey === undefined || status);
+  const usable = name && id && tenant && (statusKey === undefined || status) && updated !== false;
 
   if (usable && (updated || status || CREATION_EVENTS.has(name))) {
     return [name, tenant, id, status && `s${status}`, updated].filter(Boolean).join('.');

@@ -48,6 +48,20 @@ describe('Turvo event key', () => {
     expect(keyOf({ ...status, tenantId: 2 ** 60 })).toMatch(/^body-sha256-/);
   });
 
+  it('never takes an update time it cannot write for no update time (that would merge updates of one status)', () => {
+    const at = (lastUpdatedOn: unknown) => keyOf({ ...status, eventPayload: { ...status.eventPayload, lastUpdatedOn } });
+    // A number is kept under its own letter: two updates differ, and never meet an ISO time's key.
+    expect(at(1795538702318)).toBe('SHIPMENT_STATUS_UPDATE.40123.98765.s2106.n1795538702318');
+    expect(at(1795538702319)).not.toBe(at(1795538702318));
+    // Present but unusable: the body's hash, so two such updates with different bodies stay apart.
+    for (const odd of ['', 2 ** 60, 1.5, { date: '2026-11-24' }, true]) expect(at(odd)).toMatch(/^body-sha256-/);
+    const first = { ...status, eventPayload: { ...status.eventPayload, lastUpdatedOn: '', notes: 'first' } };
+    expect(keyOf({ ...first, eventPayload: { ...first.eventPayload, notes: 'second' } })).not.toBe(keyOf(first));
+    // null reads as absent, as a missing field does.
+    const { lastUpdatedOn: _drop, ...payload } = status.eventPayload;
+    expect(at(null)).toBe(keyOf({ ...status, eventPayload: payload }));
+  });
+
   it('without an update time, merges a status reached twice (the documented limitation)', () => {
     const { lastUpdatedOn: _drop, ...payload } = status.eventPayload;
     const first = { ...status, eventPayload: { ...payload, status: { code: { key: '2106' } }, notes: 'first arrival' } };
