@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { signSamsara } from '../../sources/samsara/verify';
 import { redisPayloadStore } from '../../src/intake/payload-store';
 import { workflowIdFor } from '../../core/workflow-id';
 import { createWorker } from '../../src/worker/create-worker';
 import { fixtureWith } from '../support/fixtures';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
-import { temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
+import { installTestRuntime, temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 
 /**
@@ -28,11 +28,7 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, LARGE_PAYLOAD_THRESHOLD: '256' };
   receiver = await startIntakeReceiver({ env });
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // installed by an earlier file in this worker process
-  }
+  installTestRuntime();
   connection = await NativeConnection.connect({ address: temporalAddress() });
   const codePath = process.env.TEST_WORKFLOW_BUNDLE;
   worker = await createWorker({

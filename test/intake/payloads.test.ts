@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createPayloadActivities } from '../../sagas/activities/payloads';
 import type { SagaInput } from '../../core/saga/input';
@@ -9,7 +9,7 @@ import { redisPayloadStore } from '../../src/intake/payload-store';
 import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixture } from '../support/fixtures';
-import { temporalAddress, uniqueTaskQueue } from '../support/temporal';
+import { installTestRuntime, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 
 /**
@@ -35,11 +35,7 @@ beforeAll(async () => {
   receiver = await startIntakeReceiver({ env });
   probes = await startIntakeReceiver({ env: { ...env, TEMPORAL_TASK_QUEUE: taskQueue } });
   noRedis = await startIntakeReceiver({ env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') }); // the expected failures below log at WARN
-  } catch {
-    // installed by an earlier file in this worker process
-  }
+  installTestRuntime();
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/load-event-probe'), logger: quiet });
   workerConnection = await NativeConnection.connect({ address: temporalAddress() });
   worker = await Worker.create({

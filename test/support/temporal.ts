@@ -1,12 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { inspect } from 'node:util';
+import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type Worker } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
 import { createWorker } from '../../src/worker/create-worker';
+import { HELD_LOGS } from './held-logs';
 
 let runtimeInstalled = false;
+
+/**
+ * Installs this test file's Temporal runtime (once) with a logger whose lines the test environment
+ * holds back and prints only for a failed test (test/support/held-logs-environment.ts).
+ */
+export function installTestRuntime(level: LogLevel = 'WARN'): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const hold = (globalThis as Record<string, unknown>)[HELD_LOGS] as ((line: string) => void) | undefined;
+  const logger = new DefaultLogger(level, ({ level: at, timestampNanos, message, meta }) => {
+    const line = `${new Date(Number(timestampNanos / 1_000_000n)).toISOString()} [${at}] ${message}${meta ? ` ${inspect(meta, { depth: 4 })}` : ''}\n`;
+    if (hold) hold(line);
+    else process.stderr.write(line);
+  });
+  try {
+    Runtime.install({ logger });
+  } catch {
+    // A worker of this file already made the runtime: keep it.
+  }
+}
 
 /** The test Temporal server's address, set by the global setup. */
 export function temporalAddress(): string {
@@ -68,14 +90,7 @@ async function closeEntityLocks(connection: NativeConnection, taskQueue: string)
 
 /** A real worker on the test server, loading the bundle built once by the global setup. */
 export async function startTestWorker(options: { taskQueue: string; activities: object; config?: AppConfig; shutdownGraceTime?: Duration }): Promise<TestWorker> {
-  if (!runtimeInstalled) {
-    runtimeInstalled = true;
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // Already installed in this process by an earlier test file: keep that one.
-    }
-  }
+  installTestRuntime();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const codePath = process.env.TEST_WORKFLOW_BUNDLE;
   const worker = await createWorker({

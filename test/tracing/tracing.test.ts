@@ -9,7 +9,7 @@ import { createWorker } from '../../src/worker/create-worker';
 import { fixtureWith } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
-import { temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
+import { installTestRuntime, temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
 
 /** OTEL_TRACING: one trace from the webhook request, through the saga start, into the workflow and its activities. */
 const SECRET = Buffer.from('samsara-tracing-secret').toString('base64');
@@ -31,6 +31,7 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection, plugins: [tracing.plugin] });
   receiver = await startReceiver(env, { temporal: client, tracer: tracing.tracer });
+  installTestRuntime();
   nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
   const config = testConfig(env);
   // No prebuilt bundle: the plugin adds its workflow interceptors while bundling.
