@@ -152,8 +152,11 @@ export async function stopTemporal(profile: TemporalProfile, { signal = 'SIGTERM
   } catch {
     /* stopped */
   }
-  while (await portOpen(profile.port)) await sleep(100);
-  log(`stopped Temporal dev server (${profile.name})`);
+  // The process is gone; its port closes a moment later. Bounded: another server may take the port.
+  const portDeadline = Date.now() + 10_000;
+  while ((await portOpen(profile.port)) && Date.now() < portDeadline) await sleep(100);
+  if (await portOpen(profile.port)) log(`stopped Temporal dev server (${profile.name}); port ${profile.port} is still answering: another process holds it`);
+  else log(`stopped Temporal dev server (${profile.name})`);
 }
 
 /**
