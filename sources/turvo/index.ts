@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, env, parseEnv } from '../../core/env';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../core/jwt';
 import { hmac } from '../../core/crypto';
 import type { ContractExample, OutgoingDelivery, SourceAdapter, SourceConfig, SourceDefinition, Tampering } from '../types';
 import { hmacTamperings } from '../sender/hmac';
@@ -23,7 +24,7 @@ const schema = z.object({
   TURVO_WEBHOOK_SECRETS: env.list(),
   TURVO_TOKEN_HEADER: headerName.default('x-turvo-token'),
   TURVO_TOKEN_QUERY_PARAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('token'),
-  TURVO_JWT_ALGORITHM: z.enum(['HS256', 'RS256', 'ES256']).default('HS256'),
+  TURVO_JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
   /** PEM public keys for RS256/ES256 (several during a rotation); `\n` escapes are accepted. */
   TURVO_JWT_PUBLIC_KEYS: z.string().default(''),
   TURVO_JWT_ISSUER: z.string().optional(),
@@ -38,7 +39,7 @@ export interface TurvoConfig extends SourceConfig, TurvoAuth {}
 const PEM = /-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g;
 
 /** Public keys from the variable, each checked to be of the algorithm's type (RSA for RS256, P-256 for ES256). */
-function publicKeys(text: string, algorithm: 'HS256' | 'RS256' | 'ES256'): string[] {
+function publicKeys(text: string, algorithm: JwtAlgorithm): string[] {
   if (algorithm === 'HS256') return [];
   const pems = text.replace(/\\n/g, '\n').match(PEM) ?? [];
   pems.forEach((pem, i) => {
@@ -133,7 +134,7 @@ function token(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function keyPair(algorithm: 'RS256' | 'ES256'): { publicKey: string; privateKey: string } {
+function keyPair(algorithm: Exclude<JwtAlgorithm, 'HS256'>): { publicKey: string; privateKey: string } {
   const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
   const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
   return algorithm === 'RS256'

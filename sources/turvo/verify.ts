@@ -1,7 +1,8 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { matchesAny, tokenDigest } from '../../core/crypto';
 import { WebhookVerificationError } from '../../core/errors';
+import { JwtRefusedError, verifyJwt, type JwtKey, type JwtRules } from '../../core/jwt';
 import type { Delivery, OutgoingDelivery } from '../types';
 import { singleHeader } from '../engine/headers';
 import { verifyHmac, type HmacScheme } from '../engine/hmac';
@@ -15,20 +16,12 @@ import { signHmac } from '../sender/hmac';
  * - `bearer` (default), `header`, `query`: a static token compared in constant time, as keyed digests
  *   so that not even its length shows in the timing. It proves the sender knows the token; it does
  *   not cover the body (TLS does that in transit).
- * - `jwt`: a bearer JWT checked with jsonwebtoken. The algorithm is pinned by config (HS256 with a
+ * - `jwt`: a bearer JWT checked by core/jwt.ts (jsonwebtoken). The algorithm is pinned by config (HS256 with a
  *   shared secret, or RS256/ES256 with public keys), so `none` and algorithm confusion are refused
  *   before any key is tried; issuer, audience and expiry are required, with a small clock tolerance.
  * - `hmac`: HMAC-SHA256 over the raw body in a configurable header and encoding.
  */
 export type TurvoAuthMode = 'bearer' | 'header' | 'query' | 'jwt' | 'hmac';
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
-
-export interface TurvoJwtOptions {
-  algorithm: JwtAlgorithm;
-  issuer: string;
-  audience: string;
-  clockToleranceSeconds: number;
-}
 
 export interface TurvoAuth {
   mode: TurvoAuthMode;
@@ -38,7 +31,7 @@ export interface TurvoAuth {
   publicKeys: readonly string[];
   tokenHeader: string;
   tokenQueryParam: string;
-  jwt: TurvoJwtOptions;
+  jwt: JwtRules;
   hmac: { header: string; encoding: 'hex' | 'base64' };
 }
 
@@ -59,7 +52,7 @@ export function turvoVerifier(auth: TurvoAuth): (delivery: Delivery, now: Date) 
     }
     case 'jwt': {
       const keys = jwtKeys(auth);
-      return (delivery, now) => void verifyJwt(bearerToken(delivery), keys, auth.jwt, now);
+      return (delivery, now) => verifyTurvoJwt(bearerToken(delivery), keys, auth.jwt, now);
     }
     default: {
       // Digests, so the comparison takes the same time whatever the length of the token sent.
@@ -95,50 +88,24 @@ function bearerToken(delivery: Delivery): string {
   return match[1]!;
 }
 
-type JwtKey = string | KeyObject;
-
 function jwtKeys(auth: TurvoAuth): JwtKey[] {
   if (auth.jwt.algorithm === 'HS256') return [...auth.secrets];
   return auth.publicKeys.map((pem) => createPublicKey(pem));
 }
 
-/** Verifies a JWT with any of the keys; returns its claims. Reasons name what failed, never the token. */
-export function verifyJwt(token: string, keys: readonly JwtKey[], options: TurvoJwtOptions, now: Date): jwt.JwtPayload {
+/** Turvo's JWT check (core/jwt.ts), its refusals as delivery reasons. */
+function verifyTurvoJwt(token: string, keys: readonly JwtKey[], options: JwtRules, now: Date): void {
   if (keys.length === 0) throw new WebhookVerificationError('source_not_configured');
-  const decoded = jwt.decode(token, { complete: true });
-  if (!decoded || typeof decoded.payload === 'string') throw new WebhookVerificationError('malformed_token');
-  // Pinned: `none`, and a token signed HS256 with our RS256 public key as its secret, end here.
-  if (decoded.header.alg !== options.algorithm) throw new WebhookVerificationError('algorithm_not_allowed');
-
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  let claims: jwt.JwtPayload | undefined;
-  for (const key of keys) {
-    try {
-      claims = jwt.verify(token, key, {
-        algorithms: [options.algorithm],
-        clockTimestamp: nowSeconds,
-        clockTolerance: options.clockToleranceSeconds,
-      }) as jwt.JwtPayload;
-      break;
-    } catch (err) {
-      // jsonwebtoken checks the signature before the times: these two mean the key matched.
-      if (err instanceof jwt.TokenExpiredError) throw new WebhookVerificationError('token_expired');
-      if (err instanceof jwt.NotBeforeError) throw new WebhookVerificationError('token_not_yet_valid');
-    }
+  try {
+    verifyJwt(token, keys, options, now);
+  } catch (err) {
+    if (err instanceof JwtRefusedError) throw new WebhookVerificationError(err.reason);
+    throw err;
   }
-  if (!claims) throw new WebhookVerificationError('invalid_token');
-  if (typeof claims.exp !== 'number') throw new WebhookVerificationError('missing_expiry');
-  if (typeof claims.iat === 'number' && claims.iat > nowSeconds + options.clockToleranceSeconds) {
-    throw new WebhookVerificationError('token_not_yet_valid');
-  }
-  if (claims.iss !== options.issuer) throw new WebhookVerificationError('wrong_issuer');
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(options.audience)) throw new WebhookVerificationError('wrong_audience');
-  return claims;
 }
 
 /** Mints a token as a Turvo-side sender would: for tests and the sender CLI. */
-export function signTurvoJwt(key: string, options: TurvoJwtOptions, now: Date, claims: jwt.JwtPayload = {}): string {
+export function signTurvoJwt(key: string, options: JwtRules, now: Date, claims: jwt.JwtPayload = {}): string {
   const iat = Math.floor(now.getTime() / 1000);
   const payload: jwt.JwtPayload = { iss: options.issuer, aud: options.audience, iat, exp: iat + JWT_LIFETIME_SECONDS, ...claims };
   // A claim given as undefined is left out (tests mint tokens without an expiry).

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
+import { JwtRefusedError, verifyJwt } from '../../core/jwt';
 import type { OpsJwtConfig } from './config';
 import { OpsForbiddenError, OpsUnauthorizedError, OpsUnavailableError } from './errors';
 
@@ -21,30 +22,20 @@ export function hasRole(principal: Principal, role: Role): boolean {
 }
 
 /**
- * Checks a bearer token. The algorithm is pinned to the configured one, so neither `none` nor an
- * HS256 token signed with an RS256 public key as its "secret" is ever accepted; iss, aud and exp are
- * required and checked.
+ * Checks a bearer token with the project's JWT check (core/jwt.ts: algorithm pinned, iss, aud and
+ * exp required). The caller learns only "expired" or "not accepted": which claim failed, and what
+ * issuer or audience was expected, goes to the log through the error's cause, not to the caller.
  */
 export function verifyOpsToken(token: string, config: OpsJwtConfig): Principal {
   if (!config.key) throw new OpsUnavailableError('ops_auth_not_configured', 'set OPS_JWT_SECRET or OPS_JWT_PUBLIC_KEY');
   let payload: JwtPayload;
   try {
-    const decoded = jwt.verify(token, config.key, {
-      algorithms: [config.algorithm],
-      issuer: config.issuer,
-      audience: config.audience,
-      clockTolerance: config.clockToleranceSeconds,
-      complete: false,
-    });
-    if (typeof decoded === 'string') throw new Error('payload is not a JSON object');
-    payload = decoded;
+    payload = verifyJwt(token, [config.key], config);
   } catch (err) {
-    // jsonwebtoken's messages name the issuer and audience it expected: they go to the log, not to the caller.
-    if (err instanceof jwt.TokenExpiredError) throw new OpsUnauthorizedError('token_expired', 'token expired', undefined, err);
+    if (!(err instanceof JwtRefusedError)) throw err;
+    if (err.reason === 'token_expired') throw new OpsUnauthorizedError('token_expired', 'token expired', undefined, err);
     throw new OpsUnauthorizedError('invalid_token', 'token not accepted', undefined, err);
   }
-  // jsonwebtoken accepts a token without exp; a console token that never expires is refused.
-  if (typeof payload.exp !== 'number') throw new OpsUnauthorizedError('invalid_token', 'token has no exp');
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new OpsUnauthorizedError('invalid_token', 'token has no sub');
   const claimed: unknown[] = Array.isArray(payload.roles) ? payload.roles : [];
   const roles = claimed.filter((r): r is Role => ROLES.includes(r as Role));

@@ -1,18 +1,17 @@
 import { z } from 'zod';
 import { ConfigError, env, parseEnv } from '../../core/env';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../core/jwt';
 
 /**
  * The on-call console's settings (OPS_* variables, see .env.example). Without a key the console's API
  * refuses every request: it fails closed rather than opening an unauthenticated replay button.
  */
-export const OPS_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
-export type OpsAlgorithm = (typeof OPS_ALGORITHMS)[number];
 
 /** Shorter HS256 secrets can be brute-forced offline from any token that leaks. */
 export const MIN_HS256_SECRET_LENGTH = 32;
 
 const schema = z.object({
-  OPS_JWT_ALGORITHM: z.enum(OPS_ALGORITHMS).default('HS256'),
+  OPS_JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default('HS256'),
   OPS_JWT_SECRET: z.string().optional(),
   OPS_JWT_PUBLIC_KEY: z.string().optional(),
   OPS_JWT_ISSUER: z.string().default('webhook-sagas'),
@@ -28,7 +27,7 @@ const schema = z.object({
 export const OPS_CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export interface OpsJwtConfig {
-  algorithm: OpsAlgorithm;
+  algorithm: JwtAlgorithm;
   /** HS256: the shared secret; RS256/ES256: the PEM public key. Undefined: console disabled. */
   key?: string;
   issuer: string;
