@@ -1,17 +1,31 @@
 /**
+ * A request refused with a status and a short machine-readable reason: the shape both HTTP
+ * boundaries answer with (src/http/error-handler.ts for deliveries, src/ops/error-handler.ts for
+ * the console). `reason` and `details` are safe to answer and to log; `cause` is logged, never
+ * answered.
+ */
+export abstract class RefusalError extends Error {
+  abstract readonly status: number;
+  readonly reason: string;
+  /** Extra fields for the JSON answer (never secrets). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(reason: string, message?: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message ?? reason, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+/**
  * Errors a delivery can be refused with. Sources throw these; only the HTTP boundary
  * (src/http/error-handler.ts) turns them into status codes. A misconfiguration is a plain
  * Error thrown at start-up, never one of these.
  */
-export abstract class DeliveryError extends Error {
-  abstract readonly status: number;
-  /** Short machine-readable reason, safe to return to the sender and to log. */
-  readonly reason: string;
-
+export abstract class DeliveryError extends RefusalError {
   constructor(reason: string, message?: string) {
-    super(message ?? reason);
-    this.name = new.target.name;
-    this.reason = reason;
+    super(reason, message);
   }
 }
 

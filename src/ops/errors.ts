@@ -1,22 +1,10 @@
+import { RefusalError } from '../../core/errors';
+
 /**
  * Errors the console's API answers with. Handlers throw these; only ./error-handler.ts turns them
  * into status codes, the way src/http/error-handler.ts does for deliveries.
  */
-export abstract class OpsError extends Error {
-  abstract readonly status: number;
-  /** Short machine-readable reason, safe to show and to log. */
-  readonly reason: string;
-  /** Extra fields for the JSON answer (never secrets). */
-  readonly details?: Record<string, unknown>;
-
-  /** `cause` is logged, never answered (e.g. why a token was refused). */
-  constructor(reason: string, message?: string, details?: Record<string, unknown>, cause?: unknown) {
-    super(message ?? reason, cause === undefined ? undefined : { cause });
-    this.name = new.target.name;
-    this.reason = reason;
-    this.details = details;
-  }
-}
+export abstract class OpsError extends RefusalError {}
 
 /** No token, a malformed, expired or wrongly signed one, wrong issuer or audience: 401. */
 export class OpsUnauthorizedError extends OpsError {
