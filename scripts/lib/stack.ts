@@ -146,6 +146,20 @@ export async function stopTemporal(profile: TemporalProfile, { signal = 'SIGTERM
 }
 
 /**
+ * Debian's redis-server, or redis-sentinel (a drill's failover), installed when missing. Its service is
+ * not started by the install where the machine's policy-rc.d forbids it (containers); the scripts
+ * start their own processes on ports of their own.
+ */
+export function ensureRedisBinary(name: 'redis-server' | 'redis-sentinel'): string {
+  const bin = `/usr/bin/${name}`;
+  if (!existsSync(bin)) {
+    log(`installing ${name} (Debian package)`);
+    execFileSync('bash', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${name}`], { stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/**
  * Makes sure a Redis answers at the URL's port; starts Debian's redis-server (installing it if missing)
  * when none does, with append-only persistence under .data/redis/<port>/ (its data survives a restart).
  */
@@ -154,12 +168,7 @@ export async function ensureRedis(url = process.env.REDIS_URL ?? 'redis://127.0.
   const p = Number(port || 6379);
   if (await portOpen(p, hostname || '127.0.0.1')) return;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) throw new Error(`Redis at ${url} does not answer`);
-  let bin = '/usr/bin/redis-server';
-  if (!existsSync(bin)) {
-    log('installing redis-server (Debian package)');
-    execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
-    bin = '/usr/bin/redis-server';
-  }
+  const bin = ensureRedisBinary('redis-server');
   // One directory per port: two servers must never append to the same file.
   const dir = join(DATA_DIR, 'redis', String(p));
   mkdirSync(dir, { recursive: true });
