@@ -57,22 +57,31 @@ function kubernetes(tools: Validators, k8sDir: string): Verdict {
 }
 
 /**
- * nginx -t on a copy of nginx.conf beside a throwaway self-signed certificate (the real one is never
- * in the repository). Debian's build writes its temporary files and access log under /var, so the
- * copy points those at its own folder; the configuration itself is checked as it is.
+ * Lays out deploy/nginx.conf in `dir` to run outside a container: a throwaway self-signed certificate
+ * in tls/ (the real one is never in the repository), and the temporary files and access log Debian's
+ * build would write under /var pointed at `dir`. `edits` replace text in the copy (a test's ports).
+ * Returns the copy's path, or the openssl failure.
  */
+export function nginxCopy(deployDir: string, dir: string, edits: [string, string][] = []): string | Verdict {
+  mkdirSync(join(dir, 'tls'));
+  mkdirSync(join(dir, 'logs'));
+  mkdirSync(join(dir, 'temp'));
+  const cert = run('openssl', 'openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', 'tls/tls.key', '-out', 'tls/tls.crt'], dir);
+  if (!cert.ok) return cert;
+  const local = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, 'temp', t)};\n`).join('');
+  let conf = readFileSync(join(deployDir, 'nginx.conf'), 'utf8').replace(/^http \{\n/m, `http {\n${local}  access_log ${join(dir, 'logs', 'access.log')};\n`);
+  for (const [from, to] of edits) conf = conf.replaceAll(from, to);
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  return join(dir, 'nginx.conf');
+}
+
+/** nginx -t on the copy nginxCopy makes; the configuration itself is checked as it is. */
 function nginx(tools: Validators, deployDir: string): Verdict {
   const dir = mkdtempSync(join(tmpdir(), 'nginx-check-'));
   try {
-    mkdirSync(join(dir, 'tls'));
-    mkdirSync(join(dir, 'logs'));
-    mkdirSync(join(dir, 'temp'));
-    const cert = run('openssl', 'openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', 'tls/tls.key', '-out', 'tls/tls.crt'], dir);
-    if (!cert.ok) return { ...cert, check: 'nginx -t' };
-    const local = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, 'temp', t)};\n`).join('');
-    const conf = readFileSync(join(deployDir, 'nginx.conf'), 'utf8').replace(/^http \{\n/m, `http {\n${local}  access_log ${join(dir, 'logs', 'access.log')};\n`);
-    writeFileSync(join(dir, 'nginx.conf'), conf);
-    return run('nginx -t', tools.nginx, ['-t', '-q', '-e', 'stderr', '-p', dir, '-c', join(dir, 'nginx.conf')]);
+    const conf = nginxCopy(deployDir, dir);
+    if (typeof conf !== 'string') return { ...conf, check: 'nginx -t' };
+    return run('nginx -t', tools.nginx, ['-t', '-q', '-e', 'stderr', '-p', dir, '-c', conf]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
