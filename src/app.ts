@@ -11,7 +11,8 @@ import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { deliveryMetrics, metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
-import { opsRouter } from './ops/router';
+import { OPS_API_ROUTES, opsRouter } from './ops/router';
+import { WEBHOOK_ROUTE, openApiDocument } from './http/openapi';
 import { tracingMiddleware } from './http/tracing-middleware';
 import type { Tracer } from '@opentelemetry/api';
 
@@ -71,6 +72,15 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   );
 
   app.get('/metrics', metricsHandler(() => parts.outbox.stats()));
+
+  // The HTTP API's description (OpenAPI 3.1), built once from the routes' zod schemas.
+  const openApi = openApiDocument([
+    { prefix: '', routes: [WEBHOOK_ROUTE] },
+    { prefix: '/ops/api', routes: OPS_API_ROUTES },
+  ]);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
 
   // The on-call console: its page and its JWT-protected API (src/ops).
   app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], signal }));

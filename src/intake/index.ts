@@ -35,8 +35,10 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
     max: config.intake.ledgerMemoryEntries,
     ttlSeconds: config.intake.dedupTtlSeconds,
   });
-  const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds });
-  const outbox = new Outbox(redis, prefix);
+  // What a 2xx rests on waits for the replicas REDIS_WAIT_REPLICAS asks for.
+  const wait = { replicas: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs };
+  const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds, wait });
+  const outbox = new Outbox(redis, prefix, wait);
   const deadLetters = new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger);
   const intake = durableIntake({
     client: temporal,

@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { SagaInput } from '../../core/saga/input';
 import type { SagaInputRef } from '../../core/saga/input';
-import { redisKeys } from './redis';
+import { redisKeys, waitForReplicas, type ReplicaWait } from './redis';
 
 /** A saga start Temporal could not take when the delivery came in. */
 export interface QueuedStart {
@@ -98,15 +98,19 @@ export class Outbox {
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    /** Replicas that must hold an appended start before append resolves (the receiver's, where a 202 rests on it). */
+    private readonly wait?: ReplicaWait,
   ) {
     const keys = redisKeys(prefix);
     this.stream = keys.outbox;
     this.deadStream = keys.deadLetters;
   }
 
-  /** Appends a start; resolves only once Redis holds it. */
+  /** Appends a start; resolves only once Redis holds it (and the replicas `wait` asks for). */
   async append(start: QueuedStart): Promise<string> {
-    return (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(start)))!;
+    const id = (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(start)))!;
+    if (this.wait) await waitForReplicas(this.redis, this.wait);
+    return id;
   }
 
   /** Creates the consumer group (and the stream) unless it exists. */

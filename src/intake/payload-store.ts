@@ -1,19 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PayloadStore } from '../../core/saga/input';
-import { redisKeys } from './redis';
+import { redisKeys, waitForReplicas, type ReplicaWait } from './redis';
 
 export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function redisPayloadStore(redis: Redis, options: { prefix: string; ttlSeconds: number }): PayloadStore {
+/** `wait`: replicas that must hold a stored payload before a saga is started with its reference (the receiver's). */
+export function redisPayloadStore(redis: Redis, options: { prefix: string; ttlSeconds: number; wait?: ReplicaWait }): PayloadStore {
   const keys = redisKeys(options.prefix);
   return {
     name: 'redis',
     async put(bytes) {
       const sha256 = sha256Hex(bytes);
       await redis.set(keys.payload(sha256), bytes, 'EX', options.ttlSeconds);
+      if (options.wait) await waitForReplicas(redis, options.wait);
       return { store: 'redis', key: sha256, bytes: bytes.length, sha256 };
     },
     async get(ref) {

@@ -21,8 +21,46 @@ export function redisOptions(config: Pick<AppConfig, 'intake'>): RedisOptions {
   };
 }
 
+/**
+ * With REDIS_SENTINELS, the client asks the sentinels for the group's primary on every (re)connect,
+ * and follows a failover as soon as they announce it (`+switch-master`); REDIS_URL keeps giving the
+ * credentials and db. A demoted primary answers writes with READONLY: the client reconnects, which
+ * asks the sentinels again (the failed command fails: its caller falls back as for any Redis error).
+ */
+function sentinelOptions(config: Pick<AppConfig, 'redis'>): RedisOptions {
+  const sentinel = config.redis.sentinel;
+  if (!sentinel) return {};
+  return {
+    sentinels: sentinel.sentinels,
+    name: sentinel.name,
+    ...(sentinel.password ? { sentinelPassword: sentinel.password } : {}),
+    failoverDetector: true,
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+  };
+}
+
 export function createRedis(config: Pick<AppConfig, 'redis' | 'intake'>, overrides: RedisOptions = {}): Redis {
-  return new Redis(config.redis.url, { ...redisOptions(config), ...overrides });
+  return new Redis(config.redis.url, { ...redisOptions(config), ...sentinelOptions(config), ...overrides });
+}
+
+/** How many replicas must hold a write before a 2xx may rest on it (REDIS_WAIT_REPLICAS), and for how long to wait. */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/**
+ * Resolves once `replicas` replicas hold every write this client sent before (Redis WAIT), so that a
+ * failover, which promotes a replica, keeps it; throws otherwise, and the caller answers as if the
+ * write had failed (the vendor retries; the workflow ID dedups a start that did survive).
+ */
+export async function waitForReplicas(redis: Redis, wait: ReplicaWait): Promise<void> {
+  if (wait.replicas === 0) return;
+  const acknowledged = await redis.wait(wait.replicas, wait.timeoutMs);
+  if (acknowledged < wait.replicas) {
+    throw new Error(`${acknowledged} of ${wait.replicas} Redis replicas acknowledged the write within ${wait.timeoutMs} ms`);
+  }
 }
 
 /** Key names, all under the configured prefix: every key the receiver, forwarder and console write. */

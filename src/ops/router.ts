@@ -4,7 +4,10 @@ import type { Client } from '@temporalio/client';
 import express, { Router, type Request } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { AppConfig } from '../config';
+import type { ApiRoute } from '../http/openapi';
+import { deadLetterFilter, opsAnswers, opsRefusals, sagaFilter, sagaListQuery } from './api-schemas';
 import type { Logger } from '../logger';
 import { redisAuditLog, type AuditLog } from './audit';
 import { authenticate, hasRole, principalOf, requireRole } from './auth';
@@ -20,6 +23,63 @@ import { countSagas, listSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, redisReplayGuard, replaySaga } from './replay';
 import { grpcCode } from '../intake/temporal';
+
+/**
+ * The API's routes as its OpenAPI description lists them (src/http/openapi.ts, served at /openapi.json):
+ * keep each entry beside its route below in step with it. Mounted at /ops/api.
+ */
+export const OPS_API_ROUTES: readonly ApiRoute[] = [
+  { method: 'get', path: '/me', summary: 'Who the token says you are, and what the console offers', role: 'any', responses: { 200: { description: 'The caller', schema: opsAnswers.me }, ...opsRefusals() } },
+  { method: 'get', path: '/sagas', summary: 'Sagas matching a filter, newest first, a page at a time', role: 'viewer', query: sagaListQuery, responses: { 200: { description: 'A page', schema: opsAnswers.sagaPage }, ...opsRefusals() } },
+  { method: 'get', path: '/counts', summary: 'Counts per outcome and source under a filter', role: 'viewer', query: sagaFilter, responses: { 200: { description: 'The counts', schema: opsAnswers.counts }, ...opsRefusals() } },
+  {
+    method: 'get',
+    path: '/sagas/:workflowId',
+    summary: 'One saga: why it failed, its step timeline, its delivery and input shape, every run',
+    role: 'viewer',
+    params: { workflowId: 'The workflow ID' },
+    query: z.object({ runId: z.string().optional() }),
+    responses: { 200: { description: 'The saga', schema: opsAnswers.sagaDetail }, ...opsRefusals({ 404: 'No such saga' }) },
+  },
+  {
+    method: 'post',
+    path: '/sagas/:workflowId/replay',
+    summary: 'Replay a failed run: a new run with the original input under the same workflow ID',
+    role: 'operator',
+    params: { workflowId: 'The workflow ID' },
+    body: z.object({ runId: z.string().optional() }),
+    responses: { 201: { description: 'Replayed', schema: opsAnswers.replay }, ...opsRefusals({ 404: 'No such saga', 409: 'Refused: completed, running or already replayed (names the run in the way)' }) },
+  },
+  { method: 'post', path: '/replays/preview', summary: 'Dry run of a bulk replay', role: 'operator', body: z.object({ filter: sagaFilter.optional() }), responses: { 200: { description: 'What would be replayed', schema: opsAnswers.bulkPreview }, ...opsRefusals() } },
+  {
+    method: 'post',
+    path: '/replays',
+    summary: 'Start a bulk replay, confirming the dry run count',
+    role: 'operator',
+    body: z.object({ filter: sagaFilter.optional(), expect: z.number().int().min(1) }),
+    responses: { 202: { description: 'The job started', schema: opsAnswers.jobStarted }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
+  },
+  { method: 'get', path: '/replays/:jobId', summary: 'A bulk replay job', role: 'viewer', params: { jobId: 'The job' }, responses: { 200: { description: 'The job', schema: opsAnswers.job }, ...opsRefusals({ 404: 'No such job' }) } },
+  {
+    method: 'get',
+    path: '/dead-letters',
+    summary: 'Dead letters: accepted events whose start Temporal refused, with the cause',
+    role: 'viewer',
+    query: deadLetterFilter.extend({ limit: z.coerce.number().int().min(1).max(500).optional() }),
+    responses: { 200: { description: 'The dead letters', schema: opsAnswers.deadLetters }, ...opsRefusals() },
+  },
+  { method: 'post', path: '/dead-letters/:id/requeue', summary: 'Re-queue one dead letter', role: 'operator', params: { id: 'The dead letter' }, responses: { 201: { description: 'Re-queued, or gone', schema: opsAnswers.requeued }, ...opsRefusals() } },
+  { method: 'post', path: '/dead-letters/requeue/preview', summary: 'Dry run of a bulk re-queue', role: 'operator', body: z.object({ filter: deadLetterFilter.optional() }), responses: { 200: { description: 'What would be re-queued', schema: opsAnswers.requeuePreview }, ...opsRefusals() } },
+  {
+    method: 'post',
+    path: '/dead-letters/requeue',
+    summary: 'Re-queue every dead letter a filter matches, confirming the dry run count',
+    role: 'operator',
+    body: z.object({ filter: deadLetterFilter.optional(), expect: z.number().int().min(1) }),
+    responses: { 200: { description: 'What was re-queued', schema: opsAnswers.requeuedMany }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
+  },
+  { method: 'get', path: '/audit', summary: 'The newest audit entries', role: 'viewer', query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }), responses: { 200: { description: 'The entries', schema: opsAnswers.audit }, ...opsRefusals() } },
+];
 
 export interface OpsDeps {
   config: AppConfig;

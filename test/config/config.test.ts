@@ -48,4 +48,16 @@ describe('configuration', () => {
     expect(() => assertNoDevSecrets({ NODE_ENV: 'development', [name]: value })).not.toThrow();
     expect(() => assertNoDevSecrets({ NODE_ENV: 'production', [name]: 'a-real-secret' })).not.toThrow();
   });
+
+  it('reads Redis Sentinel settings, and refuses sentinels that are not host:port or a WAIT the client would give up on', () => {
+    expect(loadConfig({}).redis.sentinel).toBeUndefined();
+    const ha = loadConfig({ REDIS_SENTINELS: 'sentinel-0:26379, 10.0.0.7:26380', REDIS_SENTINEL_NAME: 'intake', REDIS_WAIT_REPLICAS: '1' }).redis;
+    expect(ha).toMatchObject({
+      sentinel: { sentinels: [{ host: 'sentinel-0', port: 26379 }, { host: '10.0.0.7', port: 26380 }], name: 'intake' },
+      waitReplicas: 1,
+      waitTimeoutMs: 250,
+    });
+    expect(() => loadConfig({ REDIS_SENTINELS: 'sentinel-0' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '500' })).toThrow(/REDIS_WAIT_TIMEOUT_MS .* below REDIS_COMMAND_TIMEOUT_MS/);
+  });
 });

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import type { ApiResponse } from '../http/openapi';
+import { OUTCOMES } from './filters';
+
+/**
+ * The console API's requests and answers as zod schemas, for its OpenAPI description (the route
+ * list is in router.ts, beside the routes). They describe what the handlers send (find.ts,
+ * inspect.ts, bulk.ts, dead-letters.ts, audit.ts); test/http/openapi.test.ts checks real answers.
+ */
+const ROW_OUTCOMES = [...OUTCOMES.filter((o) => o !== 'failed'), 'failed', 'other'] as const;
+const when = z.string().meta({ description: 'ISO-8601' });
+
+export const sagaFilter = z.object({
+  outcome: z.enum(OUTCOMES).optional(),
+  source: z.string().optional(),
+  eventType: z.string().optional(),
+  eventKey: z.string().optional().meta({ description: 'An exact key, or a prefix ending in *' }),
+  from: when.optional(),
+  to: when.optional(),
+});
+
+export const sagaListQuery = sagaFilter.extend({
+  pageSize: z.coerce.number().int().min(1).max(200).optional(),
+  pageToken: z.string().optional(),
+});
+
+export const deadLetterFilter = z.object({ source: z.string().optional(), cause: z.string().optional() });
+
+const sagaRow = z.object({
+  workflowId: z.string(),
+  runId: z.string(),
+  saga: z.string(),
+  status: z.string(),
+  outcome: z.enum(ROW_OUTCOMES),
+  source: z.string().optional(),
+  eventType: z.string().optional(),
+  eventKey: z.string().optional(),
+  step: z.string().optional(),
+  startTime: when,
+  closeTime: when.optional(),
+  latestRun: z.object({ runId: z.string(), status: z.string() }).optional(),
+  replayable: z.boolean(),
+});
+
+const activityCall = z.looseObject({ activity: z.string(), state: z.string(), attempts: z.number() });
+
+const deadLetter = z.object({
+  id: z.string(),
+  workflowId: z.string().optional(),
+  saga: z.string().optional(),
+  source: z.string().optional(),
+  eventType: z.string().optional(),
+  eventKey: z.string().optional(),
+  queuedAt: when.optional(),
+  deadAt: when,
+  outboxId: z.string().optional(),
+  requeueable: z.boolean(),
+  cause: z.string(),
+  causeType: z.string(),
+  causeClass: z.string(),
+});
+
+const requeueOutcome = z.object({ id: z.string(), workflowId: z.string().optional(), result: z.enum(['requeued', 'gone']), outboxId: z.string().optional() });
+
+const itemResult = z.object({ workflowId: z.string(), result: z.enum(['replayed', 'refused', 'error']), runId: z.string().optional(), reason: z.string().optional() });
+
+export const opsAnswers = {
+  me: z.object({ sub: z.string(), roles: z.array(z.enum(['viewer', 'operator'])), canReplay: z.boolean(), sources: z.array(z.string()), outcomes: z.array(z.enum(OUTCOMES)) }),
+  sagaPage: z.object({ items: z.array(sagaRow), nextPageToken: z.string().optional() }),
+  counts: z.object({ total: z.number(), byOutcome: z.record(z.enum(ROW_OUTCOMES.filter((o) => o !== 'other')), z.number()), bySource: z.record(z.string(), z.number()) }),
+  sagaDetail: z.object({
+    workflowId: z.string(),
+    runId: z.string(),
+    saga: z.string(),
+    taskQueue: z.string(),
+    status: z.string(),
+    outcome: z.enum(ROW_OUTCOMES),
+    startTime: when,
+    closeTime: when.optional(),
+    historyLength: z.number(),
+    searchAttributes: z.object({ source: z.string().optional(), eventKey: z.string().optional(), eventType: z.string().optional(), step: z.string().optional(), sagaOutcome: z.string().optional() }),
+    delivery: z.looseObject({ source: z.string(), eventKey: z.string(), eventType: z.string(), workflowId: z.string(), receivedAt: when }).optional(),
+    replayOf: z.object({ previousRunId: z.string(), by: z.string(), at: when, ticket: z.string().optional() }).optional(),
+    input: z.looseObject({ parts: z.record(z.string(), z.looseObject({ type: z.string() })) }).optional(),
+    timeline: z.object({
+      from: z.enum(['history', 'query']),
+      steps: z.array(z.looseObject({ step: z.string(), state: z.enum(['running', 'completed', 'failed', 'interrupted']), calls: z.array(activityCall) })),
+    }),
+    failure: z.looseObject({ message: z.string() }).optional(),
+    pending: z.array(z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string() })),
+    runs: z.array(z.object({ runId: z.string(), status: z.string(), startTime: when, closeTime: when.optional() })),
+    replayable: z.boolean(),
+    temporalUiUrl: z.string(),
+  }),
+  replay: z.object({ workflowId: z.string(), runId: z.string(), previousRunId: z.string() }),
+  bulkPreview: z.object({
+    filter: z.looseObject({}),
+    count: z.number(),
+    alreadyReplayed: z.number(),
+    truncated: z.boolean(),
+    items: z.array(sagaRow.pick({ workflowId: true, runId: true, outcome: true, source: true, eventType: true, step: true, startTime: true })),
+  }),
+  jobStarted: z.object({ jobId: z.string(), total: z.number() }),
+  job: z.object({
+    id: z.string(),
+    actor: z.string(),
+    filter: z.looseObject({}),
+    state: z.enum(['running', 'following', 'done', 'interrupted']),
+    total: z.number(),
+    replayed: z.number(),
+    refused: z.number(),
+    errors: z.number(),
+    outcomes: z.object({ completed: z.number(), failedAgain: z.number(), running: z.number() }),
+    startedAt: when,
+    finishedAt: when.optional(),
+    interruptions: z.array(z.object({ at: when, handled: z.number(), by: z.string() })),
+    results: z.array(itemResult),
+  }),
+  deadLetters: z.object({ total: z.number().meta({ description: 'Every dead letter, whatever the filter' }), items: z.array(deadLetter), truncated: z.boolean() }),
+  requeued: requeueOutcome,
+  requeuePreview: z.object({ filter: z.looseObject({}), count: z.number(), truncated: z.boolean(), items: z.array(deadLetter) }),
+  requeuedMany: z.object({
+    jobId: z.string(),
+    total: z.number(),
+    requeued: z.number(),
+    gone: z.number(),
+    results: z.array(requeueOutcome),
+  }),
+  audit: z.object({
+    entries: z.array(
+      z.looseObject({
+        at: when,
+        actor: z.string(),
+        action: z.enum(['replay', 'bulk_replay_started', 'bulk_replay_resumed', 'bulk_replay_finished', 'requeue', 'bulk_requeue']),
+        outcome: z.string(),
+      }),
+    ),
+  }),
+};
+
+/** Every console refusal: `{ error, message, ...details }` (src/ops/error-handler.ts). */
+const opsError = z.looseObject({ error: z.string(), message: z.string() });
+
+/** The refusals every console route may answer. */
+export function opsRefusals(extra: Record<number, string> = {}): Record<number, ApiResponse> {
+  const base: Record<number, string> = {
+    400: 'A malformed request: a filter, page token, run id, JSON nested too deep (bad_filter, bad_page_token, bad_run_id, body_too_deep)',
+    401: 'No token, or one not accepted or expired',
+    403: 'The token lacks the role',
+    503: 'No key configured to verify tokens (OPS_JWT_SECRET or OPS_JWT_PUBLIC_KEY)',
+  };
+  return Object.fromEntries(Object.entries({ ...base, ...extra }).map(([status, description]) => [Number(status), { description, schema: opsError }]));
+}
