@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../sources';
 import { declaredSources } from '../../sources/engine/declared';
 import { listFixtures, loadFixture } from '../../sources/sender/fixtures';
-import type { Delivery, OutgoingDelivery, SignOptions } from '../../sources/types';
+import type { OutgoingDelivery, SignOptions } from '../../sources/types';
 
 /**
  * Everything the contract suite runs against: every registered source under each of its kit's
@@ -107,7 +107,4 @@ export function sendsJson(c: ContractCase): boolean {
   return !types || types.some((t) => t === 'application/json' || t.endsWith('+json'));
 }
 
-/** What the receiver would hand the adapter for this request. */
-export function asDelivery(d: OutgoingDelivery, receivedAt = new Date()): Delivery {
-  return { headers: { ...d.headers }, rawBody: d.body, query: { ...d.query }, receivedAt };
-}
+export { asDelivery } from '../../sources/sender/request';
