@@ -95,3 +95,20 @@ it('fails on a secret the endpoint cannot use, or none', async () => {
   expect(none.code).not.toBe(0);
   expect(none.report).toContain('acme-eu: no secret in this environment');
 }, 120_000);
+
+it('passes for vendor presets declared in the user file: its own fixtures for one, the preset’s form-bodied samples for another', async () => {
+  const presets = {
+    'shop-payments': { preset: 'stripe', secretsEnv: 'SHOP_STRIPE_SECRETS', fixtures: 'fixtures/stripe', routes: { 'payment_intent.succeeded': 'recordEventSaga' } },
+    'shop-sms': { preset: 'twilio', secretsEnv: 'SHOP_TWILIO_SECRETS', publicUrl: 'https://shop.example.com/webhooks/shop-sms', routes: { received: 'recordEventSaga', delivered: 'recordEventSaga' } },
+  };
+  writeFileSync(join(dir, 'presets.json'), JSON.stringify(presets, null, 2));
+  writeFixture('fixtures/stripe', 'payment-succeeded', { id: 'evt_3Qb1', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1' } } });
+  writeFixture('fixtures/stripe', 'payout-paid', { id: 'evt_3Qb2', object: 'event', type: 'payout.paid', data: { object: { id: 'po_1' } } });
+  const { code, report } = await checkSources('presets.json', { SHOP_STRIPE_SECRETS: `whsec_old${randomBytes(8).toString('hex')},whsec_new${randomBytes(8).toString('hex')}`, SHOP_TWILIO_SECRETS: randomBytes(16).toString('hex') });
+  expect(report).toContain('contract suite for shop-payments, shop-sms');
+  for (const label of ['shop-payments (your SOURCES_CONFIG)', 'shop-sms (your SOURCES_CONFIG)']) expect(report).toContain(label);
+  expect(code).toBe(0);
+  const [, passed, total] = /Tests: +(\d+) passed, (\d+) total/.exec(report)!;
+  expect(passed).toBe(total);
+  expect(Number(passed)).toBeGreaterThanOrEqual(2 * 10 + 1);
+}, 120_000);
