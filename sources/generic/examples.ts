@@ -7,15 +7,19 @@ import { randomSecret } from '../sender/hmac';
 /**
  * The configurations the contract suite checks the generic kind under: every preset with its own
  * fixtures (fixtures/<preset>), and each scheme that no preset uses. Secrets and keys are made
- * here, at test time, never committed; every endpoint gets two secrets (a rotation), and signs with the first.
+ * here, at test time, never committed; every endpoint gets two secrets or public keys (a rotation)
+ * and is signed with the second, the one rotated in.
  */
 const SAMPLE = join(__dirname, 'fixtures', 'sample');
 const recorded = (types: string[]) => Object.fromEntries(types.map((t) => [t, 'recordEventSaga']));
-const pair = (make: () => string) => [make(), make()];
+const pair = (make: () => string) => [make(), make()] as const;
 const whsec = () => `whsec_${randomSecret('base64')}`;
 
+/** An endpoint of one entry, signed with `signingKey`, or else with the second of its secrets. */
 function declared(label: string, name: string, entry: Record<string, unknown>, signingKey?: string): ContractExample {
-  return { label, env: { SOURCES_CONFIG: JSON.stringify({ [name]: entry }) }, ...(signingKey ? { signingKey } : {}) };
+  const secrets = entry.secrets as readonly string[] | undefined;
+  const key = signingKey ?? secrets?.[1];
+  return { label, env: { SOURCES_CONFIG: JSON.stringify({ [name]: entry }) }, ...(key ? { signingKey: key } : {}) };
 }
 
 export function genericExamples(): ContractExample[] {
@@ -47,7 +51,7 @@ export function genericExamples(): ContractExample[] {
       'example-ed25519',
       {
         scheme: 'ed25519',
-        publicKeys: [ed25519.publicKey, keyPair('ed25519').publicKey],
+        publicKeys: [keyPair('ed25519').publicKey, ed25519.publicKey],
         signature: { header: 'x-signature-ed25519', encoding: 'hex' },
         timestamp: { header: 'x-signature-timestamp' },
         signedString: '{timestamp}{body}',
