@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Delivery } from '../types';
-import { singleHeader } from './headers';
-import { getPath, type JsonObject } from './json';
-import { selectorSchema, type Selector } from './selector';
+import type { JsonObject } from './json';
+import { selectorSchema, selectValue, type Selector } from './selector';
 
 /**
  * Declarative conditions on a delivery's fields, for route filters and handshakes:
@@ -39,10 +38,6 @@ export const filterSchema = z
     return { conditions };
   });
 
-function valueAt(selector: Selector, delivery: Delivery, body: JsonObject | undefined): unknown {
-  return selector.from === 'header' ? singleHeader(delivery, selector.path) : getPath(body, selector.path);
-}
-
 function holds(condition: Condition, value: unknown): boolean {
   if ('exists' in condition) return (value !== undefined && value !== null) === condition.exists;
   if ('equals' in condition) return value === condition.equals;
@@ -51,5 +46,5 @@ function holds(condition: Condition, value: unknown): boolean {
 
 /** Whether every condition of the filter holds for this (verified) delivery and its parsed body. */
 export function matches(filter: Filter, delivery: Delivery, body: JsonObject | undefined): boolean {
-  return filter.conditions.every(({ selector, condition }) => holds(condition, valueAt(selector, delivery, body)));
+  return filter.conditions.every(({ selector, condition }) => holds(condition, selectValue(selector, delivery, body)));
 }

@@ -21,6 +21,9 @@ export interface FormSigning {
   readonly separator: string;
 }
 
+/** Twilio's rule, the one vendors signing form pairs use. */
+const DEFAULT_FORM: FormSigning = { order: 'sorted', pairSeparator: '', separator: '' };
+
 /** The values a template is filled with: read from a delivery by the receiver, from a message by the sender. */
 export interface SignedInput {
   readonly body: Buffer;
@@ -91,7 +94,7 @@ export function signedBytes(template: string, input: SignedInput, form: FormSign
       case 'body':
         return input.body;
       case 'form':
-        return formString(input.body, form ?? { order: 'as-sent', pairSeparator: '=', separator: '&' });
+        return formString(input.body, form ?? DEFAULT_FORM);
       default:
         return input[s.field] ?? '';
     }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { hmac, type HmacAlgorithm } from '../../core/crypto';
+import { hmac } from '../../core/crypto';
 import { ConfigError } from '../../core/env';
 import { MalformedPayloadError } from '../../core/errors';
 import type { Decision, Delivery, SourceAdapter, SourceDefinition } from '../types';
@@ -8,11 +8,10 @@ import { basicVerifier, tokenVerifier, type TokenLocation } from '../engine/cred
 import { declaredSources, parseDeclared, resolveSecrets, type DeclaredConfig, type DeclaredEntry, type FilteredRoutes } from '../engine/declared';
 import { matches, type Filter } from '../engine/filter';
 import { editForm, parseFormObject } from '../engine/form';
-import { singleHeader } from '../engine/headers';
-import { decodeKey, secretProblem, verifyHmac, type HmacScheme, type KeyEncoding } from '../engine/hmac';
-import { getPath, parseJsonObject, type JsonObject } from '../engine/json';
+import { decodeKey, secretProblem, verifyHmac, type HmacScheme } from '../engine/hmac';
+import { parseJsonObject, type JsonObject } from '../engine/json';
 import { routeEvent } from '../engine/route';
-import { selectKey, selectString, withSelected, type Selector } from '../engine/selector';
+import { selectKey, selectString, selectValue, withSelected, type Selector } from '../engine/selector';
 import { keyPair, signAsymmetric } from '../sender/asymmetric';
 import { basicCredential, presentToken, randomToken, tokenTamperings } from '../sender/credentials';
 import { hmacReplayWindow, randomSecret, signHmac, signatureTamperings } from '../sender/hmac';
@@ -59,9 +58,13 @@ function withPreset(entry: DeclaredEntry): Record<string, unknown> {
 
 const isAsymmetric = (scheme: string): scheme is AsymmetricAlgorithm => (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(scheme);
 
+/** A secret as the vendor shows it, without its `secretPrefix`. */
+function withoutPrefix(secret: string, prefix: string | undefined): string {
+  return prefix && secret.startsWith(prefix) ? secret.slice(prefix.length) : secret;
+}
+
 function keyOf(config: GenericConfig, secret: string): Buffer {
-  const text = config.secretPrefix && secret.startsWith(config.secretPrefix) ? secret.slice(config.secretPrefix.length) : secret;
-  return decodeKey(text, config.keyEncoding as KeyEncoding);
+  return decodeKey(withoutPrefix(secret, config.secretPrefix), config.keyEncoding);
 }
 
 function configureOne(entry: DeclaredEntry, env: NodeJS.ProcessEnv): GenericConfig {
@@ -74,8 +77,7 @@ function configureOne(entry: DeclaredEntry, env: NodeJS.ProcessEnv): GenericConf
   const field = (name: string, envName: string | undefined, i: number) => `SOURCES_CONFIG ${entry.name}.${envName ? `${name}Env (${envName})` : name}[${i}]`;
   if (parsed.scheme === 'hmac') {
     secrets.forEach((secret, i) => {
-      const text = parsed.secretPrefix && secret.startsWith(parsed.secretPrefix) ? secret.slice(parsed.secretPrefix.length) : secret;
-      const problem = secretProblem(text, parsed.keyEncoding);
+      const problem = secretProblem(withoutPrefix(secret, parsed.secretPrefix), parsed.keyEncoding);
       if (problem) throw new ConfigError(`${field('secrets', secretsEnv, i)}: ${problem}`);
     });
   }
@@ -108,7 +110,7 @@ function configureOne(entry: DeclaredEntry, env: NodeJS.ProcessEnv): GenericConf
 }
 
 function hmacScheme(config: GenericConfig): HmacScheme {
-  return { ...schemeOf(config), algorithm: config.algorithm as HmacAlgorithm };
+  return { ...schemeOf(config), algorithm: config.algorithm };
 }
 
 function asymmetricScheme(config: GenericConfig): AsymmetricScheme {
@@ -142,9 +144,9 @@ function answer(h: Answer, config: GenericConfig, delivery: Delivery, body: Json
   const out: Record<string, unknown> = {};
   for (const [field, spec] of Object.entries(h.json ?? {})) {
     if ('value' in spec) out[field] = spec.value;
-    else if ('hmac' in spec) out[field] = hmac(config.algorithm as HmacAlgorithm, keyOf(config, config.secrets[0]!), selectString(spec.hmac, delivery, body, label(spec.hmac))).toString(spec.encoding);
+    else if ('hmac' in spec) out[field] = hmac(config.algorithm, keyOf(config, config.secrets[0]!), selectString(spec.hmac, delivery, body, label(spec.hmac))).toString(spec.encoding);
     else {
-      const value = spec.from === 'header' ? singleHeader(delivery, spec.path) : getPath(body, spec.path);
+      const value = selectValue(spec, delivery, body);
       if (value === undefined) throw new MalformedPayloadError(`missing_${label(spec)}`);
       out[field] = value;
     }
