@@ -62,13 +62,13 @@ export function genericExamples(): ContractExample[] {
     declared(
       'rsa-sha256, signature and timestamp as parts of one header',
       'example-rsa',
-      { scheme: 'rsa-sha256', publicKeys: [rsa.publicKey], signature: { header: 'x-acme-signature', encoding: 'base64', part: 'sig', separator: ';' }, timestamp: { part: 'ts' }, signedString: '{method} {timestamp}.{body}', ...sample },
+      { scheme: 'rsa-sha256', publicKeys: [keyPair('rsa-sha256').publicKey, rsa.publicKey], signature: { header: 'x-acme-signature', encoding: 'base64', part: 'sig', separator: ';' }, timestamp: { part: 'ts' }, signedString: '{method} {timestamp}.{body}', ...sample },
       rsa.privateKey,
     ),
     declared(
       'ecdsa-p256 (DER)',
       'example-ecdsa',
-      { scheme: 'ecdsa-p256', publicKeys: [ecdsa.publicKey], signature: { header: 'x-acme-signature', encoding: 'base64url' }, timestamp: { header: 'x-acme-timestamp', unit: 'milliseconds' }, signedString: '{timestamp}:{body}', ...sample },
+      { scheme: 'ecdsa-p256', publicKeys: [keyPair('ecdsa-p256').publicKey, ecdsa.publicKey], signature: { header: 'x-acme-signature', encoding: 'base64url' }, timestamp: { header: 'x-acme-timestamp', unit: 'milliseconds' }, signedString: '{timestamp}:{header:x-acme-tenant}:{body}', ...sample },
       ecdsa.privateKey,
     ),
     declared('bearer token', 'example-bearer', { scheme: 'token', token: { header: 'authorization', scheme: 'Bearer' }, secrets: pair(randomToken), ...sample }),
