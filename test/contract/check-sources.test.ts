@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,4 +111,28 @@ it('passes for vendor presets declared in the user file: its own fixtures for on
   const [, passed, total] = /Tests: +(\d+) passed, (\d+) total/.exec(report)!;
   expect(passed).toBe(total);
   expect(Number(passed)).toBeGreaterThanOrEqual(2 * 10 + 1);
+}, 120_000);
+
+it('passes for an asymmetric endpoint of the user, signed with the private key CONTRACT_SIGNING_KEY_<ENDPOINT> names', async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const entry = {
+    kind: 'generic',
+    scheme: 'ed25519',
+    publicKeysEnv: 'SHOP_BOT_PUBLIC_KEYS',
+    signature: { header: 'x-signature-ed25519' },
+    timestamp: { header: 'x-signature-timestamp' },
+    signedString: '{timestamp}{body}',
+    eventKey: 'body:id',
+    eventType: 'body:type',
+    fixtures: 'fixtures/orders',
+    routes: { 'order.created': 'recordEventSaga', 'order.paid': 'recordEventSaga' },
+  };
+  writeFileSync(join(dir, 'asymmetric.json'), JSON.stringify({ 'shop-bot': entry }));
+  writeFileSync(join(dir, 'shop-bot.pem'), privateKey);
+  const without = await checkSources('asymmetric.json', { SHOP_BOT_PUBLIC_KEYS: publicKey });
+  expect(without.code).not.toBe(0);
+  expect(without.report).toContain('CONTRACT_SIGNING_KEY_SHOP_BOT');
+  const { code, report } = await checkSources('asymmetric.json', { SHOP_BOT_PUBLIC_KEYS: publicKey, CONTRACT_SIGNING_KEY_SHOP_BOT: join(dir, 'shop-bot.pem') });
+  expect(report).toContain('shop-bot (your SOURCES_CONFIG)');
+  expect(code).toBe(0);
 }, 120_000);
