@@ -56,7 +56,8 @@ function fits(scheme: AsymmetricScheme, keys: readonly KeyObject[]): (signature:
   }
 }
 
-export function asymmetricVerify(scheme: Pick<AsymmetricScheme, 'algorithm' | 'ecdsaFormat'>, key: KeyObject, data: Buffer, signature: Buffer): boolean {
+/** Whether the signature is the key's over the data (node returns false, not an error, for bytes that are no signature). */
+function asymmetricVerify(scheme: Pick<AsymmetricScheme, 'algorithm' | 'ecdsaFormat'>, key: KeyObject, data: Buffer, signature: Buffer): boolean {
   if (scheme.algorithm === 'ed25519') return verify(null, data, key, signature);
   if (scheme.algorithm === 'rsa-sha256') return verify('sha256', data, key, signature);
   return verify('sha256', data, { key, dsaEncoding: scheme.ecdsaFormat }, signature);
