@@ -59,13 +59,15 @@ export interface HmacScheme extends SignatureScheme {
 const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
 /** Checks a template against a scheme; returns a problem (for a config error) or undefined. */
-export function templateProblem(template: string, has: { timestamp: boolean; id: boolean; url?: boolean }): string | undefined {
+export function templateProblem(template: string, has: { timestamp: boolean; id: boolean; url?: boolean; form?: boolean }): string | undefined {
   const problem = placeholderProblem(template);
   if (problem) return problem;
   if (uses(template, 'timestamp') && !has.timestamp) return 'uses {timestamp} but no timestamp is configured';
   if (!uses(template, 'timestamp') && has.timestamp) return 'does not sign {timestamp}: a timestamp that is not signed cannot stop replays';
   if (uses(template, 'id') && !has.id) return 'uses {id} but no id header is configured';
   if (uses(template, 'url') && !has.url) return 'uses {url} but no publicUrl is configured (the URL the sender calls, or "request")';
+  // Decoded pairs of a body that is no form would merge bodies that differ only in their escapes.
+  if (uses(template, 'form') && !has.form) return 'signs {form}, so the body must be a form ("body": "form", generic kind)';
   return undefined;
 }
 

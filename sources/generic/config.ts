@@ -4,7 +4,6 @@ import { contentTypesSchema, filteredRoutesSchema, secretFields } from '../engin
 import { filterSchema, type Filter } from '../engine/filter';
 import { DEFAULT_TOLERANCE_SECONDS, signedHeaders, templateProblem, type SignatureScheme } from '../engine/hmac';
 import { selectorSchema, unsignedSelectorProblem, type Selector } from '../engine/selector';
-import { uses } from '../engine/signed-string';
 
 /**
  * The generic config-only kind, field by field: how the sender authenticates (`scheme`), where its
@@ -113,9 +112,8 @@ export const entrySchema = z
     if (ts?.part && !entry.signature?.part) issue(['timestamp', 'part'], 'a timestamp part needs a signature header of parts (signature.part)');
     if (!signs && (ts || entry.idHeader || entry.publicUrl)) issue(['timestamp'], `scheme ${entry.scheme} signs nothing: timestamp, idHeader and publicUrl do not apply`);
     if (signs) {
-      const problem = templateProblem(entry.signedString, { timestamp: ts !== undefined, id: entry.idHeader !== undefined, url: entry.publicUrl !== undefined });
+      const problem = templateProblem(entry.signedString, { timestamp: ts !== undefined, id: entry.idHeader !== undefined, url: entry.publicUrl !== undefined, form: entry.body === 'form' });
       if (problem) issue(['signedString'], problem);
-      if (uses(entry.signedString, 'form') && entry.body !== 'form') issue(['signedString'], 'signs {form}, so the body must be a form: set "body": "form"');
     }
     // The key, the type and every filter decide whether a saga starts and which: signed inputs only.
     // A token or Basic auth signs nothing, but then no part of the request is more trusted than another.

@@ -88,6 +88,7 @@ describe('SOURCES_CONFIG', () => {
     ['a misspelt field', { acme: { ...hmacEntry, algoritm: 'sha1' } }, /SOURCES_CONFIG acme.*algoritm/],
     ['a template without {body}', { acme: { ...hmacEntry, signedString: '{timestamp}' } }, /SOURCES_CONFIG acme\.signedString/],
     ['a template with an unknown placeholder', { acme: { ...hmacEntry, signedString: '{nonce}{body}' } }, /acme\.signedString: unknown placeholder \{nonce\}/],
+    ['{form} in the hmac kind (its bodies are JSON)', { acme: { ...hmacEntry, signedString: '{form}' } }, /acme\.signedString: signs \{form\}/],
     ['{url} without a public URL', { acme: { ...hmacEntry, signedString: '{url}{body}' } }, /acme\.signedString: uses \{url\} but no publicUrl/],
     ['{timestamp} without a timestamp header', { acme: { ...hmacEntry, signedString: '{timestamp}.{body}' } }, /acme\.signedString: uses \{timestamp\}/],
     ['a timestamp that is not signed', { acme: { ...hmacEntry, timestamp: { header: 'x-ts' } } }, /acme\.signedString: does not sign \{timestamp\}/],

@@ -172,6 +172,7 @@ describe('configuration errors name the field', () => {
     ['Basic credentials without a colon', { kind: 'generic', scheme: 'basic', secrets: ['nocolon'], eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.secrets\[0\]: Basic credentials are user:password/],
     ['a timestamp part without signature parts', { kind: 'generic', secrets: ['s'], signature: { header: 'x-sig' }, timestamp: { part: 't' }, signedString: '{timestamp}.{body}', eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.timestamp\.part: a timestamp part needs/],
     ['a template that does not cover the body', { kind: 'generic', secrets: ['s'], signature: { header: 'x-sig' }, signedString: '{method}', eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.signedString: must contain \{body\} or \{form\} exactly once/],
+    ['{form} over a JSON body', { kind: 'generic', secrets: ['s'], signature: { header: 'x-sig' }, signedString: '{form}', eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.signedString: signs \{form\}, so the body must be a form/],
     ['a handshake with neither text nor json', { preset: 'stripe', secrets: ['s'], handshakes: [{ when: { 'body:type': { equals: 'ping' } } }], routes }, /vendor\.handshakes\.0: give either text or json/],
     ['a preset with a kind other than generic', { preset: 'stripe', kind: 'hmac', secrets: ['s'], routes }, /vendor\.preset: a preset is a generic endpoint/],
   ];
