@@ -3,6 +3,7 @@ import { ConfigError } from '../core/env';
 import { isSagaName, unknownSagaProblem } from '../core/saga/registry';
 import { DECLARED_KINDS } from './engine/declared';
 import { frontapp } from './frontapp';
+import { genericSource } from './generic';
 import { hmacSource } from './hmac';
 import { samsara } from './samsara';
 import { standardWebhooks } from './standard-webhooks';
@@ -12,7 +13,7 @@ import { turvo } from './turvo';
 /**
  * The registry: every kind of source the receiver knows. Adding a source is one folder in sources/
  * and one line here (`npm run new-source -- <name>` does both). Config-only sources (Standard
- * Webhooks, generic HMAC) need no line: they are declared in SOURCES_CONFIG.
+ * Webhooks, HMAC, the generic kind and its vendor presets) need no line: they are declared in SOURCES_CONFIG.
  */
 export const SOURCE_DEFINITIONS: readonly AnySourceDefinition[] = [
   samsara,
@@ -20,6 +21,7 @@ export const SOURCE_DEFINITIONS: readonly AnySourceDefinition[] = [
   turvo,
   standardWebhooks,
   hmacSource,
+  genericSource,
   // new-source: entries above this line
 ];
 

@@ -8,7 +8,17 @@ export interface Delivery {
   /** The exact bytes received: signatures are checked on these, never on re-serialised JSON. */
   readonly rawBody: Buffer;
   readonly query: Readonly<Record<string, string | undefined>>;
+  /** How it was called: for schemes that sign the method, the URL, the path or the raw query. */
+  readonly request: RequestLine;
   readonly receivedAt: Date;
+}
+
+export interface RequestLine {
+  readonly method: string;
+  /** `<scheme>://<host>` as the receiver saw it (forwarded values only from proxies TRUST_PROXY trusts). */
+  readonly origin: string;
+  /** The path and raw query exactly as sent (`/webhooks/acme?b=2&a=1`). */
+  readonly target: string;
 }
 
 /** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
@@ -111,6 +121,11 @@ export interface SignOptions {
   readonly key?: string;
   /** This attempt's id, for schemes that send one (it differs between retries of one event). */
   readonly deliveryId?: string;
+  /**
+   * Where the request goes (origin and path, no query), for a scheme that signs the URL as the
+   * receiver sees it (`publicUrl: "request"`). Default http://localhost/, what an in-process test hands the adapter.
+   */
+  readonly url?: string;
 }
 
 /** A way to spoil a correctly signed delivery, and the reason the adapter must refuse it with. */

@@ -9,11 +9,12 @@ export const DEV_SECRETS: Readonly<Record<string, string>> = {
   SAMSARA_WEBHOOK_SECRETS: Buffer.from('dev-samsara-webhook-secret').toString('base64'),
   FRONTAPP_WEBHOOK_SECRETS: 'dev-frontapp-app-signing-secret',
   TURVO_WEBHOOK_SECRETS: 'dev-turvo-webhook-token',
-  // The example config-only endpoints (example-standard, example-hmac) and their secrets; the file's
+  // The example config-only endpoints (example-standard, example-hmac, example-stripe) and their secrets; the file's
   // path counts as a dev value too, so production refuses to start with these example endpoints.
   SOURCES_CONFIG: join(__dirname, '..', 'sources', 'dev-sources.json'),
   EXAMPLE_STANDARD_WEBHOOK_SECRETS: `whsec_${Buffer.from('dev-standard-webhooks-secret').toString('base64')}`,
   EXAMPLE_HMAC_WEBHOOK_SECRETS: 'dev-example-hmac-secret',
+  EXAMPLE_STRIPE_WEBHOOK_SECRETS: 'whsec_dev-example-stripe-secret',
   // Signs and checks on-call console tokens locally (npm run token).
   OPS_JWT_SECRET: 'dev-ops-console-jwt-secret-not-for-production',
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { buildSourceInstances, type SourceInstance } from '../../sources';
+import { asDelivery } from '../../sources/sender/request';
 import { listFixtures, loadFixture, loadMessageFile } from '../../sources/sender/fixtures';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { workflowIdFor } from '../../core/workflow-id';
@@ -59,7 +60,8 @@ export function prepareSend(env: NodeJS.ProcessEnv, options: SendOptions): Prepa
   const window = kit.replayWindow(config);
   if (options.tamper === 'timestamp' && !window) throw new Error(`${config.name} signs no timestamp: there is nothing to make stale`);
   const signAt = () => (options.tamper === 'timestamp' ? new Date(Date.now() - (window!.staleAfterSeconds + 60) * 1000) : new Date());
-  const sign = () => kit.sign(message, config, { now: signAt(), deliveryId: randomUUID(), ...(key ? { key } : {}) });
+  const endpoint = `${options.url.replace(/\/$/, '')}/webhooks/${config.name}`;
+  const sign = () => kit.sign(message, config, { now: signAt(), deliveryId: randomUUID(), url: endpoint, ...(key ? { key } : {}) });
 
   let spoil = (d: OutgoingDelivery) => d;
   let refusal = options.tamper === 'timestamp' ? window!.staleReason : undefined;
@@ -76,7 +78,7 @@ export function prepareSend(env: NodeJS.ProcessEnv, options: SendOptions): Prepa
   const expected: PreparedSend['expected'] = refusal ? { refusal } : {};
   if (!refusal) {
     const first = attempts[0]!;
-    const delivery = { headers: { ...first.headers }, rawBody: first.body, query: { ...first.query }, receivedAt: new Date() };
+    const delivery = asDelivery(first, new Date(), endpoint);
     try {
       adapter.verify(delivery, delivery.receivedAt);
       expected.decision = adapter.decide(delivery);
@@ -85,7 +87,7 @@ export function prepareSend(env: NodeJS.ProcessEnv, options: SendOptions): Prepa
       expected.refusal = (err as { reason?: string }).reason ?? (err as Error).message;
     }
   }
-  return { instance, endpoint: `${options.url.replace(/\/$/, '')}/webhooks/${config.name}`, attempts, expected };
+  return { instance, endpoint, attempts, expected };
 }
 
 export interface SendResult {

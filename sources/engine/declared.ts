@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/env';
-import { SAGA_NAMES, unknownSagaProblem } from '../../core/saga/registry';
+import { SAGA_NAMES, unknownSagaProblem, type SagaName } from '../../core/saga/registry';
 import type { RouteTable, SourceConfig } from '../types';
+import { filterSchema, type Filter } from './filter';
 
 /**
  * Config-only sources: endpoints declared in SOURCES_CONFIG, no code. SOURCES_CONFIG holds either the
@@ -15,7 +16,7 @@ import type { RouteTable, SourceConfig } from '../types';
  * Each kind validates its own entries with a strict zod schema (a misspelt field is an error, not a
  * silently ignored option); every error names SOURCES_CONFIG and the field's path.
  */
-export const DECLARED_KINDS = ['standard-webhooks', 'hmac'] as const;
+export const DECLARED_KINDS = ['standard-webhooks', 'hmac', 'generic'] as const;
 export type DeclaredKind = (typeof DECLARED_KINDS)[number];
 
 /** Endpoint names are URL path segments and workflow-ID prefixes: keep them plain. */
@@ -43,7 +44,14 @@ export interface DeclaredConfig extends SourceConfig {
  * `fixtures` is read here, not by each kind: it is sender tooling, which the receiver ignores, and
  * it is relative to the file, which only the envelope knows.
  */
-const fileSchema = z.record(z.string(), z.looseObject({ kind: z.enum(DECLARED_KINDS), fixtures: z.string().min(1).optional() }));
+const fileSchema = z.record(
+  z.string(),
+  z
+    .looseObject({ kind: z.enum(DECLARED_KINDS).optional(), preset: z.string().optional(), fixtures: z.string().min(1).optional() })
+    // A preset is data for the generic kind (sources/generic/presets.json): `kind` may then be left out.
+    .refine((e) => e.kind !== undefined || e.preset !== undefined, { message: 'give a kind (standard-webhooks, hmac, generic) or a preset', path: ['kind'] })
+    .refine((e) => e.preset === undefined || (e.kind ?? 'generic') === 'generic', { message: 'a preset is a generic endpoint: leave kind out', path: ['preset'] }),
+);
 
 function problems(error: z.ZodError, prefix: (string | number)[]): string {
   return error.issues.map((issue) => `SOURCES_CONFIG ${[...prefix, ...issue.path].join('.') || '(top level)'}: ${issue.message}`).join('\n  ');
@@ -73,7 +81,7 @@ export function declaredSources(env: NodeJS.ProcessEnv): DeclaredEntry[] {
   for (const name of Object.keys(parsed.data)) {
     if (!ENDPOINT_NAME.test(name)) throw new ConfigError(`SOURCES_CONFIG ${name}: endpoint names are lower-case letters, digits and dashes (they become /webhooks/<name>)`);
   }
-  return Object.entries(parsed.data).map(([name, { fixtures, ...raw }]) => ({ name, kind: raw.kind, raw, ...(fixtures ? { fixturesDir: resolve(base, fixtures) } : {}) }));
+  return Object.entries(parsed.data).map(([name, { fixtures, ...raw }]) => ({ name, kind: raw.kind ?? 'generic', raw, ...(fixtures ? { fixturesDir: resolve(base, fixtures) } : {}) }));
 }
 
 /** Parses one entry with its kind's schema; errors read `SOURCES_CONFIG <name>.<field>: ...`. */
@@ -93,10 +101,10 @@ export const secretFields = {
   secretsEnv: z.string().regex(ENV_NAME, 'an environment variable name such as ACME_WEBHOOK_SECRETS').optional(),
 };
 
-export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string }, name: string, env: NodeJS.ProcessEnv): string[] {
-  if (entry.secrets && entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}: give either secrets or secretsEnv, not both`);
+export function resolveSecrets(entry: { secrets?: string[] | undefined; secretsEnv?: string | undefined }, name: string, env: NodeJS.ProcessEnv, field = 'secrets'): string[] {
+  if (entry.secrets && entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}: give either ${field} or ${field}Env, not both`);
   if (entry.secrets) return entry.secrets;
-  if (!entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}.secretsEnv: required (or inline secrets)`);
+  if (!entry.secretsEnv) throw new ConfigError(`SOURCES_CONFIG ${name}.${field}Env: required (or inline ${field})`);
   return (env[entry.secretsEnv] ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -108,9 +116,33 @@ export function resolveSecrets(entry: { secrets?: string[]; secretsEnv?: string 
  * route and lists the sagas that exist). Read into a Map: a route table is never an object whose
  * prototype a vendor's event type could reach.
  */
+const sagaSchema = z.enum(SAGA_NAMES, { error: (issue) => unknownSagaProblem(String(issue.input)) });
+
 export const routesSchema = z
-  .record(z.string().min(1), z.enum(SAGA_NAMES, { error: (issue) => unknownSagaProblem(String(issue.input)) }))
+  .record(z.string().min(1), sagaSchema)
   .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga')
   .transform((routes): RouteTable => new Map(Object.entries(routes)));
+
+/**
+ * Routes that may carry a filter: `"type": "saga"`, or `"type": { "saga": "...", "when": { <filter> } }`
+ * (sources/engine/filter.ts), the saga starting only when the filter holds (else answered 200 and logged).
+ */
+export const filteredRoutesSchema = z
+  .record(z.string().min(1), z.union([sagaSchema, z.strictObject({ saga: sagaSchema, when: filterSchema })]))
+  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga')
+  .transform((routes): FilteredRoutes => {
+    const table = new Map<string, SagaName>();
+    const filters = new Map<string, Filter>();
+    for (const [type, route] of Object.entries(routes)) {
+      table.set(type, typeof route === 'string' ? route : route.saga);
+      if (typeof route !== 'string') filters.set(type, route.when);
+    }
+    return { table, filters };
+  });
+
+export interface FilteredRoutes {
+  readonly table: RouteTable;
+  readonly filters: ReadonlyMap<string, Filter>;
+}
 
 export const contentTypesSchema = z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json')).min(1);

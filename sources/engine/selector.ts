@@ -32,9 +32,14 @@ export function unsignedSelectorProblem(selector: Selector, signedHeaders: Reado
   return `header ${selector.path} is not covered by the signature (${signed}): take it from the body, or sign it`;
 }
 
+/** The selected value as it is: a header's text, or a body field's JSON value; undefined when absent. */
+export function selectValue(selector: Selector, delivery: Delivery, body: JsonObject | undefined): unknown {
+  return selector.from === 'header' ? singleHeader(delivery, selector.path) : getPath(body, selector.path);
+}
+
 /** The selected value as a string (numbers allowed: some senders send numeric ids), or a 400 naming it. */
 export function selectString(selector: Selector, delivery: Delivery, body: JsonObject | undefined, label: string): string {
-  const value = selector.from === 'header' ? singleHeader(delivery, selector.path) : getPath(body, selector.path);
+  const value = selectValue(selector, delivery, body);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string' || value.length === 0) throw new MalformedPayloadError(`missing_${label}`);
   return value;

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/env';
 import type { RouteTable, SourceAdapter, SourceDefinition } from '../types';
 import { contentTypesSchema, declaredSources, type DeclaredConfig, parseDeclared, resolveSecrets, routesSchema, secretFields } from '../engine/declared';
-import { decodeKey, signedHeaders, verifyHmac } from '../engine/hmac';
+import { decodeKey, secretProblem, signedHeaders, verifyHmac } from '../engine/hmac';
 import { hmacSenderParts, randomSecret } from '../sender/hmac';
 import { selectorSchema, unsignedSelectorProblem, withSelected, type Selector } from '../engine/selector';
 import { parseHmacEvent } from './events';
-import { checkTemplate, schemeFields, schemeOf, secretProblem, type HmacSchemeConfig } from './verify';
+import { checkTemplate, schemeFields, schemeOf, type HmacSchemeConfig } from './verify';
 import { routeEvent } from '../engine/route';
 
 const KIND = 'hmac';

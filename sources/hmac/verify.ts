@@ -66,10 +66,3 @@ export function schemeOf(config: HmacSchemeConfig): HmacScheme {
     ...(config.idHeader ? { idHeader: config.idHeader } : {}),
   };
 }
-
-const ENCODED: Record<KeyEncoding, RegExp> = { utf8: /^.+$/s, base64: /^[A-Za-z0-9+/]+={0,2}$/, hex: /^([0-9a-fA-F]{2})+$/ };
-
-/** A problem with a secret's encoding, for a config error, or undefined. */
-export function secretProblem(secret: string, encoding: KeyEncoding): string | undefined {
-  return ENCODED[encoding].test(secret) ? undefined : `not ${encoding}, as keyEncoding says`;
-}

@@ -1,6 +1,7 @@
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '..';
 import { listFixtures, loadFixture } from './fixtures';
-import type { AnySourceDefinition, Delivery, OutgoingDelivery } from '../types';
+import type { AnySourceDefinition, OutgoingDelivery } from '../types';
+import { asDelivery } from './request';
 import { workflowIdFor } from '../../core/workflow-id';
 
 /**
@@ -30,9 +31,7 @@ export interface SourceDriver {
   newEvent(unique: string, index?: number): { unsigned: OutgoingDelivery; message: OutgoingDelivery; workflowId: string };
 }
 
-export function asDelivery(d: OutgoingDelivery, receivedAt = new Date()): Delivery {
-  return { headers: { ...d.headers }, rawBody: d.body, query: { ...d.query }, receivedAt };
-}
+export { asDelivery } from './request';
 
 function driverFor(definition: AnySourceDefinition, instance: SourceInstance, env: NodeJS.ProcessEnv, label: string, signingKey?: string): SourceDriver {
   const kit = definition.sender;

@@ -1,15 +1,17 @@
-import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, env, parseEnv } from '../../core/env';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../core/jwt';
 import { hmac } from '../../core/crypto';
 import type { ContractExample, OutgoingDelivery, SourceAdapter, SourceConfig, SourceDefinition, Tampering } from '../types';
+import { keyPair as asymmetricKeyPair } from '../sender/asymmetric';
+import { randomToken, tokenTamperings } from '../sender/credentials';
 import { hmacTamperings } from '../sender/hmac';
 import { editJson, type JsonObject } from '../engine/json';
 import { dropHeader, flipFirstChar, replaceDelivery, setHeader } from '../sender/tamper';
 import { TURVO_ROUTES, parseTurvoEvent, turvoEventKey } from './events';
-import { JWT_LIFETIME_SECONDS, signTurvo, signTurvoJwt, turvoHmacScheme, turvoVerifier, type TurvoAuth } from './verify';
+import { JWT_LIFETIME_SECONDS, signTurvo, signTurvoJwt, tokenLocation, turvoHmacScheme, turvoVerifier, type TurvoAuth } from './verify';
 import { routeEvent } from '../engine/route';
 
 const headerName = z
@@ -130,16 +132,10 @@ function freshTime(): string {
   return new Date(lastFresh).toISOString();
 }
 
-function token(): string {
-  return randomBytes(24).toString('base64url');
-}
+const token = randomToken;
 
 function keyPair(algorithm: Exclude<JwtAlgorithm, 'HS256'>): { publicKey: string; privateKey: string } {
-  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
-  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
-  return algorithm === 'RS256'
-    ? generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding })
-    : generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding });
+  return asymmetricKeyPair(algorithm === 'RS256' ? 'rsa-sha256' : 'ecdsa-p256');
 }
 
 const JWT_ENV = { TURVO_AUTH_MODE: 'jwt', TURVO_JWT_ISSUER: 'https://app.turvo.com', TURVO_JWT_AUDIENCE: 'webhook-sagas' };
@@ -164,23 +160,8 @@ const withBearer = (d: OutgoingDelivery, jwtText: string): OutgoingDelivery => (
 
 function tamperings(config: TurvoConfig, signed: { key: string; now: Date }): Tampering[] {
   if (config.mode === 'hmac') return hmacTamperings(turvoHmacScheme(config));
-  if (config.mode === 'query') {
-    const param = config.tokenQueryParam;
-    return [
-      replaceDelivery('query token altered', 'token_mismatch', (d) => ({ ...d, query: { ...d.query, [param]: flipFirstChar(d.query[param] ?? '', 'base64url') } })),
-      replaceDelivery('query token removed', 'missing_token', (d) => ({ ...d, query: {} })),
-    ];
-  }
-  if (config.mode === 'header') {
-    return [
-      setHeader(config.tokenHeader, (v) => flipFirstChar(v, 'base64url'), 'token altered', 'token_mismatch'),
-      dropHeader(config.tokenHeader, 'missing_token'),
-    ];
-  }
+  if (config.mode !== 'jwt') return tokenTamperings(tokenLocation(config));
   const common = [dropHeader('authorization', 'missing_token'), setHeader('authorization', (v) => v.replace(/^Bearer /, 'Basic '), 'not a bearer credential', 'malformed_token')];
-  if (config.mode === 'bearer') {
-    return [...common, setHeader('authorization', (v) => `Bearer ${flipFirstChar(v.slice(7), 'base64url')}`, 'token altered', 'token_mismatch')];
-  }
 
   // JWT: forged claims, stripped signatures and algorithm games, each re-signed where a real attacker could.
   const mint = (claims: Record<string, unknown>) => signTurvoJwt(signed.key, config.jwt, signed.now, claims);

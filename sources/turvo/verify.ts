@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { matchesAny, tokenDigest } from '../../core/crypto';
 import { WebhookVerificationError } from '../../core/errors';
 import { JwtRefusedError, verifyJwt, type JwtKey, type JwtRules } from '../../core/jwt';
 import type { Delivery, OutgoingDelivery } from '../types';
-import { singleHeader } from '../engine/headers';
+import { presentedToken, tokenVerifier, type TokenLocation } from '../engine/credentials';
 import { verifyHmac, type HmacScheme } from '../engine/hmac';
+import { presentToken } from '../sender/credentials';
 import { signHmac } from '../sender/hmac';
 
 /**
@@ -52,41 +52,20 @@ export function turvoVerifier(auth: TurvoAuth): (delivery: Delivery, now: Date) 
     }
     case 'jwt': {
       const keys = jwtKeys(auth);
-      return (delivery, now) => verifyTurvoJwt(bearerToken(delivery), keys, auth.jwt, now);
+      return (delivery, now) => verifyTurvoJwt(presentedToken(delivery, BEARER), keys, auth.jwt, now);
     }
-    default: {
-      // Digests, so the comparison takes the same time whatever the length of the token sent.
-      const tokens = auth.secrets.map(tokenDigest);
-      return (delivery) => {
-        if (tokens.length === 0) throw new WebhookVerificationError('source_not_configured');
-        const token = staticToken(delivery, auth);
-        if (!matchesAny(tokenDigest(token), tokens)) throw new WebhookVerificationError('token_mismatch');
-      };
-    }
+    default:
+      return tokenVerifier(auth.secrets, tokenLocation(auth));
   }
 }
 
-function staticToken(delivery: Delivery, auth: TurvoAuth): string {
-  if (auth.mode === 'bearer') return bearerToken(delivery);
-  if (auth.mode === 'header') {
-    const token = singleHeader(delivery, auth.tokenHeader);
-    if (!token) throw new WebhookVerificationError('missing_token');
-    return token;
-  }
-  const value: unknown = delivery.query[auth.tokenQueryParam];
-  if (value === undefined || value === '') throw new WebhookVerificationError('missing_token');
-  // A repeated parameter arrives as an array: refuse it rather than pick one.
-  if (typeof value !== 'string') throw new WebhookVerificationError('malformed_token');
-  return value;
+export function tokenLocation(auth: TurvoAuth): TokenLocation {
+  if (auth.mode === 'header') return { header: auth.tokenHeader };
+  if (auth.mode === 'query') return { query: auth.tokenQueryParam };
+  return BEARER;
 }
 
-function bearerToken(delivery: Delivery): string {
-  const header = singleHeader(delivery, 'authorization');
-  if (!header) throw new WebhookVerificationError('missing_token');
-  const match = /^Bearer +(\S+)$/i.exec(header.trim());
-  if (!match) throw new WebhookVerificationError('malformed_token');
-  return match[1]!;
-}
+const BEARER: TokenLocation = { header: 'authorization', scheme: 'Bearer' };
 
 function jwtKeys(auth: TurvoAuth): JwtKey[] {
   if (auth.jwt.algorithm === 'HS256') return [...auth.secrets];
@@ -117,11 +96,9 @@ export function signTurvoJwt(key: string, options: JwtRules, now: Date, claims: 
 export function signTurvo(message: OutgoingDelivery, auth: TurvoAuth, key: string, now: Date): OutgoingDelivery {
   switch (auth.mode) {
     case 'bearer':
-      return { ...message, headers: { ...message.headers, authorization: `Bearer ${key}` } };
     case 'header':
-      return { ...message, headers: { ...message.headers, [auth.tokenHeader]: key } };
     case 'query':
-      return { ...message, query: { ...message.query, [auth.tokenQueryParam]: key } };
+      return presentToken(message, tokenLocation(auth), key);
     case 'jwt':
       return { ...message, headers: { ...message.headers, authorization: `Bearer ${signTurvoJwt(key, auth.jwt, now)}` } };
     case 'hmac':

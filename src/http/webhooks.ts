@@ -70,7 +70,9 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
       // Before anything reads the body: deep nesting would overflow every recursive reader after this.
       if (nestsDeeperThan(rawBody)) throw new MalformedPayloadError('body_too_deep');
-      delivery = { headers: headersAsSent(req.rawHeaders), rawBody, query: req.query as Record<string, string | undefined>, receivedAt: new Date() };
+      // req.protocol and req.host read X-Forwarded-Proto / -Host only from proxies TRUST_PROXY trusts.
+      const request = { method: req.method, origin: `${req.protocol}://${req.host}`, target: req.originalUrl };
+      delivery = { headers: headersAsSent(req.rawHeaders), rawBody, query: req.query as Record<string, string | undefined>, request, receivedAt: new Date() };
       source.verify(delivery, delivery.receivedAt);
     } catch (err) {
       // Nothing from this request was proven to come from the vendor: the client's failure budget pays.

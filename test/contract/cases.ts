@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../sources';
 import { declaredSources } from '../../sources/engine/declared';
 import { listFixtures, loadFixture } from '../../sources/sender/fixtures';
-import type { Delivery, OutgoingDelivery, SignOptions } from '../../sources/types';
+import type { OutgoingDelivery, SignOptions } from '../../sources/types';
 
 /**
  * Everything the contract suite runs against: every registered source under each of its kit's
@@ -36,6 +36,9 @@ const DECLARED_SECRETS: Record<string, () => string> = {
   CONTRACT_YARD_SHA512_SECRETS: () => randomBytes(32).toString('hex'),
   CONTRACT_YARD_SHA1_SECRETS: () => randomBytes(32).toString('base64'),
   CONTRACT_BILLING_SECRETS: () => `whsec_${randomBytes(24).toString('base64')}`,
+  CONTRACT_STRIPE_SECRETS: () => `whsec_${randomBytes(24).toString('hex')}`,
+  CONTRACT_SLACK_SECRETS: () => randomBytes(16).toString('hex'),
+  CONTRACT_TWILIO_SECRETS: () => randomBytes(16).toString('hex'),
 };
 
 const DECLARED_FILE = join(__dirname, 'declared-sources.json');
@@ -80,12 +83,22 @@ export function allContractCases(): ContractCase[] {
   // The user's own endpoints, as the receiver would build them from this environment.
   const own: NodeJS.ProcessEnv = { ...process.env };
   for (const instance of declaredInstances(own)) {
-    const key = instance.config.secrets.at(-1);
-    if (!key) throw new Error(`${instance.config.name}: no secret in this environment (set the variable its secretsEnv names): the contract suite signs with it`);
+    const key = instance.config.secrets.at(-1) ?? privateKey(instance.config.name);
+    if (!key) throw new Error(`${instance.config.name}: no secret in this environment (set the variable its secretsEnv names, or for public keys ${signingKeyVariable(instance.config.name)}): the contract suite signs with it`);
     // Signed with the last secret: during a rotation that is the new one, and it must verify too.
     cases.push({ label: `${instance.config.name} (your SOURCES_CONFIG)`, env: own, instance, signingKey: key });
   }
   return cases;
+}
+
+/** An asymmetric endpoint's private key, to sign with: a PEM file named by CONTRACT_SIGNING_KEY_<ENDPOINT> (never the receiver's business). */
+function signingKeyVariable(endpoint: string): string {
+  return `CONTRACT_SIGNING_KEY_${endpoint.toUpperCase().replaceAll('-', '_')}`;
+}
+
+function privateKey(endpoint: string): string | undefined {
+  const file = process.env[signingKeyVariable(endpoint)];
+  return file ? readFileSync(file, 'utf8') : undefined;
 }
 
 export function fixturesOf(c: ContractCase): LoadedFixture[] {
@@ -107,7 +120,4 @@ export function sendsJson(c: ContractCase): boolean {
   return !types || types.some((t) => t === 'application/json' || t.endsWith('+json'));
 }
 
-/** What the receiver would hand the adapter for this request. */
-export function asDelivery(d: OutgoingDelivery, receivedAt = new Date()): Delivery {
-  return { headers: { ...d.headers }, rawBody: d.body, query: { ...d.query }, receivedAt };
-}
+export { asDelivery } from '../../sources/sender/request';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,4 +94,45 @@ it('fails on a secret the endpoint cannot use, or none', async () => {
   const none = await checkSources('sources.json', { ACME_ORDERS_SECRETS: secrets.ACME_ORDERS_SECRETS, ACME_EU_SECRETS: '' });
   expect(none.code).not.toBe(0);
   expect(none.report).toContain('acme-eu: no secret in this environment');
+}, 120_000);
+
+it('passes for vendor presets declared in the user file: its own fixtures for one, the preset’s form-bodied samples for another', async () => {
+  const presets = {
+    'shop-payments': { preset: 'stripe', secretsEnv: 'SHOP_STRIPE_SECRETS', fixtures: 'fixtures/stripe', routes: { 'payment_intent.succeeded': 'recordEventSaga' } },
+    'shop-sms': { preset: 'twilio', secretsEnv: 'SHOP_TWILIO_SECRETS', publicUrl: 'https://shop.example.com/webhooks/shop-sms', routes: { received: 'recordEventSaga', delivered: 'recordEventSaga' } },
+  };
+  writeFileSync(join(dir, 'presets.json'), JSON.stringify(presets, null, 2));
+  writeFixture('fixtures/stripe', 'payment-succeeded', { id: 'evt_3Qb1', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1' } } });
+  writeFixture('fixtures/stripe', 'payout-paid', { id: 'evt_3Qb2', object: 'event', type: 'payout.paid', data: { object: { id: 'po_1' } } });
+  const { code, report } = await checkSources('presets.json', { SHOP_STRIPE_SECRETS: `whsec_old${randomBytes(8).toString('hex')},whsec_new${randomBytes(8).toString('hex')}`, SHOP_TWILIO_SECRETS: randomBytes(16).toString('hex') });
+  expect(report).toContain('contract suite for shop-payments, shop-sms');
+  for (const label of ['shop-payments (your SOURCES_CONFIG)', 'shop-sms (your SOURCES_CONFIG)']) expect(report).toContain(label);
+  expect(code).toBe(0);
+  const [, passed, total] = /Tests: +(\d+) passed, (\d+) total/.exec(report)!;
+  expect(passed).toBe(total);
+  expect(Number(passed)).toBeGreaterThanOrEqual(2 * 10 + 1);
+}, 120_000);
+
+it('passes for an asymmetric endpoint of the user, signed with the private key CONTRACT_SIGNING_KEY_<ENDPOINT> names', async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const entry = {
+    kind: 'generic',
+    scheme: 'ed25519',
+    publicKeysEnv: 'SHOP_BOT_PUBLIC_KEYS',
+    signature: { header: 'x-signature-ed25519' },
+    timestamp: { header: 'x-signature-timestamp' },
+    signedString: '{timestamp}{body}',
+    eventKey: 'body:id',
+    eventType: 'body:type',
+    fixtures: 'fixtures/orders',
+    routes: { 'order.created': 'recordEventSaga', 'order.paid': 'recordEventSaga' },
+  };
+  writeFileSync(join(dir, 'asymmetric.json'), JSON.stringify({ 'shop-bot': entry }));
+  writeFileSync(join(dir, 'shop-bot.pem'), privateKey);
+  const without = await checkSources('asymmetric.json', { SHOP_BOT_PUBLIC_KEYS: publicKey });
+  expect(without.code).not.toBe(0);
+  expect(without.report).toContain('CONTRACT_SIGNING_KEY_SHOP_BOT');
+  const { code, report } = await checkSources('asymmetric.json', { SHOP_BOT_PUBLIC_KEYS: publicKey, CONTRACT_SIGNING_KEY_SHOP_BOT: join(dir, 'shop-bot.pem') });
+  expect(report).toContain('shop-bot (your SOURCES_CONFIG)');
+  expect(code).toBe(0);
 }, 120_000);

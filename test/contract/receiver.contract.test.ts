@@ -34,20 +34,24 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
     await receiver?.close();
   });
 
+  /** Where the receiver is called: schemes that sign the path or the URL as the receiver sees it are signed for it. */
+  const endpoint = () => `${receiver.url}/webhooks/${config.name}`;
+  const signHere = (message: OutgoingDelivery, options: Parameters<typeof sign>[2] = {}) => sign(c, message, { url: endpoint(), ...options });
+
   function send(d: OutgoingDelivery) {
     const query = new URLSearchParams(d.query).toString();
     return post(`${receiver.url}/webhooks/${config.name}${query ? `?${query}` : ''}`, d.body, { ...d.headers });
   }
 
   function decide(d: OutgoingDelivery): Decision {
-    const delivery = asDelivery(d);
+    const delivery = asDelivery(d, new Date(), endpoint());
     adapter.verify(delivery, delivery.receivedAt);
     return adapter.decide(delivery);
   }
 
   /** A fixture that starts a saga, given a new event key so that runs from earlier test runs do not count. */
   function freshStarter(): OutgoingDelivery {
-    const starter = fixtures.find((f) => decide(sign(c, f.message)).action === 'start');
+    const starter = fixtures.find((f) => decide(signHere(f.message)).action === 'start');
     if (!starter) throw new Error(`${c.label}: no fixture starts a saga`);
     return kit.fresh(starter.message, config, randomUUID());
   }
@@ -64,9 +68,9 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
 
   it('answers every fixture as its decision says: a started saga of the routed type, a 200 for the rest', async () => {
     for (const f of fixtures) {
-      const action = decide(sign(c, f.message)).action;
+      const action = decide(signHere(f.message)).action;
       const message = action === 'start' ? kit.fresh(f.message, config, randomUUID()) : f.message;
-      const signed = sign(c, message, { deliveryId: randomUUID() });
+      const signed = signHere(message, { deliveryId: randomUUID() });
       const expected = decide(signed);
       const res = await send(signed);
       if (expected.action === 'start') {
@@ -87,23 +91,23 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
 
   it('answers a redelivery of the same event (new delivery id, signed later) as a duplicate of the same workflow', async () => {
     const message = freshStarter();
-    const first = await send(sign(c, message, { deliveryId: randomUUID(), now: new Date(Date.now() - 20_000) }));
+    const first = await send(signHere(message, { deliveryId: randomUUID(), now: new Date(Date.now() - 20_000) }));
     expect(first.status).toBe(202);
     started.push(first.json.workflowId);
-    const retry = await send(sign(c, message, { deliveryId: randomUUID() }));
+    const retry = await send(signHere(message, { deliveryId: randomUUID() }));
     expect([retry.status, retry.json]).toEqual([200, { workflowId: first.json.workflowId, duplicate: true }]);
   });
 
   it('refuses every tampering, a wrong key and an out-of-window signing time with 401 and the reason, starting nothing', async () => {
     const message = freshStarter();
     const now = new Date();
-    const expected = decide(sign(c, message, { now }));
+    const expected = decide(signHere(message, { now }));
     if (expected.action !== 'start') throw new Error('a fresh starter must start');
-    const refusals: [OutgoingDelivery, string, string][] = kit.tamperings(config, { key: c.signingKey, now }).map((t) => [t.apply(sign(c, message, { now })), t.reason, t.name]);
+    const refusals: [OutgoingDelivery, string, string][] = kit.tamperings(config, { key: c.signingKey, now }).map((t) => [t.apply(signHere(message, { now })), t.reason, t.name]);
     const wrong = kit.wrongKey(config);
-    refusals.push([sign(c, message, { key: wrong.key }), wrong.reason, 'wrong key']);
+    refusals.push([signHere(message, { key: wrong.key }), wrong.reason, 'wrong key']);
     const window = kit.replayWindow(config);
-    if (window) refusals.push([sign(c, message, { now: new Date(Date.now() - (window.staleAfterSeconds + 60) * 1000) }), window.staleReason, 'stale']);
+    if (window) refusals.push([signHere(message, { now: new Date(Date.now() - (window.staleAfterSeconds + 60) * 1000) }), window.staleReason, 'stale']);
     for (const [delivery, reason, name] of refusals) {
       const res = await send(delivery);
       expect({ name, status: res.status, body: res.json }).toEqual({ name, status: 401, body: { error: reason } });
@@ -112,7 +116,7 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
   });
 
   it('answers random requests with a 4xx, never a 2xx or a 5xx', async () => {
-    const names = Object.keys(sign(c, fixtures[0]!.message).headers);
+    const names = Object.keys(signHere(fixtures[0]!.message).headers);
     const headerValue = fc.stringMatching(/^[\x21-\x7e]{0,80}$/);
     const request = fc.record({
       headers: fc.dictionary(fc.constantFrom(...names, 'authorization', 'content-type'), headerValue, { maxKeys: 6 }),

@@ -1,6 +1,7 @@
 import { WebhookVerificationError } from '../../../core/errors';
 import { verifyHmac } from '../../../sources/engine/hmac';
 import { samsaraScheme, signSamsara } from '../../../sources/samsara/verify';
+import { asDelivery } from '../../../sources/sender/request';
 import type { Delivery } from '../../../sources/types';
 import { fixture } from '../../support/fixtures';
 
@@ -16,7 +17,7 @@ function verifySamsara(d: Delivery, o: typeof options, now: Date): void {
 }
 
 function delivery(body: Buffer, headers: Record<string, string>): Delivery {
-  return { headers, rawBody: body, query: {}, receivedAt: NOW };
+  return asDelivery({ body, headers, query: {} }, NOW);
 }
 
 function signed(body = fixture('samsara', 'route-stop-arrival'), timestamp = NOW_S, secret = SECRET): Delivery {
