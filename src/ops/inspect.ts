@@ -1,10 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { DeliveryMeta } from '../../core/saga/input';
 import { statusQuery } from '../../core/saga/status';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
-import { OpsNotFoundError } from './errors';
-import { closedNotCompleted } from './filters';
-import { outcomeOf, type RowOutcome } from './find';
+import { causeFromCloseEvent, type SagaCause } from './cause';
+import { closedNotCompleted, type Scope } from './filters';
+import { describeSaga, outcomeOf, type RowOutcome } from './find';
 import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
 /** One saga run, as the console shows it. Never the event body: its shape and size only. */
@@ -25,12 +26,25 @@ export interface SagaDetail {
   input?: InputSummary;
   timeline: Timeline;
   failure?: WorkflowFailure;
-  /** Activities retrying right now (running sagas only). */
-  pending: { activity: string; attempt: number; lastError?: string; state: string }[];
+  /** A run that closed without completing: the failed step, the error class, what was left undone. */
+  cause?: SagaCause;
+  /** Activities retrying right now (running sagas only); `service` when its downstream is unavailable. */
+  pending: PendingActivity[];
   /** Every run under this workflow ID, newest first (a replay adds one). */
   runs: { runId: string; status: string; startTime: string; closeTime?: string }[];
   replayable: boolean;
   temporalUiUrl: string;
+}
+
+export interface PendingActivity {
+  activity: string;
+  attempt: number;
+  lastError?: string;
+  state: string;
+  /** The downstream that did not answer the last attempt (sagas/clients/http.ts puts it in the failure). */
+  service?: string;
+  /** When the next attempt is due. */
+  nextAttemptAt?: string;
 }
 
 export interface ReplayMemo {
@@ -89,15 +103,8 @@ const PENDING_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3
 /** How long the console waits for a running saga to answer its status query before reading history. */
 const STATUS_QUERY_TIMEOUT_MS = 3000;
 
-export async function inspectSaga(client: Client, uiUrl: string, workflowId: string, runId?: string): Promise<SagaDetail> {
-  const handle = client.workflow.getHandle(workflowId, runId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new OpsNotFoundError('saga_not_found', `no saga ${workflowId}`);
-    throw err;
-  }
+export async function inspectSaga(client: Client, scope: Scope | undefined, uiUrl: string, workflowId: string, runId?: string): Promise<SagaDetail> {
+  const description = await describeSaga(client, workflowId, scope, runId);
   const run = client.workflow.getHandle(workflowId, description.runId);
   const history = await run.fetchHistory();
   const converter = client.options.loadedDataConverter;
@@ -126,12 +133,19 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
 
   const sa = description.typedSearchAttributes;
   const memo = (description.memo ?? {}) as { delivery?: DeliveryMeta; replay?: ReplayMemo };
-  const pending = (description.raw.pendingActivities ?? []).map((p) => ({
-    activity: p.activityType?.name ?? '?',
-    attempt: p.attempt ?? 1,
-    lastError: failureMessage(p.lastFailure),
-    state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
-  }));
+  const pending = (description.raw.pendingActivities ?? []).map((p): PendingActivity => {
+    const detail = p.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
+    const service = detail ? (converter.payloadConverter.fromPayload<{ service?: unknown }>(detail)?.service as string | undefined) : undefined;
+    return {
+      activity: p.activityType?.name ?? '?',
+      attempt: p.attempt ?? 1,
+      lastError: failureMessage(p.lastFailure),
+      state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
+      service: typeof service === 'string' ? service : undefined,
+      nextAttemptAt: optionalTsToDate(p.nextAttemptScheduleTime)?.toISOString(),
+    };
+  });
+  const events = history.events ?? [];
   return {
     workflowId,
     runId: description.runId,
@@ -148,6 +162,7 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
     input,
     timeline,
     failure: workflowFailure(history, converter),
+    cause: status === 'RUNNING' ? undefined : causeFromCloseEvent(events[events.length - 1], converter),
     pending,
     runs,
     replayable: closedNotCompleted(status) && latest === description.runId,
