@@ -143,6 +143,12 @@ describe('replay refusals', () => {
     }, 10_000, 'the saga to reach commentOnFront');
     expect(detail.timeline.from).toBe('query');
     expect(detail.replayable).toBe(false);
+    // Temporal's pending activity: which service it waits for, the attempt, the next try, the last error.
+    const waiting = await eventually(async () => {
+      const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
+      return d.pending?.find((p: { attempt: number }) => p.attempt > 1);
+    }, 15_000, 'a failed attempt of the comment');
+    expect(waiting).toMatchObject({ activity: 'addConversationComment', service: 'front', nextAttemptAt: expect.any(String), lastError: expect.stringMatching(/front POST .* answered 503/) });
     const res = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: {} });
     expect(res).toMatchObject({ status: 409, json: { error: 'replay_refused_running' } });
     await stack.sandbox.clear();
