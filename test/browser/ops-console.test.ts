@@ -193,8 +193,22 @@ describe('the on-call console in chromium: an incident from first look to zero c
     }
   });
 
+  it('shows a saga retrying a downstream outage as waiting for that service, and follows it to the end', async () => {
+    // Front answers 503 a few times: the comment step retries with backoff, the saga keeps running.
+    await stack.sandbox.fail({ service: 'front', method: 'POST', path: '/comments', status: 503, times: 3 });
+    const retrying = await stack.deliver(`${batch}-outage-1`);
+    await page.goto(`${stack.receiver.url}/ops/#/saga/${encodeURIComponent(retrying)}?follow=1`);
+    await page.locator('#waiting').filter({ hasText: 'Waiting for front' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#waiting').textContent()).toMatch(/addConversationComment attempt \d+.*last error: front POST .* answered 503/);
+    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-waiting.png') });
+    await page.locator('#replay-result').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#replay-result').textContent()).toBe('Run completed.');
+    expect(await page.locator('#waiting').count()).toBe(0);
+  });
+
   it('is readable on a phone: no horizontal scrolling, long errors wrap', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
     await page.locator('#search').click();
     await page.locator('#sagas tbody tr').first().waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);

@@ -472,7 +472,8 @@ async function showDetail(workflowId, runId, follow) {
 }
 
 function announce(detail) {
-  $('detail').prepend(h('p', { id: 'replay-result', class: `notice o-${detail.outcome}` }, `Replay ${OUTCOME_LABELS[detail.outcome] ? OUTCOME_LABELS[detail.outcome].toLowerCase() : detail.outcome}.`));
+  const outcome = OUTCOME_LABELS[detail.outcome] ? OUTCOME_LABELS[detail.outcome].toLowerCase() : detail.outcome;
+  $('detail').prepend(h('p', { id: 'replay-result', class: `notice o-${detail.outcome}` }, `${detail.replayOf ? 'Replay' : 'Run'} ${outcome}.`));
 }
 
 /** Follows a run until it closes, showing its timeline as it goes; says so if it has to stop. */
@@ -515,12 +516,14 @@ function cleanupPanel(d) {
 }
 
 function waitingPanel(d) {
-  if (!d.pending.length) return null;
+  // An activity on its first attempt is just running; one that failed before is retrying.
+  const retrying = d.pending.filter((p) => p.attempt > 1 || p.lastError);
+  if (!retrying.length) return null;
   return h(
     'div',
     { class: 'panel waiting', id: 'waiting' },
     h('h3', {}, 'Retrying'),
-    ...d.pending.map((p) =>
+    ...retrying.map((p) =>
       h(
         'p',
         {},
