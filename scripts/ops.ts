@@ -193,11 +193,13 @@ interface Row {
   latestRun?: { status: string };
   cause?: Cause;
   runs?: number;
+  waiting?: { service?: string; attempt: number };
 }
 
 function rowCells(r: Row): string[] {
   const outcome = r.latestRun ? `${r.outcome}→${r.latestRun.status.toLowerCase()}` : r.outcome;
-  const error = r.cause ? `${r.cause.errorClass}${r.cause.permanent ? ' (permanent)' : ''}${r.cause.leftUndone.length ? ' (manual cleanup)' : ''}` : '';
+  const waiting = r.waiting ? `${r.waiting.service ? `waiting for ${r.waiting.service}` : 'retrying'}, attempt ${r.waiting.attempt}` : '';
+  const error = r.cause ? `${r.cause.errorClass}${r.cause.permanent ? ' (permanent)' : ''}${r.cause.leftUndone.length ? ' (manual cleanup)' : ''}` : waiting;
   return [r.startTime.slice(0, 19), outcome, r.cause?.failedStep ?? r.step ?? '', error, r.source ?? '', r.eventType ?? '', r.workflowId];
 }
 

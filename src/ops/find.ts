@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, 
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
 import type { CauseReader, SagaCause } from './cause';
+import { pendingActivities, retrying, type PendingActivity } from './pending';
 import { OpsBadRequestError, OpsNotFoundError } from './errors';
 import { searchablePrefix } from '../../core/workflow-id';
 import { SAGA_OUTCOMES, closedNotCompleted, idList, inScope, quotable, scopeQuery, visibilityQuery, type OutcomeFilter, type SagaFilter, type Scope } from './filters';
@@ -37,6 +38,8 @@ export interface SagaRow {
   needsAttention?: boolean;
   /** How many runs the workflow ID has (a replay adds one). */
   runs?: number;
+  /** Running: the activity it is retrying, with the service it waits for. */
+  waiting?: PendingActivity;
 }
 
 export interface SagaPage {
@@ -133,13 +136,25 @@ async function markReplayed(client: Client, rows: SagaRow[]): Promise<void> {
   }
 }
 
+/** Running sagas retrying a step: what they wait for, from Temporal's pending activities (one describe each). */
+async function markWaiting(client: Client, rows: SagaRow[]): Promise<void> {
+  await Promise.all(
+    rows
+      .filter((r) => r.status === 'RUNNING')
+      .map(async (row) => {
+        const description = await client.workflow.getHandle(row.workflowId, row.runId).describe().catch(() => undefined);
+        if (description) row.waiting = retrying(pendingActivities(description, client.options.loadedDataConverter));
+      }),
+  );
+}
+
 /** Running, completed and superseded runs, or any outcome: visibility's own pages, replayed runs left to their saga's latest. */
 async function listRuns(client: Client, scope: Scope, filter: SagaFilter, pageSize: number, pageToken?: string): Promise<SagaPage> {
   const token = pageToken ? Buffer.from(pageToken, 'base64url') : undefined;
   const query = visibilityQuery(filter, scope);
   const [{ infos, next }, total] = await Promise.all([listRaw(client, query, pageSize, token), pageToken ? undefined : client.workflow.count(query).then((c) => c.count)]);
   const items = infos.map(toRow);
-  await markReplayed(client, items);
+  await Promise.all([markReplayed(client, items), markWaiting(client, items)]);
   return { items: items.filter((r) => !r.latestRun), nextPageToken: next, ...(total === undefined ? {} : { total }) };
 }
 

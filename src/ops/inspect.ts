@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { DeliveryMeta } from '../../core/saga/input';
 import { statusQuery } from '../../core/saga/status';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
 import { causeFromCloseEvent, type SagaCause } from './cause';
 import { closedNotCompleted, type Scope } from './filters';
 import { describeSaga, outcomeOf, type RowOutcome } from './find';
-import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
+import { pendingActivities, type PendingActivity } from './pending';
+import { startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
 /** One saga run, as the console shows it. Never the event body: its shape and size only. */
 export interface SagaDetail {
@@ -34,17 +34,6 @@ export interface SagaDetail {
   runs: { runId: string; status: string; startTime: string; closeTime?: string }[];
   replayable: boolean;
   temporalUiUrl: string;
-}
-
-export interface PendingActivity {
-  activity: string;
-  attempt: number;
-  lastError?: string;
-  state: string;
-  /** The downstream that did not answer the last attempt (sagas/clients/http.ts puts it in the failure). */
-  service?: string;
-  /** When the next attempt is due. */
-  nextAttemptAt?: string;
 }
 
 export interface ReplayMemo {
@@ -97,9 +86,6 @@ export function temporalUiLink(uiUrl: string, namespace: string, workflowId: str
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }
 
-/** temporal.api.enums.v1.PendingActivityState, by number. */
-const PENDING_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel_requested', 4: 'paused', 5: 'pause_requested' };
-
 /** How long the console waits for a running saga to answer its status query before reading history. */
 const STATUS_QUERY_TIMEOUT_MS = 3000;
 
@@ -133,18 +119,7 @@ export async function inspectSaga(client: Client, scope: Scope | undefined, uiUr
 
   const sa = description.typedSearchAttributes;
   const memo = (description.memo ?? {}) as { delivery?: DeliveryMeta; replay?: ReplayMemo };
-  const pending = (description.raw.pendingActivities ?? []).map((p): PendingActivity => {
-    const detail = p.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
-    const service = detail ? (converter.payloadConverter.fromPayload<{ service?: unknown }>(detail)?.service as string | undefined) : undefined;
-    return {
-      activity: p.activityType?.name ?? '?',
-      attempt: p.attempt ?? 1,
-      lastError: failureMessage(p.lastFailure),
-      state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
-      service: typeof service === 'string' ? service : undefined,
-      nextAttemptAt: optionalTsToDate(p.nextAttemptScheduleTime)?.toISOString(),
-    };
-  });
+  const pending = pendingActivities(description, converter);
   const events = history.events ?? [];
   return {
     workflowId,

@@ -149,6 +149,9 @@ describe('replay refusals', () => {
       return d.pending?.find((p: { attempt: number }) => p.attempt > 1);
     }, 15_000, 'a failed attempt of the comment');
     expect(waiting).toMatchObject({ activity: 'addConversationComment', service: 'front', nextAttemptAt: expect.any(String), lastError: expect.stringMatching(/front POST .* answered 503/) });
+    // The list of running sagas says it too.
+    const running = (await call(`${api}/sagas?outcome=running`, operator)).json.items.find((r: { workflowId: string }) => r.workflowId === workflowId);
+    expect(running?.waiting).toMatchObject({ service: 'front', attempt: expect.any(Number) });
     const res = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: {} });
     expect(res).toMatchObject({ status: 409, json: { error: 'replay_refused_running' } });
     await stack.sandbox.clear();

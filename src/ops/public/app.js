@@ -285,6 +285,7 @@ function sagaRow(row) {
       c ? c.errorClass : '',
       c && c.permanent ? h('span', { class: 'tag bad' }, 'permanent') : null,
       c && c.leftUndone.length ? h('span', { class: 'tag bad' }, 'manual cleanup') : null,
+      row.waiting ? h('span', { class: 'waiting-for' }, `${row.waiting.service ? `waiting for ${row.waiting.service}` : 'retrying'} · attempt ${row.waiting.attempt}`) : null,
     ),
     h('td', { 'data-label': 'Source' }, row.source || ''),
     h('td', { 'data-label': 'Event' }, row.eventType || ''),
