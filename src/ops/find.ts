@@ -82,7 +82,7 @@ export function outcomeOf(status: string, sagaOutcome: string | undefined): RowO
   }
 }
 
-export function toRow(info: WorkflowExecutionInfo): SagaRow {
+function toRow(info: WorkflowExecutionInfo): SagaRow {
   const sa = info.typedSearchAttributes;
   const status = info.status.name;
   return {
@@ -173,7 +173,7 @@ export interface SagaSet {
  * given), each as its latest run: those whose latest run is still a failure carry its cause. Sorted
  * by start time, newest first.
  */
-export async function sagaSet(client: Client, scope: Scope, filter: SagaFilter, causes: CauseReader, workflowIds?: string[]): Promise<SagaSet> {
+async function sagaSet(client: Client, scope: Scope, filter: SagaFilter, causes: CauseReader, workflowIds?: string[]): Promise<SagaSet> {
   const ids = new Set<string>(workflowIds);
   let truncated = false;
   if (!workflowIds) {
@@ -209,7 +209,7 @@ export async function sagaSet(client: Client, scope: Scope, filter: SagaFilter, 
 }
 
 /** Whether a saga (by its latest run) has an outcome decided per saga. */
-export function hasSagaOutcome(row: SagaRow, outcome: OutcomeFilter): boolean {
+function hasSagaOutcome(row: SagaRow, outcome: OutcomeFilter): boolean {
   if (!row.replayable) return false;
   if (outcome === 'attention') return row.needsAttention === true;
   if (outcome === 'failed') return true;
@@ -222,7 +222,7 @@ function matchesCause(row: SagaRow, filter: SagaFilter): boolean {
   return true;
 }
 
-export function groupByCause(rows: SagaRow[]): CauseGroup[] {
+function groupByCause(rows: SagaRow[]): CauseGroup[] {
   const groups = new Map<string, CauseGroup>();
   for (const row of rows) {
     const cause = row.cause;
