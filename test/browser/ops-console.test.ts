@@ -159,6 +159,9 @@ describe('the on-call console in chromium: an incident from first look to zero c
     await page.locator('#bulk-status').filter({ hasText: /^Done:/ }).waitFor({ timeout: 60_000 });
     expect(await page.locator('#bulk-status').textContent()).toBe('Done: 4 replayed, 0 refused, 0 errors; replayed runs: 4 completed, 0 failed again, 0 still running.');
     await page.screenshot({ path: join(ARTIFACTS, 'ops-console-bulk.png') });
+    // The job has its own link: a reload shows the same summary.
+    await page.reload();
+    await page.locator('#bulk-status').filter({ hasText: 'Done: 4 replayed' }).waitFor();
   });
 
   it('replays the failed undo after the cleanup and follows the new run until it completes', async () => {
