@@ -16,6 +16,7 @@ module.exports = {
     '<rootDir>/test/contract/adapters.contract.test.ts',
     '<rootDir>/test/deploy/manifests.test.ts',
     '<rootDir>/test/ops/config.test.ts',
+    '<rootDir>/test/ops/cause.test.ts',
     '<rootDir>/test/scripts/histories.test.ts',
     '<rootDir>/test/sandbox/**/*.test.ts',
   ],

@@ -25,6 +25,11 @@ function parseCommandLine() {
         since: { type: 'string' },
         until: { type: 'string' },
         'task-queue': { type: 'string' },
+        step: { type: 'string' },
+        error: { type: 'string' },
+        'include-permanent': { type: 'boolean', default: false },
+        'include-terminated': { type: 'boolean', default: false },
+        actor: { type: 'string' },
         limit: { type: 'string' },
         run: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -42,15 +47,36 @@ function parseCommandLine() {
 }
 const { values, positionals } = parseCommandLine();
 
+// `ops list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+/** An option's mistake names the option and the form it takes (exit code 2, like a mistyped option). */
+class OptionError extends Error {}
+
+function count(name: string, fallback: number): number {
+  const raw = values[name as keyof typeof values];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new OptionError(`--${name} takes a whole number of 1 or more, not "${String(raw)}"`);
+  return n;
+}
+
 const USAGE = `npm run ops -- <command> [options]
 
-  list    [filters] [--limit 50] [--json]        sagas matching the filters, newest first
-  counts  [filters]                              counts per outcome and source
+  list    [filters] [--limit 50] [--json]        sagas that need attention (or --outcome …), newest first
+  causes  [filters]                              those sagas grouped by cause (failed step + error class)
+  find    <id>                                   a saga by workflow ID, event key (or prefix*), delivery id or request id
+  counts  [filters]                              sagas needing attention, then per outcome (latest run) and source
   show    <workflowId> [--run <runId>] [--json]  input shape, step timeline, failure, runs
   replay  <workflowId> [--wait]                  replay one failed saga
-  replay  [filters]                              dry run: what a bulk replay would touch
+  replay  [filters]                              dry run: what a bulk replay would touch (permanent failures,
+                                                 terminated and canceled runs left out unless
+                                                 --include-permanent / --include-terminated)
   replay  [filters] --yes --expect <n>           bulk replay (n = the dry run's count), with progress
-  audit   [--limit 20]                           recent replays and re-queues
+  audit   [--limit 20] [--actor sub]             replays and re-queues, accepted or refused
   dead-letters [--source s] [--cause c] [--limit 50] [--json]
                                                  starts Temporal refused, with their cause
   requeue <deadLetterId>                         put one back through the normal start path
@@ -58,8 +84,10 @@ const USAGE = `npm run ops -- <command> [options]
   requeue [--source s] [--cause c] --yes --expect <n>
                                                  bulk re-queue (n = the dry run's count)
 
-Filters: --outcome failed|compensated|compensation_failed|running|completed|superseded|terminated|timed_out|canceled
-         --source <name> --type <eventType> --key <eventKey, or prefix*> --since <2h|ISO> --until <ISO>
+Filters: --outcome attention|failed|compensated|compensation_failed|running|completed|superseded|terminated|timed_out|canceled|any
+         (per saga, by its latest run; list, causes and replay default to attention, failed and failed)
+         --source <name> --type <eventType, any case> --key <eventKey, or prefix*> --since <2h|30m|7d|ISO> --until <same>
+         --step <failed step> --error <error class, e.g. "front 422">: one cause, as \`causes\` prints it
 Server:  OPS_URL (default http://127.0.0.1:$PORT). Token: OPS_TOKEN, else one minted from the local
          OPS_JWT_SECRET (development only).`;
 
@@ -105,23 +133,32 @@ async function api<T>(path: string, body?: unknown): Promise<T> {
 }
 
 /** `2h`, `30m`, `7d` ago, or an ISO time. */
-function when(value: string | undefined): string | undefined {
+function when(option: string, value: string | undefined): string | undefined {
   if (!value) return undefined;
   const rel = /^(\d+)([mhd])$/.exec(value);
-  if (!rel) return new Date(value).toISOString();
+  if (!rel) {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) throw new OptionError(`--${option} takes 30m, 2h, 7d (that long ago) or an ISO time such as 2026-12-01T09:00:00Z, not "${value}"`);
+    return date.toISOString();
+  }
   const ms = Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'];
   return new Date(Date.now() - ms).toISOString();
 }
 
-function filter(): Record<string, string> {
+function filter(defaultOutcome?: string): Record<string, string> {
+  const outcome = values.outcome ?? defaultOutcome;
   const f: Record<string, string | undefined> = {
-    outcome: values.outcome,
+    outcome: outcome === 'any' ? undefined : outcome,
     source: values.source,
     eventType: values.type,
     eventKey: values.key,
-    from: when(values.since),
-    to: when(values.until),
+    from: when('since', values.since),
+    to: when('until', values.until),
     taskQueue: values['task-queue'],
+    failedStep: values.step,
+    errorClass: values.error,
+    includePermanent: values['include-permanent'] ? 'true' : undefined,
+    includeTerminated: values['include-terminated'] ? 'true' : undefined,
   };
   return Object.fromEntries(Object.entries(f).filter((e): e is [string, string] => !!e[1]));
 }
@@ -131,6 +168,21 @@ const print = (line = ''): void => {
 };
 const pad = (s: unknown, n: number) => String(s ?? '').padEnd(n).slice(0, n);
 
+/** Columns as wide as their widest value: nothing is cut. */
+function table(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+  print(line(head));
+  for (const r of rows) print(line(r));
+}
+
+interface Cause {
+  failedStep?: string;
+  errorClass: string;
+  permanent: boolean;
+  leftUndone: { step: string; error: string; key?: string }[];
+}
+
 interface Row {
   workflowId: string;
   outcome: string;
@@ -139,33 +191,81 @@ interface Row {
   step?: string;
   startTime: string;
   latestRun?: { status: string };
+  cause?: Cause;
+  runs?: number;
+  waiting?: { service?: string; attempt: number };
 }
 
+function rowCells(r: Row): string[] {
+  const outcome = r.latestRun ? `${r.outcome}→${r.latestRun.status.toLowerCase()}` : r.outcome;
+  const waiting = r.waiting ? `${r.waiting.service ? `waiting for ${r.waiting.service}` : 'retrying'}, attempt ${r.waiting.attempt}` : '';
+  const error = r.cause ? `${r.cause.errorClass}${r.cause.permanent ? ' (permanent)' : ''}${r.cause.leftUndone.length ? ' (manual cleanup)' : ''}` : waiting;
+  return [r.startTime.slice(0, 19), outcome, r.cause?.failedStep ?? r.step ?? '', error, r.source ?? '', r.eventType ?? '', r.workflowId];
+}
+
+const ROW_HEAD = ['STARTED', 'OUTCOME', 'STEP', 'ERROR', 'SOURCE', 'EVENT', 'WORKFLOW'];
+
 async function list(): Promise<void> {
-  const limit = Number(values.limit ?? 50);
+  const limit = count('limit', 50);
   const rows: Row[] = [];
   let pageToken: string | undefined;
+  let total: number | undefined;
   do {
-    const params = new URLSearchParams({ ...filter(), pageSize: String(Math.min(limit, 200)) });
+    const params = new URLSearchParams({ ...filter('attention'), pageSize: String(Math.min(limit, 200)) });
     if (pageToken) params.set('pageToken', pageToken);
-    const page = await api<{ items: Row[]; nextPageToken?: string }>(`/sagas?${params}`);
+    const page = await api<{ items: Row[]; nextPageToken?: string; total?: number }>(`/sagas?${params}`);
     rows.push(...page.items);
+    total ??= page.total;
     pageToken = page.nextPageToken;
   } while (pageToken && rows.length < limit);
   if (values.json) return print(JSON.stringify(rows.slice(0, limit), null, 2));
-  print(`${pad('STARTED', 20)} ${pad('OUTCOME', 20)} ${pad('SOURCE', 10)} ${pad('EVENT', 22)} ${pad('STEP', 22)} WORKFLOW`);
-  for (const r of rows.slice(0, limit)) {
-    const outcome = r.latestRun ? `${r.outcome}→${r.latestRun.status.toLowerCase()}` : r.outcome;
-    print(`${pad(r.startTime.slice(0, 19), 20)} ${pad(outcome, 20)} ${pad(r.source, 10)} ${pad(r.eventType, 22)} ${pad(r.step, 22)} ${r.workflowId}`);
-  }
+  table(ROW_HEAD, rows.slice(0, limit).map(rowCells));
+  if (total !== undefined) print(`${Math.min(rows.length, limit)} of ${total}`);
   if (pageToken) print(`… more: raise --limit`);
 }
 
+interface Group {
+  failedStep?: string;
+  errorClass: string;
+  permanent: boolean;
+  count: number;
+  leftUndone: number;
+}
+
+async function causes(): Promise<void> {
+  const page = await api<{ total: number; groups: Group[]; truncated?: boolean }>(`/sagas?${new URLSearchParams({ ...filter('attention'), pageSize: '1' })}`);
+  if (values.json) return print(JSON.stringify(page.groups, null, 2));
+  table(
+    ['COUNT', 'STEP', 'ERROR', 'NOTE', 'REPLAY THE GROUP'],
+    page.groups.map((g) => [
+      String(g.count),
+      g.failedStep ?? '',
+      g.errorClass,
+      [g.permanent ? 'permanent: a replay fails again' : '', g.leftUndone ? `${g.leftUndone} need manual cleanup` : ''].filter(Boolean).join('; '),
+      g.permanent ? '' : `npm run ops -- replay --outcome ${values.outcome ?? 'attention'}${g.failedStep ? ` --step '${g.failedStep}'` : ''} --error '${g.errorClass}'`,
+    ]),
+  );
+  print(`${page.total} saga(s)${page.truncated ? ' (more failed than the console reads at once: narrow --since)' : ''}`);
+}
+
+async function find(q: string): Promise<void> {
+  const found = await api<{ items: Row[]; matchedBy?: string; scanned?: number }>(`/search?q=${encodeURIComponent(q)}`);
+  if (values.json) return print(JSON.stringify(found, null, 2));
+  if (!found.items.length) {
+    print(`nothing found for ${q}${found.scanned ? ` (${found.scanned} newest runs looked at)` : ''}`);
+    process.exitCode = 1;
+    return;
+  }
+  print(`found by ${found.matchedBy}:`);
+  table(ROW_HEAD, found.items.map(rowCells));
+}
+
 async function counts(): Promise<void> {
-  const c = await api<{ total: number; byOutcome: Record<string, number>; bySource: Record<string, number> }>(`/counts?${new URLSearchParams(filter())}`);
+  const c = await api<{ total: number; byOutcome: Record<string, number>; bySource: Record<string, number>; permanent: number; fixed: number }>(`/counts?${new URLSearchParams(filter())}`);
   if (values.json) return print(JSON.stringify(c, null, 2));
+  print(`need attention ${c.byOutcome.attention ?? 0}  (permanent, no replay can cure: ${c.permanent}; fixed by a replay: ${c.fixed})`);
   print(`total ${c.total}`);
-  for (const [k, v] of Object.entries(c.byOutcome)) print(`  ${pad(k, 20)} ${v}`);
+  for (const [k, v] of Object.entries(c.byOutcome)) if (k !== 'attention') print(`  ${pad(k, 20)} ${v}`);
   for (const [k, v] of Object.entries(c.bySource)) print(`  source ${pad(k, 13)} ${v}`);
 }
 
@@ -175,13 +275,18 @@ async function show(workflowId: string): Promise<void> {
   print(`${d.workflowId}  ${d.outcome}  (${d.saga}, run ${d.runId})`);
   print(`  source ${d.searchAttributes.source}  event ${d.searchAttributes.eventType}  key ${d.searchAttributes.eventKey}`);
   print(`  started ${d.startTime}${d.closeTime ? `  closed ${d.closeTime}` : ''}`);
+  for (const f of d.cause?.leftUndone ?? []) print(`  MANUAL CLEANUP NEEDED: undo of ${f.step} failed: ${f.error}${f.key ? ` (left in place: ${f.key})` : ''}`);
   if (d.failure) print(`  failure: ${d.failure.saga?.error ?? d.failure.message}${d.failure.saga ? ` (at ${d.failure.saga.failedStep})` : ''}`);
+  if (d.cause) print(`  cause: ${d.cause.failedStep ?? '-'} / ${d.cause.errorClass}${d.cause.permanent ? ' (permanent: a replay fails again)' : ''}`);
   print('  steps:');
   for (const s of d.timeline.steps) {
     print(`    ${pad(s.step, 24)} ${pad(s.state, 11)} ${(s.attempts ?? 0) > 1 ? `${s.attempts} attempts ` : ''}${s.error ?? ''}`);
     if (s.undo) print(`    ${pad('', 24)} undo ${s.undo.state}${s.undo.error ? `: ${s.undo.error}` : ''}`);
   }
-  for (const p of d.pending) print(`  retrying ${p.activity}: attempt ${p.attempt}${p.lastError ? `, last error ${p.lastError}` : ''}`);
+  for (const p of d.pending) {
+    const who = p.service ? `waiting for ${p.service}` : 'retrying';
+    print(`  ${who}: ${p.activity} attempt ${p.attempt}${p.nextAttemptAt ? `, next try at ${p.nextAttemptAt}` : ''}${p.lastError ? `, last error ${p.lastError}` : ''}`);
+  }
   for (const [name, part] of Object.entries(d.input?.parts ?? {})) {
     print(`  input ${name}: ${part.type}, ${part.bytes ?? 0} bytes${part.fields ? ` (${Object.keys(part.fields).join(', ')})` : ''}`);
   }
@@ -209,12 +314,20 @@ async function replayOne(workflowId: string): Promise<void> {
 
 async function replayMany(): Promise<void> {
   const f = filter();
-  const preview = await api<{ count: number; alreadyReplayed: number; truncated: boolean; filter: Record<string, string>; items: Row[] }>('/replays/preview', { filter: f });
-  let expect = values.expect ? Number(values.expect) : undefined;
+  const preview = await api<{
+    count: number;
+    alreadyReplayed: number;
+    excluded: { permanent: number; terminated: number };
+    truncated: boolean;
+    filter: Record<string, string>;
+    items: Row[];
+  }>('/replays/preview', { filter: f });
+  let expect = values.expect === undefined ? undefined : count('expect', 1);
   if (!values.yes || expect === undefined) {
-    for (const i of preview.items.slice(0, 20)) print(`  ${pad(i.outcome, 20)} ${pad(i.step, 22)} ${i.workflowId}`);
+    table(ROW_HEAD, preview.items.slice(0, 20).map(rowCells));
     if (preview.count > 20) print(`  … and ${preview.count - 20} more`);
-    print(`${preview.count} saga(s) would be replayed${preview.alreadyReplayed ? ` (${preview.alreadyReplayed} already replayed, skipped)` : ''}.`);
+    const left = [preview.excluded.permanent ? `${preview.excluded.permanent} permanent (--include-permanent)` : '', preview.excluded.terminated ? `${preview.excluded.terminated} terminated or canceled (--include-terminated)` : ''].filter(Boolean);
+    print(`${preview.count} saga(s) would be replayed${preview.alreadyReplayed ? ` (${preview.alreadyReplayed} already replayed, skipped)` : ''}${left.length ? `; left out: ${left.join(', ')}` : ''}.`);
     if (preview.truncated) throw new Error('too many match: narrow the filter');
     if (preview.count === 0) return;
     if (!process.stdin.isTTY) return print(`To replay them: add --yes --expect ${preview.count}`);
@@ -268,7 +381,7 @@ function deadLetterFilter(): Record<string, string> {
 }
 
 async function deadLetters(): Promise<void> {
-  const params = new URLSearchParams({ ...deadLetterFilter(), limit: String(Number(values.limit ?? 50)) });
+  const params = new URLSearchParams({ ...deadLetterFilter(), limit: String(count('limit', 50)) });
   const page = await api<{ total: number; items: DeadLetterRow[]; truncated: boolean }>(`/dead-letters?${params}`);
   if (values.json) return print(JSON.stringify(page, null, 2));
   print(`${page.total} dead letter(s)${page.truncated ? ` (showing ${page.items.length})` : ''}`);
@@ -294,14 +407,19 @@ async function requeueMany(): Promise<void> {
     if (preview.count > 0) print(`To re-queue them: add --yes --expect ${preview.count}`);
     return;
   }
-  const r = await api<{ requeued: number; gone: number; jobId: string }>('/dead-letters/requeue', { filter: preview.filter, expect: Number(values.expect) });
+  const r = await api<{ requeued: number; gone: number; jobId: string }>('/dead-letters/requeue', { filter: preview.filter, expect: count('expect', 1) });
   print(`done: ${r.requeued} re-queued, ${r.gone} gone already (job ${r.jobId})`);
 }
 
 async function audit(): Promise<void> {
-  const { entries } = await api<{ entries: AuditEntry[] }>(`/audit?limit=${Number(values.limit ?? 20)}`);
+  const params = new URLSearchParams({ limit: String(Math.min(count('limit', 20), 500)) });
+  if (values.actor) params.set('actor', values.actor);
+  const { entries } = await api<{ entries: AuditEntry[] }>(`/audit?${params}`);
   if (values.json) return print(JSON.stringify(entries, null, 2));
-  for (const e of entries) print(`${e.at}  ${pad(e.actor, 18)} ${pad(e.action, 22)} ${pad(e.outcome, 24)} ${(e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || ''}`);
+  table(
+    ['AT', 'WHO', 'ACTION', 'OUTCOME', 'WHAT'],
+    entries.map((e) => [e.at, e.actor, e.action, e.outcome, (e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || '']),
+  );
 }
 
 async function main(): Promise<void> {
@@ -312,6 +430,11 @@ async function main(): Promise<void> {
       return list();
     case 'counts':
       return counts();
+    case 'causes':
+      return causes();
+    case 'find':
+      if (!arg) throw new OptionError('usage: ops find <workflow ID, event key, delivery id or request id>');
+      return find(arg);
     case 'show':
       if (!arg) throw new Error('usage: ops show <workflowId>');
       return show(arg);
@@ -324,11 +447,11 @@ async function main(): Promise<void> {
     case 'requeue':
       return arg ? requeueOne(arg) : requeueMany();
     default:
-      throw new Error(`unknown command ${command}: list | counts | show | replay | audit | dead-letters | requeue`);
+      throw new OptionError(`unknown command ${command}: list | causes | find | counts | show | replay | audit | dead-letters | requeue`);
   }
 }
 
 main().catch((err) => {
-  process.stderr.write(`[ops] ${(err as Error).message}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`[ops] ${(err as Error).message}${err instanceof OptionError ? '. See: npm run ops -- --help' : ''}\n`);
+  process.exitCode = err instanceof OptionError ? 2 : 1;
 });

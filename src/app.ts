@@ -83,7 +83,8 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   });
 
   // The on-call console: its page and its JWT-protected API (src/ops).
-  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], signal }));
+  const eventTypes = [...new Set([...sources.values()].flatMap((s) => [...(s.routes?.keys() ?? [])]))];
+  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], eventTypes, signal }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

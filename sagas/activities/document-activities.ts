@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { heartbeat } from './report';
 import type { IdempotencyKey } from '../../core/saga/keys';
 import type { Clients } from '../clients';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 /** Largest proof-of-delivery document accepted: scans are a few MB; anything bigger is not a POD. */
 export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
@@ -36,7 +37,7 @@ export function createDocumentActivities({ samsara, records }: Pick<Clients, 'sa
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           size += chunk.byteLength;
           if (size > MAX_DOCUMENT_BYTES) {
-            throw ApplicationFailure.nonRetryable(`document ${doc.documentId} is over ${MAX_DOCUMENT_BYTES} bytes`, 'DocumentTooLarge');
+            throw ApplicationFailure.nonRetryable(`document ${doc.documentId} is over ${MAX_DOCUMENT_BYTES} bytes`, PERMANENT_FAILURE.DocumentTooLarge);
           }
           chunks.push(Buffer.from(chunk));
           // A dead worker is noticed within the heartbeat timeout instead of the 10-minute limit.

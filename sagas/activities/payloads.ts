@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { PayloadStore } from '../../core/saga/input';
 import type { EventRef } from '../../core/saga/input';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 /** Activities that resolve events the receiver stored outside the workflow input (sagas/workflows/load-event.ts). */
 export function createPayloadActivities(store: PayloadStore) {
@@ -11,7 +12,7 @@ export function createPayloadActivities(store: PayloadStore) {
       }
       const bytes = await store.get(ref);
       // Retrying cannot bring back bytes that expired: fail the saga with a reason an operator can act on.
-      if (!bytes) throw ApplicationFailure.nonRetryable(`event payload ${ref.key} is gone (PAYLOAD_TTL_SECONDS passed?)`, 'EventPayloadMissing');
+      if (!bytes) throw ApplicationFailure.nonRetryable(`event payload ${ref.key} is gone (PAYLOAD_TTL_SECONDS passed?)`, PERMANENT_FAILURE.EventPayloadMissing);
       return JSON.parse(bytes.toString('utf8')) as unknown;
     },
   };

@@ -87,7 +87,7 @@ export class HttpClient {
       const text = await response.text().catch(() => '');
       const what = `${this.options.service} ${method} ${url.pathname} answered ${response.status}`;
       if (response.status >= 400 && response.status < 500 && !RETRYABLE_4XX.has(response.status)) {
-        throw ApplicationFailure.nonRetryable(`${what}: ${text.slice(0, ERROR_BODY_CHARS)}`, 'DownstreamRefused', { status: response.status });
+        throw ApplicationFailure.nonRetryable(`${what}: ${text.slice(0, ERROR_BODY_CHARS)}`, 'DownstreamRefused', { service: this.options.service, status: response.status });
       }
       throw this.unavailable(what, response.status, retryAfterMs(response.headers.get('retry-after')));
     }

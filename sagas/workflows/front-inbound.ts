@@ -7,6 +7,7 @@ import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import type { ShipmentMatch, ShipmentRef } from '../activities';
 import type { FrontAppEnvelope, FrontEvent } from '../../core/saga/events';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 export interface FrontInboundResult {
   conversationId: string;
@@ -57,7 +58,7 @@ export async function frontInboundSaga(input: SagaArgs<FrontEvent | FrontAppEnve
   return runSaga('frontInboundSaga', async (saga) => {
     const event = frontEventOf(await loadEvent(input));
     const conversationId = event.conversation?.id;
-    if (!conversationId) throw ApplicationFailure.nonRetryable('Front event has no conversation', 'MalformedEvent');
+    if (!conversationId) throw ApplicationFailure.nonRetryable('Front event has no conversation', PERMANENT_FAILURE.MalformedEvent);
     const references = shipmentReferences(messageText(event));
 
     const result: FrontInboundResult = { conversationId, references, shipment: null };

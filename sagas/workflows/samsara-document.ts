@@ -5,6 +5,7 @@ import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import type { SamsaraEventV2 } from '../../sources/samsara/events';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 /** The parts of a Samsara DocumentSubmitted event the saga reads. */
 export interface DocumentSubmittedData {
@@ -51,8 +52,8 @@ export async function samsaraDocumentSaga(input: SagaArgs<SamsaraEventV2>): Prom
     const { document: doc, driver } = event.data as DocumentSubmittedData;
     const documentId = doc?.id;
     const shipmentId = doc?.routeStop?.externalIds?.turvoShipmentId ?? doc?.route?.externalIds?.turvoShipmentId;
-    if (!documentId) throw ApplicationFailure.nonRetryable('DocumentSubmitted event has no document id', 'MalformedEvent');
-    if (!shipmentId) throw ApplicationFailure.nonRetryable('document has no turvoShipmentId external id', 'UnmappedDocument');
+    if (!documentId) throw ApplicationFailure.nonRetryable('DocumentSubmitted event has no document id', PERMANENT_FAILURE.MalformedEvent);
+    if (!shipmentId) throw ApplicationFailure.nonRetryable('document has no turvoShipmentId external id', PERMANENT_FAILURE.UnmappedDocument);
     const name = doc.name ?? `Samsara document ${documentId}`;
     const pod = isProofOfDelivery(doc.documentType?.name);
     // Takes turns with the shipment's other sagas (a POD sets its status), but with no time: a

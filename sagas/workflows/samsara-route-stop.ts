@@ -6,6 +6,7 @@ import { loadEvent } from './load-event';
 import { type SagaArgs } from '../../core/saga/input';
 import { runSaga } from './saga';
 import type { RouteStopData, SamsaraEventV2 } from '../../sources/samsara/events';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 /** Turvo stop status codes set by Samsara route-stop events (Turvo's code list is not public: modelled). */
 export const STOP_STATUS = {
@@ -35,9 +36,9 @@ export async function samsaraRouteStopSaga(input: SagaArgs<SamsaraEventV2>): Pro
     const status = STOP_STATUS[input.meta.eventType as keyof typeof STOP_STATUS];
     const shipmentId = data.routeStopDetails?.externalIds?.turvoShipmentId;
     const stopId = data.routeStopDetails?.externalIds?.turvoStopId;
-    if (!status) throw ApplicationFailure.nonRetryable(`unsupported event type ${input.meta.eventType}`, 'UnsupportedEvent');
+    if (!status) throw ApplicationFailure.nonRetryable(`unsupported event type ${input.meta.eventType}`, PERMANENT_FAILURE.UnsupportedEvent);
     if (!shipmentId || !stopId) {
-      throw ApplicationFailure.nonRetryable('route stop has no turvoShipmentId/turvoStopId external ids', 'UnmappedRouteStop');
+      throw ApplicationFailure.nonRetryable('route stop has no turvoShipmentId/turvoStopId external ids', PERMANENT_FAILURE.UnmappedRouteStop);
     }
     const stop = { shipmentId, stopId };
     // One route-stop saga at a time per Turvo stop, in Samsara's order: a late arrival after the

@@ -8,6 +8,7 @@ import { runSaga } from './saga';
 import { DELIVERED_STATUS } from './samsara-document';
 import type { TurvoStatus } from '../clients/turvo';
 import type { TurvoEvent } from '../../core/saga/events';
+import { PERMANENT_FAILURE } from '../../core/saga/failures';
 
 export interface ShipmentStatusResult {
   shipmentId: string;
@@ -59,8 +60,8 @@ export async function shipmentStatusSaga(input: SagaArgs<TurvoEvent>, notifyOnDe
     const shipment = event.eventPayload;
     // As the records API and Turvo take it; an event whose status has no code key is refused below.
     const status = shipment?.status as TurvoStatus | undefined;
-    if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, 'UnsupportedEvent');
-    if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', 'MalformedEvent');
+    if (event.eventName !== 'SHIPMENT_STATUS_UPDATE') throw ApplicationFailure.nonRetryable(`unsupported Turvo event ${event.eventName}`, PERMANENT_FAILURE.UnsupportedEvent);
+    if (shipment?.id === undefined || !status?.code?.key) throw ApplicationFailure.nonRetryable('Turvo event has no shipment id or status code', PERMANENT_FAILURE.MalformedEvent);
     const shipmentId = String(shipment.id);
     const reference = shipment.customId ?? shipmentId;
     // One status saga at a time per shipment, in Turvo's order: an older update changes nothing.

@@ -5,8 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { AuditLog } from './audit';
 import { OpsBadRequestError, OpsConflictError } from './errors';
-import { REPLAYABLE_OUTCOMES, type SagaFilter } from './filters';
-import { listAll, type SagaRow } from './find';
+import type { CauseReader } from './cause';
+import { SAGA_OUTCOMES, type SagaFilter, type Scope } from './filters';
+import { matchingSagas, type SagaRow } from './find';
 import { ReplayRefusedError, replaySaga, type ReplayGuard } from './replay';
 
 /**
@@ -26,11 +27,13 @@ export interface BulkPreview {
   filter: SagaFilter;
   /** Workflows that would be replayed: pass this back as `expect` to confirm. */
   count: number;
-  /** Failed runs skipped because they were already replayed. */
+  /** Sagas with a failed run matching that were already replayed (their latest run completed or runs). */
   alreadyReplayed: number;
+  /** Left out unless asked: failures no replay can cure (`includePermanent`), terminated and canceled runs (`includeTerminated`). */
+  excluded: { permanent: number; terminated: number };
   /** More matched than OPS_REPLAY_MAX: narrow the filter. */
   truncated: boolean;
-  items: Pick<SagaRow, 'workflowId' | 'runId' | 'outcome' | 'source' | 'eventType' | 'step' | 'startTime'>[];
+  items: Pick<SagaRow, 'workflowId' | 'runId' | 'outcome' | 'source' | 'eventType' | 'step' | 'startTime' | 'cause'>[];
 }
 
 export type ItemResult = { workflowId: string; result: 'replayed'; runId: string } | { workflowId: string; result: 'refused' | 'error'; reason: string; runId?: string };
@@ -92,14 +95,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 function replayFilter(filter: SagaFilter): SagaFilter {
   const outcome = filter.outcome ?? 'failed';
-  if (!REPLAYABLE_OUTCOMES.includes(outcome)) {
-    throw new OpsBadRequestError('bad_filter', `bulk replay takes an outcome among ${REPLAYABLE_OUTCOMES.join(', ')}`, { field: 'outcome' });
+  if (!SAGA_OUTCOMES.includes(outcome)) {
+    throw new OpsBadRequestError('bad_filter', `bulk replay takes an outcome among ${SAGA_OUTCOMES.join(', ')}`, { field: 'outcome' });
   }
   return { ...filter, outcome };
 }
 
 export interface BulkReplayDeps {
   client: Client;
+  /** Only this deployment's sagas are ever replayed. */
+  scope: Scope;
+  causes: CauseReader;
   redis: Redis;
   /** Where a job's progress is kept (under the deployment's key prefix), by job ID; its results, outcomes and lease beside it. */
   jobKey: (id: string) => string;
@@ -114,7 +120,7 @@ export interface BulkReplayDeps {
   signal?: AbortSignal;
 }
 
-export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logger, guard, concurrency, maxBulk, signal }: BulkReplayDeps) {
+export function bulkReplays({ client, scope, causes, redis, jobKey, activeJobsKey, audit, logger, guard, concurrency, maxBulk, signal }: BulkReplayDeps) {
   const keys = {
     job: jobKey,
     results: (id: string) => `${jobKey(id)}:results`,
@@ -125,16 +131,16 @@ export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logge
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const working = new Set<string>();
 
-  async function candidates(filter: SagaFilter): Promise<{ rows: SagaRow[]; alreadyReplayed: number; truncated: boolean }> {
-    const { items, truncated } = await listAll(client, filter, maxBulk * 2);
-    const rows = new Map<string, SagaRow>();
-    let alreadyReplayed = 0;
-    for (const row of items) {
-      if (!row.replayable) alreadyReplayed++;
-      else if (!rows.has(row.workflowId)) rows.set(row.workflowId, row);
+  async function candidates(filter: SagaFilter): Promise<{ rows: SagaRow[]; alreadyReplayed: number; excluded: BulkPreview['excluded']; truncated: boolean }> {
+    const { rows: matching, fixed, truncated } = await matchingSagas(client, scope, filter, causes);
+    const excluded = { permanent: 0, terminated: 0 };
+    const rows: SagaRow[] = [];
+    for (const row of matching) {
+      if (!filter.includeTerminated && (row.status === 'TERMINATED' || row.status === 'CANCELLED')) excluded.terminated++;
+      else if (!filter.includePermanent && row.cause?.permanent) excluded.permanent++;
+      else rows.push(row);
     }
-    const list = [...rows.values()];
-    return { rows: list.slice(0, maxBulk), alreadyReplayed, truncated: truncated || list.length > maxBulk };
+    return { rows: rows.slice(0, maxBulk), alreadyReplayed: fixed, excluded, truncated: truncated || rows.length > maxBulk };
   }
 
   async function load(id: string): Promise<JobRecord | undefined> {
@@ -228,7 +234,7 @@ export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logge
         let result: ItemResult;
         try {
           // One ticket per job: a run this job replayed before an interruption is recognised as its own.
-          const replay = await replaySaga(client, item.workflowId, { by: job.actor, expectedRunId: item.runId, ticket: `job:${job.id}`, guard });
+          const replay = await replaySaga(client, item.workflowId, { by: job.actor, expectedRunId: item.runId, ticket: `job:${job.id}`, guard, scope });
           result = { workflowId: item.workflowId, result: 'replayed', runId: replay.runId };
         } catch (err) {
           result =
@@ -342,13 +348,14 @@ export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logge
   return {
     async preview(filter: SagaFilter): Promise<BulkPreview> {
       const effective = replayFilter(filter);
-      const { rows, alreadyReplayed, truncated } = await candidates(effective);
+      const { rows, alreadyReplayed, excluded, truncated } = await candidates(effective);
       return {
         filter: effective,
         count: rows.length,
         alreadyReplayed,
+        excluded,
         truncated,
-        items: rows.slice(0, PREVIEW_ITEMS).map(({ workflowId, runId, outcome, source, eventType, step, startTime }) => ({
+        items: rows.slice(0, PREVIEW_ITEMS).map(({ workflowId, runId, outcome, source, eventType, step, startTime, cause }) => ({
           workflowId,
           runId,
           outcome,
@@ -356,6 +363,7 @@ export function bulkReplays({ client, redis, jobKey, activeJobsKey, audit, logge
           eventType,
           step,
           startTime,
+          cause,
         })),
       };
     },

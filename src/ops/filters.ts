@@ -8,11 +8,20 @@ import { OpsBadRequestError } from './errors';
  */
 
 /**
- * The outcomes an engineer filters by. `failed` is every run that closed without completing;
- * `superseded` completed without changing anything, a newer event for its entity being applied already.
+ * The outcomes an engineer filters by. `attention`: sagas whose latest run failed (compensated,
+ * compensation_failed, failed otherwise, timed out), the ones somebody has to act on; `failed` is
+ * every saga whose latest run closed without completing; `superseded` completed without changing
+ * anything, a newer event for its entity being applied already.
  */
-export const OUTCOMES = ['running', 'completed', 'superseded', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
+export const OUTCOMES = ['attention', 'running', 'completed', 'superseded', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'] as const;
 export type OutcomeFilter = (typeof OUTCOMES)[number];
+
+/**
+ * Outcomes decided per saga (workflow ID) by its latest run: a replayed saga leaves its failed run
+ * in visibility, so these are found from the failed runs and their workflow IDs' latest runs
+ * (src/ops/find.ts). Running and completed runs are always the latest of their workflow ID.
+ */
+export const SAGA_OUTCOMES: readonly OutcomeFilter[] = ['attention', 'failed', 'compensated', 'compensation_failed', 'terminated', 'timed_out', 'canceled'];
 
 /**
  * The statuses of a run that closed without completing, as the SDK names them and as visibility
@@ -26,12 +35,10 @@ export function closedNotCompleted(status: string): boolean {
   return Object.hasOwn(CLOSED_NOT_COMPLETED, status);
 }
 
-/** Outcomes whose runs closed without completing: every outcome but running and completed. */
-export const REPLAYABLE_OUTCOMES: readonly OutcomeFilter[] = OUTCOMES.filter((o) => o !== 'running' && o !== 'completed');
-
 const NOT_COMPLETED = `ExecutionStatus IN (${Object.values(CLOSED_NOT_COMPLETED).map((s) => `'${s}'`).join(', ')})`;
 
 const OUTCOME_QUERIES: Record<OutcomeFilter, string> = {
+  attention: `ExecutionStatus IN ('Failed', 'TimedOut')`,
   running: `ExecutionStatus = 'Running'`,
   completed: `ExecutionStatus = 'Completed' AND (SagaOutcome IS NULL OR SagaOutcome != 'superseded')`,
   superseded: `ExecutionStatus = 'Completed' AND SagaOutcome = 'superseded'`,
@@ -54,15 +61,38 @@ export interface SagaFilter {
   /** Started before (ISO-8601). */
   to?: string;
   taskQueue?: string;
+  /** A cause (src/ops/cause.ts): the step that failed, the error class. */
+  failedStep?: string;
+  errorClass?: string;
+  /** Bulk replay only: also replay permanent failures, terminated and canceled runs. */
+  includePermanent?: boolean;
+  includeTerminated?: boolean;
+}
+
+/** What this deployment's console may see and replay: its task queue and its sources, never other workflows of the namespace. */
+export interface Scope {
+  taskQueue: string;
+  sources: readonly string[];
 }
 
 /** Printable, and no quote or backslash: the characters that could break out of a quoted value. */
 const SAFE_VALUE = /^[^'"\\\p{Cc}]{1,200}$/u;
 
+/** Whether a value can be quoted into a query as it is (else only searched by its key form, or in memory). */
+export function quotable(value: string): boolean {
+  return SAFE_VALUE.test(value);
+}
+
 function text(name: string, value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !SAFE_VALUE.test(value)) throw new OpsBadRequestError('bad_filter', `${name} has characters the console does not search for`, { field: name });
   return value.trim();
+}
+
+function flag(name: string, value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '' || value === false || value === 'false') return undefined;
+  if (value === true || value === 'true') return true;
+  throw new OpsBadRequestError('bad_filter', `${name} is true or false`, { field: name });
 }
 
 function time(name: string, value: unknown): string | undefined {
@@ -91,8 +121,14 @@ function eventKey(value: unknown): string | undefined {
   return value;
 }
 
+function canonical(value: string | undefined, known: readonly string[]): string | undefined {
+  if (!value) return value;
+  const lower = value.toLowerCase();
+  return known.find((k) => k.toLowerCase() === lower) ?? value;
+}
+
 /** Reads a filter from a query string or a JSON body; unknown outcomes and unsafe values are a 400. */
-export function parseFilter(input: Record<string, unknown>): SagaFilter {
+export function parseFilter(input: Record<string, unknown>, eventTypes: readonly string[] = []): SagaFilter {
   const outcome = text('outcome', input.outcome);
   if (outcome && !OUTCOMES.includes(outcome as OutcomeFilter)) {
     throw new OpsBadRequestError('bad_filter', `outcome must be one of ${OUTCOMES.join(', ')}`, { field: 'outcome' });
@@ -100,21 +136,35 @@ export function parseFilter(input: Record<string, unknown>): SagaFilter {
   const filter: SagaFilter = {
     outcome: outcome as OutcomeFilter | undefined,
     source: text('source', input.source),
-    eventType: text('eventType', input.eventType),
+    eventType: canonical(text('eventType', input.eventType), eventTypes),
     eventKey: eventKey(input.eventKey),
     from: time('from', input.from),
     to: time('to', input.to),
     taskQueue: text('taskQueue', input.taskQueue),
+    failedStep: text('failedStep', input.failedStep),
+    errorClass: text('errorClass', input.errorClass),
+    includePermanent: flag('includePermanent', input.includePermanent),
+    includeTerminated: flag('includeTerminated', input.includeTerminated),
   };
   return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as SagaFilter;
 }
 
-/**
- * The visibility query for a filter. Every saga carries WebhookSource (set when the receiver starts
- * it), so that condition keeps other workflows in the namespace out of the console.
- */
-export function visibilityQuery(filter: SagaFilter, extra: string[] = []): string {
-  const parts = ['WebhookSource IS NOT NULL'];
+/** The conditions that keep a query to this deployment's sagas (every saga carries WebhookSource, set when the receiver starts it). */
+export function scopeQuery(scope?: Scope): string {
+  if (!scope) return 'WebhookSource IS NOT NULL';
+  const sources = scope.sources.length ? `WebhookSource IN (${scope.sources.map((s) => `'${text('source', s)}'`).join(', ')})` : 'WebhookSource IS NOT NULL';
+  return `TaskQueue = '${text('taskQueue', scope.taskQueue)}' AND ${sources}`;
+}
+
+/** Whether a workflow (its task queue and WebhookSource) belongs to this deployment. */
+export function inScope(scope: Scope | undefined, taskQueue: string, source: string | undefined): boolean {
+  if (!scope) return source !== undefined;
+  return taskQueue === scope.taskQueue && source !== undefined && (scope.sources.length === 0 || scope.sources.includes(source));
+}
+
+/** The visibility query for a filter's visibility conditions (a cause is read from each run, not searched). */
+export function visibilityQuery(filter: SagaFilter, scope?: Scope, extra: string[] = []): string {
+  const parts = [scopeQuery(scope)];
   if (filter.outcome) parts.push(OUTCOME_QUERIES[filter.outcome]);
   if (filter.source) parts.push(`WebhookSource = '${filter.source}'`);
   if (filter.eventType) parts.push(`EventType = '${filter.eventType}'`);

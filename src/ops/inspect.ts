@@ -1,11 +1,12 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { DeliveryMeta } from '../../core/saga/input';
 import { statusQuery } from '../../core/saga/status';
 import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../../core/saga/search-attributes';
-import { OpsNotFoundError } from './errors';
-import { closedNotCompleted } from './filters';
-import { outcomeOf, type RowOutcome } from './find';
-import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
+import { causeFromCloseEvent, type SagaCause } from './cause';
+import { closedNotCompleted, type Scope } from './filters';
+import { describeSaga, outcomeOf, type RowOutcome } from './find';
+import { pendingActivities, type PendingActivity } from './pending';
+import { startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
 /** One saga run, as the console shows it. Never the event body: its shape and size only. */
 export interface SagaDetail {
@@ -25,8 +26,10 @@ export interface SagaDetail {
   input?: InputSummary;
   timeline: Timeline;
   failure?: WorkflowFailure;
-  /** Activities retrying right now (running sagas only). */
-  pending: { activity: string; attempt: number; lastError?: string; state: string }[];
+  /** A run that closed without completing: the failed step, the error class, what was left undone. */
+  cause?: SagaCause;
+  /** Activities retrying right now (running sagas only); `service` when its downstream is unavailable. */
+  pending: PendingActivity[];
   /** Every run under this workflow ID, newest first (a replay adds one). */
   runs: { runId: string; status: string; startTime: string; closeTime?: string }[];
   replayable: boolean;
@@ -83,21 +86,11 @@ export function temporalUiLink(uiUrl: string, namespace: string, workflowId: str
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }
 
-/** temporal.api.enums.v1.PendingActivityState, by number. */
-const PENDING_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel_requested', 4: 'paused', 5: 'pause_requested' };
-
 /** How long the console waits for a running saga to answer its status query before reading history. */
 const STATUS_QUERY_TIMEOUT_MS = 3000;
 
-export async function inspectSaga(client: Client, uiUrl: string, workflowId: string, runId?: string): Promise<SagaDetail> {
-  const handle = client.workflow.getHandle(workflowId, runId);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new OpsNotFoundError('saga_not_found', `no saga ${workflowId}`);
-    throw err;
-  }
+export async function inspectSaga(client: Client, scope: Scope | undefined, uiUrl: string, workflowId: string, runId?: string): Promise<SagaDetail> {
+  const description = await describeSaga(client, workflowId, scope, runId);
   const run = client.workflow.getHandle(workflowId, description.runId);
   const history = await run.fetchHistory();
   const converter = client.options.loadedDataConverter;
@@ -126,12 +119,8 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
 
   const sa = description.typedSearchAttributes;
   const memo = (description.memo ?? {}) as { delivery?: DeliveryMeta; replay?: ReplayMemo };
-  const pending = (description.raw.pendingActivities ?? []).map((p) => ({
-    activity: p.activityType?.name ?? '?',
-    attempt: p.attempt ?? 1,
-    lastError: failureMessage(p.lastFailure),
-    state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
-  }));
+  const pending = pendingActivities(description, converter);
+  const events = history.events ?? [];
   return {
     workflowId,
     runId: description.runId,
@@ -148,6 +137,7 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
     input,
     timeline,
     failure: workflowFailure(history, converter),
+    cause: status === 'RUNNING' ? undefined : causeFromCloseEvent(events[events.length - 1], converter),
     pending,
     runs,
     replayable: closedNotCompleted(status) && latest === description.runId,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, encodeWorkflowIdConflictPolicy, encodeWorkflowIdReusePolicy } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import { grpcCode, grpcStatusName } from '../intake/temporal';
 import type { Logger } from '../logger';
-import { OpsConflictError, OpsNotFoundError } from './errors';
+import { OpsConflictError } from './errors';
+import type { Scope } from './filters';
+import { describeSaga } from './find';
 import type { ReplayMemo } from './inspect';
 
 /**
@@ -95,15 +97,8 @@ export interface ReplayOptions {
   /** Who is asking: unique per request; a bulk job uses one per job, so that resuming it finds its own replays. */
   ticket?: string;
   guard?: ReplayGuard;
-}
-
-async function describeLatest(client: Client, workflowId: string): Promise<WorkflowExecutionDescription> {
-  try {
-    return await client.workflow.getHandle(workflowId).describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new OpsNotFoundError('saga_not_found', `no saga ${workflowId}`);
-    throw err;
-  }
+  /** This deployment's sagas: any other workflow of the namespace is not found. */
+  scope?: Scope;
 }
 
 function refuseUnlessFailed(workflowId: string, description: WorkflowExecutionDescription): void {
@@ -113,9 +108,9 @@ function refuseUnlessFailed(workflowId: string, description: WorkflowExecutionDe
 }
 
 export async function replaySaga(client: Client, workflowId: string, options: ReplayOptions): Promise<ReplayResult> {
-  const { by, expectedRunId, guard } = options;
+  const { by, expectedRunId, guard, scope } = options;
   const ticket = options.ticket ?? randomUUID();
-  const description = await describeLatest(client, workflowId);
+  const description = await describeSaga(client, workflowId, scope);
   // A bulk job resumed after an interruption: the latest run may be the replay it made before.
   const latestReplay = description.memo?.replay as ReplayMemo | undefined;
   if (options.ticket && latestReplay?.ticket === ticket && latestReplay.previousRunId === expectedRunId) {
@@ -158,7 +153,7 @@ export async function replaySaga(client: Client, workflowId: string, options: Re
     // ALREADY_EXISTS: the workflow-ID policies refused the start.
     if (code === undefined || grpcStatusName(code) !== 'ALREADY_EXISTS') throw err;
     // Between our look and our start a run of another request began (or completed): say which.
-    const now = await describeLatest(client, workflowId);
+    const now = await describeSaga(client, workflowId, scope);
     refuseUnlessFailed(workflowId, now);
     throw new ReplayRefusedError(workflowId, 'already_replayed', now.runId);
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import express, { Router, type Request } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -9,17 +9,18 @@ import type { AppConfig } from '../config';
 import type { ApiRoute } from '../http/openapi';
 import { deadLetterFilter, opsAnswers, opsRefusals, sagaFilter, sagaListQuery } from './api-schemas';
 import type { Logger } from '../logger';
-import { redisAuditLog, type AuditLog } from './audit';
+import { redisAuditLog, type AuditEntry, type AuditFilter, type AuditLog } from './audit';
 import { authenticate, hasRole, principalOf, requireRole } from './auth';
 import { bulkReplays } from './bulk';
 import { deadLetterConsole, deadLetterId, parseDeadLetterFilter } from './dead-letters';
 import { DeadLetters } from '../intake/dead-letters';
 import { redisKeys } from '../intake/redis';
-import { OpsBadRequestError, OpsNotFoundError } from './errors';
+import { OpsBadRequestError, OpsConflictError, OpsForbiddenError, OpsNotFoundError } from './errors';
 import { opsErrorHandler } from './error-handler';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth';
-import { OUTCOMES, parseFilter } from './filters';
-import { countSagas, listSagas } from './find';
+import { causeReader } from './cause';
+import { OUTCOMES, parseFilter, type Scope } from './filters';
+import { countSagas, listSagas, searchSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, redisReplayGuard, replaySaga } from './replay';
 import { grpcCode } from '../intake/temporal';
@@ -88,6 +89,8 @@ export interface OpsDeps {
   redis: Redis;
   /** Registered source names, for the per-source counts and the page's source filter. */
   sources: readonly string[];
+  /** The event types the sources route, as they spell them. */
+  eventTypes?: readonly string[];
   audit?: AuditLog;
   /** Aborted when the receiver stops: its bulk jobs are handed back for another receiver to resume. */
   signal?: AbortSignal;
@@ -174,18 +177,34 @@ async function withPageToken<T>(token: unknown, list: (token: string | undefined
   }
 }
 
+/** The replay or re-queue decision a POST makes, by its path (dry runs decide nothing). */
+function decisionOf(path: string): { action: AuditEntry['action']; bulk: boolean; workflowId?: string; deadLetterId?: string } | undefined {
+  const one = /^\/sagas\/([^/]+)\/replay$/.exec(path);
+  if (one) return { action: 'replay', bulk: false, workflowId: decodeURIComponent(one[1]!) };
+  if (path === '/replays') return { action: 'bulk_replay_refused', bulk: true };
+  const dead = /^\/dead-letters\/([^/]+)\/requeue$/.exec(path);
+  if (dead && dead[1] !== 'requeue') return { action: 'requeue', bulk: false, deadLetterId: decodeURIComponent(dead[1]!) };
+  if (path === '/dead-letters/requeue') return { action: 'bulk_requeue', bulk: true };
+  return undefined;
+}
+
 function workflowIdParam(req: Request): string {
   const id = req.params.workflowId;
   if (typeof id !== 'string' || id.length === 0 || id.length > 1000) throw new OpsBadRequestError('bad_request', 'bad workflow id');
   return id;
 }
 
-export function opsRouter({ config, logger, temporal, redis, sources, audit: auditOverride, signal }: OpsDeps): Router {
+export function opsRouter({ config, logger, temporal, redis, sources, eventTypes = [], audit: auditOverride, signal }: OpsDeps): Router {
   const keys = redisKeys(config.intake.keyPrefix);
   const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream ?? keys.audit);
   const guard = redisReplayGuard(redis, keys.replayGuard, logger);
+  // This deployment's sagas only: other workflows of the namespace are never listed, shown or replayed.
+  const scope: Scope = { taskQueue: config.temporal.taskQueue, sources };
+  const causes = causeReader(temporal);
   const bulk = bulkReplays({
     client: temporal,
+    scope,
+    causes,
     redis,
     jobKey: keys.replayJob,
     activeJobsKey: keys.activeReplayJobs,
@@ -202,6 +221,9 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
     audit,
     maxBulk: config.ops.replay.maxBulk,
   });
+
+  /** Event types are matched whatever their case: a known type is searched as its sources spell it. */
+  const filterOf = (input: Record<string, unknown>) => parseFilter(input, eventTypes);
 
   const api = Router();
   api.use((_req, res, next) => {
@@ -221,21 +243,27 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
 
   api.get('/me', (_req, res) => {
     const principal = principalOf(res);
-    res.json({ sub: principal.sub, roles: principal.roles, canReplay: hasRole(principal, 'operator'), sources, outcomes: OUTCOMES });
+    res.json({ sub: principal.sub, roles: principal.roles, canReplay: hasRole(principal, 'operator'), sources, eventTypes, outcomes: OUTCOMES });
   });
 
   api.get('/sagas', requireRole('viewer'), async (req, res) => {
-    const filter = parseFilter(req.query as Record<string, unknown>);
+    const filter = filterOf(req.query as Record<string, unknown>);
     const size = pageSize(req);
-    res.json(await withPageToken(req.query.pageToken, (pageToken) => listSagas(temporal, filter, { pageSize: size, pageToken })));
+    res.json(await withPageToken(req.query.pageToken, (pageToken) => listSagas(temporal, scope, causes, filter, { pageSize: size, pageToken })));
+  });
+
+  api.get('/search', requireRole('viewer'), async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.trim() : '';
+    if (!q || q.length > 1000) throw new OpsBadRequestError('bad_request', 'q is a workflow ID, an event key (or prefix*), a delivery id or a request id', { field: 'q' });
+    res.json(await searchSagas(temporal, scope, causes, q, filterOf(req.query as Record<string, unknown>)));
   });
 
   api.get('/counts', requireRole('viewer'), async (req, res) => {
-    res.json(await countSagas(temporal, parseFilter(req.query as Record<string, unknown>), sources));
+    res.json(await countSagas(temporal, scope, causes, filterOf(req.query as Record<string, unknown>)));
   });
 
   api.get('/sagas/:workflowId', requireRole('viewer'), async (req, res) => {
-    res.json(await inspectSaga(temporal, uiUrl, workflowIdParam(req), runIdOf(req.query.runId, 'runId')));
+    res.json(await inspectSaga(temporal, scope, uiUrl, workflowIdParam(req), runIdOf(req.query.runId, 'runId')));
   });
 
   api.post('/sagas/:workflowId/replay', requireRole('operator'), async (req, res) => {
@@ -243,7 +271,7 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
     const actor = principalOf(res).sub;
     const expectedRunId = runIdOf(req.body?.runId, 'runId');
     try {
-      const result = await replaySaga(temporal, workflowId, { by: actor, expectedRunId, guard });
+      const result = await replaySaga(temporal, workflowId, { by: actor, expectedRunId, guard, scope });
       await audit.record({ actor, action: 'replay', workflowIds: [workflowId], runId: result.runId, previousRunId: result.previousRunId, outcome: 'replayed' });
       res.status(201).json(result);
     } catch (err) {
@@ -256,13 +284,13 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
   });
 
   api.post('/replays/preview', requireRole('operator'), async (req, res) => {
-    res.json(await bulk.preview(parseFilter(req.body?.filter ?? {})));
+    res.json(await bulk.preview(filterOf(req.body?.filter ?? {})));
   });
 
   api.post('/replays', requireRole('operator'), async (req, res) => {
     const expect = req.body?.expect;
     if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
-    const job = await bulk.start(principalOf(res).sub, parseFilter(req.body?.filter ?? {}), expect);
+    const job = await bulk.start(principalOf(res).sub, filterOf(req.body?.filter ?? {}), expect);
     res.status(202).json({ jobId: job.id, total: job.total });
   });
 
@@ -293,9 +321,29 @@ export function opsRouter({ config, logger, temporal, redis, sources, audit: aud
 
   api.get('/audit', requireRole('viewer'), async (req, res) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
-    res.json({ entries: await audit.recent(limit) });
+    const before = req.query.before;
+    if (before !== undefined && (typeof before !== 'string' || !/^\d{1,20}-\d{1,20}$/.test(before))) throw new OpsBadRequestError('bad_page_token', 'before is not an audit entry id');
+    const filter: AuditFilter = {};
+    for (const name of ['actor', 'workflowId', 'action'] as const) {
+      const value = req.query[name];
+      if (value === undefined || value === '') continue;
+      if (typeof value !== 'string' || value.length > 1000) throw new OpsBadRequestError('bad_filter', `${name} must be one value`, { field: name });
+      filter[name] = value;
+    }
+    res.json(await audit.page(limit, { before, filter }));
   });
 
+  // A refused decision is audited like an accepted one: a viewer's replay (403), a stale or too wide bulk confirmation.
+  api.use(async (err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const decision = req.method === 'POST' ? decisionOf(req.path) : undefined;
+    const refused = err instanceof OpsForbiddenError || (decision?.bulk && (err instanceof OpsConflictError || err instanceof OpsBadRequestError));
+    if (decision && refused) {
+      const actor = (res.locals.principal as { sub?: string } | undefined)?.sub ?? 'unknown';
+      const counts = err instanceof OpsConflictError && typeof err.details?.count === 'number' ? { count: err.details.count, expected: Number(req.body?.expect) } : undefined;
+      await audit.record({ actor, action: decision.action, workflowIds: decision.workflowId ? [decision.workflowId] : undefined, deadLetterId: decision.deadLetterId, outcome: `refused:${err.reason}`, counts, filter: decision.bulk ? req.body?.filter : undefined });
+    }
+    next(err);
+  });
   api.use((_req, _res) => {
     throw new OpsNotFoundError('not_found', 'no such console endpoint');
   });

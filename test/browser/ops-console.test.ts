@@ -1,18 +1,26 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError } from '@temporalio/client';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { FRONT_REFUSES_COMMENTS, eventually, startOpsStack, token, type OpsStack } from '../ops/support';
+import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from '../ops/support';
 
 /**
- * The console in a real browser: Debian's headless chromium (installed by scripts/test.sh, never a
- * browser download) driven by playwright-core. Sagas fail through the downstream sandbox; the fault
- * is cleared; the engineer signs in, filters the failed sagas, opens one and replays it.
+ * The incident of the README's runbook in a real browser: Debian's headless chromium (installed by
+ * scripts/test.sh, never a browser download) driven by playwright-core. Faults are armed in the
+ * downstream sandbox and mixed failures sent: Front refuses comments (curable), route stops that name
+ * no Turvo stop (permanent), a saga whose undo failed (compensation_failed). The engineer signs in,
+ * sees the sagas that need attention grouped by cause, clears the fault, replays the curable group
+ * and the failed undo, and the count drops to exactly the sagas no replay can cure.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts');
+const ROOT = resolve(__dirname, '..', '..');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+/** The README's screenshot: the grouped needs-attention view, as this test sees it. */
+const README_SCREENSHOT = join(ROOT, 'docs', 'ops-console.png');
+
+const NOTIFY_REFUSES = { service: 'notify', method: 'POST', path: '/messages', status: 422, message: 'recipient blocked' };
+const FRONT_KEEPS_COMMENTS = { service: 'front', method: 'DELETE', path: '/comments', status: 422, message: 'comment is locked' };
 
 let stack: OpsStack;
 let context: BrowserContext;
@@ -20,15 +28,25 @@ let page: Page;
 let profileDir: string;
 const problems: string[] = [];
 const batch = `brw-${randomUUID().slice(0, 8)}`;
-const workflowIds: string[] = [];
+const curable: string[] = [];
+const permanent: string[] = [];
+let undoFailed: string;
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   stack = await startOpsStack('ops-browser');
   await stack.sandbox.fail(FRONT_REFUSES_COMMENTS);
-  for (let i = 1; i <= 3; i++) workflowIds.push(await stack.deliver(`${batch}-${i}`));
-  for (const id of workflowIds) await expect(stack.receiver.client.workflow.getHandle(id).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  for (let i = 1; i <= 4; i++) curable.push(await stack.deliver(`${batch}-front-${i}`));
+  for (let i = 1; i <= 2; i++) permanent.push(await stack.deliver(`${batch}-unmapped-${i}`, UNMAPPED));
+  await Promise.all([...curable, ...permanent].map((id) => sagaEnd(stack.receiver.client, id)));
   await stack.sandbox.clear();
+  await stack.sandbox.fail(NOTIFY_REFUSES);
+  await stack.sandbox.fail(FRONT_KEEPS_COMMENTS);
+  undoFailed = await stack.deliver(`${batch}-undo-1`);
+  expect(await sagaEnd(stack.receiver.client, undoFailed)).toBe('failed');
+  // Front is still refusing comments for the first group: the engineer fixes it below.
+  await stack.sandbox.clear();
+  await stack.sandbox.fail(FRONT_REFUSES_COMMENTS);
 
   profileDir = mkdtempSync(join(tmpdir(), 'ops-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -41,7 +59,7 @@ beforeAll(async () => {
   // A CSP violation or a script error shows up here; the page must have none.
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
   page.on('pageerror', (err) => problems.push(err.message));
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await context?.close();
@@ -49,65 +67,161 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe('the on-call console in chromium', () => {
-  it('signs in, filters failed sagas, opens one, replays it and sees it complete', async () => {
+const headline = () => page.locator('#attention-count').textContent();
+const groupRow = (errorClass: string) => page.locator(`#groups li[data-error-class="${errorClass}"]`);
+/** A string, evaluated in the page: this file is type-checked without the DOM library. */
+const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+
+describe('the on-call console in chromium: an incident from first look to zero curable', () => {
+  let started: number;
+
+  it('opens on the sagas that need attention, grouped by cause', async () => {
+    started = Date.now();
     await page.goto(`${stack.receiver.url}/ops/`);
     await page.locator('#token').fill(token('operator', 'oncall-carol'));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#who-name').filter({ hasText: 'oncall-carol' }).waitFor();
+    expect(page.url()).toContain('#/sagas?outcome=attention');
 
-    await page.locator('#f-outcome').selectOption('failed');
+    // Visibility is eventually consistent: the page's own refresh (Search) until all seven are there.
+    await eventually(async () => {
+      await page.locator('#search').click();
+      await page.locator('#attention-count').waitFor();
+      return (await headline()) === '7 sagas need attention';
+    }, 30_000, 'seven sagas needing attention on the page');
+    await groupRow('front 422').waitFor();
+    expect(await groupRow('front 422').textContent()).toMatch(/^4commentOnFront · front 422.*Replay this group…$/);
+    expect(await groupRow('UnmappedRouteStop').textContent()).toContain('permanent: a replay fails again');
+    expect(await groupRow('UnmappedRouteStop').locator('button').count()).toBe(0);
+    expect(await groupRow('notify 422').textContent()).toContain('1 need manual cleanup');
+    expect(await page.locator('#headline').textContent()).toContain('2 can never succeed');
+    // Columns: the step that failed and the error class, not the last undo.
+    const row = page.locator(`#sagas tr[data-workflow-id="${curable[0]}"]`);
+    expect(await row.locator('td[data-label="Failed step"]').textContent()).toBe('commentOnFront');
+    expect(await row.locator('td[data-label="Error"]').textContent()).toBe('front 422');
+    await page.screenshot({ path: README_SCREENSHOT });
+  });
+
+  it('keeps every filter, the time range included, in a link that survives a reload and Back', async () => {
+    const since = new Date(Date.now() - 3600_000);
+    // datetime-local takes local time, minutes precision.
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
     await page.locator('#f-source').selectOption('samsara');
-    await page.locator('#f-eventKey').fill(`${batch}-*`);
+    await page.locator('#f-from').fill(local(since));
+    await page.locator('#f-eventType').fill('routestoparrival');
     await page.locator('#search').click();
-    const rows = page.locator('#sagas tbody tr');
-    await eventually(async () => (await rows.count()) === 3, 15_000, 'three failed sagas in the table');
-    expect(await page.locator('#sagas tbody').textContent()).toContain('Compensated');
-    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-list.png'), fullPage: true });
+    await page.waitForURL(/from=/);
+    const url = page.url();
+    expect(url).toMatch(/outcome=attention/);
+    expect(url).toMatch(/source=samsara/);
+    await page.locator('#list-total').filter({ hasText: 'of 7 sagas' }).waitFor();
 
-    const target = workflowIds[0]!;
-    await page.locator(`#sagas tr[data-workflow-id="${target}"]`).click();
-    await page.locator('#detail h2').filter({ hasText: target }).waitFor();
-    await page.locator('.timeline').waitFor();
-    expect(await page.locator('.timeline').textContent()).toMatch(/commentOnFront failed/);
-    expect(await page.locator('.timeline').textContent()).toMatch(/undo: undone/);
-    expect(await page.locator('.failure').textContent()).toMatch(/archived/);
-    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-failed.png'), fullPage: true });
+    await page.reload();
+    await page.locator('#list-total').filter({ hasText: 'of 7 sagas' }).waitFor();
+    expect(page.url()).toBe(url);
+    expect(await page.locator('#f-from').inputValue()).toBe(local(since));
+    expect(await page.locator('#f-source').inputValue()).toBe('samsara');
 
+    // A saga has its own URL; Back returns to the same list.
+    await page.locator(`#sagas tr[data-workflow-id="${undoFailed}"]`).click();
+    await page.locator('#detail h2').filter({ hasText: undoFailed }).waitFor();
+    expect(page.url()).toContain(`#/saga/${encodeURIComponent(undoFailed)}`);
+    // A compensation_failed saga leads with what was left in place.
+    expect(await page.locator('#cleanup').textContent()).toMatch(/Manual cleanup needed.*undo of commentOnFront failed/);
+    await page.goBack();
+    await page.locator('#list-total').filter({ hasText: 'of 7 sagas' }).waitFor();
+    expect(page.url()).toBe(url);
+  });
+
+  it('finds a saga by its workflow ID, its vendor delivery id and its request id', async () => {
+    const target = curable[2]!;
+    const { delivery } = (await call(`${stack.receiver.url}/ops/api/sagas/${encodeURIComponent(target)}`, token('viewer'))).json;
+    for (const [q, by] of [
+      [target, 'workflow ID'],
+      [delivery.deliveryId, 'vendor delivery id'],
+      [delivery.requestId, 'request id'],
+    ] as const) {
+      await page.locator('#q').fill(q);
+      await page.locator('#find').click();
+      await page.locator('#search-note').filter({ hasText: `1 saga found by ${by}` }).waitFor();
+      expect(await page.locator('#sagas tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workflow-id')))).toEqual([target]);
+    }
+  });
+
+  it('replays the curable group once the fault is fixed, live to the end', async () => {
+    await stack.sandbox.clear();
+    await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
+    await groupRow('front 422').locator('button').click();
+    await page.locator('#bulk-count').waitFor();
+    expect(await page.locator('#bulk-count').textContent()).toBe('4 sagas would be replayed.');
+    await page.locator('#bulk-confirm').click();
+    await page.waitForURL(/#\/job\//);
+    await page.locator('#bulk-status').filter({ hasText: /^Done:/ }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#bulk-status').textContent()).toBe('Done: 4 replayed, 0 refused, 0 errors; replayed runs: 4 completed, 0 failed again, 0 still running.');
+    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-bulk.png') });
+    // The job has its own link: a reload shows the same summary.
+    await page.reload();
+    await page.locator('#bulk-status').filter({ hasText: 'Done: 4 replayed' }).waitFor();
+  });
+
+  it('replays the failed undo after the cleanup and follows the new run until it completes', async () => {
+    await page.goto(`${stack.receiver.url}/ops/#/saga/${encodeURIComponent(undoFailed)}`);
     await page.locator('#replay').click();
-    await page.locator('#replay-result').waitFor({ timeout: 30_000 });
+    await page.locator('#replay-result').waitFor({ timeout: 60_000 });
     expect(await page.locator('#replay-result').textContent()).toBe('Replay completed.');
     expect(await page.locator('.timeline').textContent()).toMatch(/notifyCustomer completed/);
-    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-replayed.png'), fullPage: true });
-
-    // Temporal agrees: the same workflow ID now has a completed run.
-    const described = await stack.receiver.client.workflow.getHandle(target).describe();
-    expect(described.status.name).toBe('COMPLETED');
-    expect(described.memo).toMatchObject({ replay: { by: 'oncall-carol' } });
+    expect(page.url()).toMatch(/run=.*follow=1/);
   });
 
-  it('bulk-replays the rest with a dry run, a confirmation and a progress bar', async () => {
-    await page.locator('#back').click();
-    await page.locator('#bulk-open').click();
-    await page.locator('#bulk-count').waitFor();
-    expect(await page.locator('#bulk-count').textContent()).toMatch(/^2 sagas would be replayed \(1 already replayed, skipped\)/);
-    await page.locator('#bulk-confirm').click();
-    await page.locator('#bulk-status').filter({ hasText: /^Done:/ }).waitFor({ timeout: 30_000 });
-    expect(await page.locator('#bulk-status').textContent()).toMatch(/^Done: 2 replayed, 0 refused, 0 errors/);
-    expect(await page.locator('#bulk-bar').getAttribute('value')).toBe('2');
-    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-bulk.png') });
-    await page.locator('#bulk-close').click();
+  it('ends with exactly the sagas no replay can cure, which were never replayed', async () => {
+    await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
+    await eventually(async () => {
+      await page.locator('#search').click();
+      await page.locator('#attention-count').waitFor();
+      return (await headline()) === '2 sagas need attention';
+    }, 30_000, 'two sagas left needing attention');
+    const elapsed = (Date.now() - started) / 1000;
+    writeFileSync(join(ARTIFACTS, 'ops-incident-seconds.txt'), `${elapsed.toFixed(1)}\n`);
+    process.stdout.write(`incident flow in the browser: ${elapsed.toFixed(1)} s from sign-in to 2 left (both permanent)\n`);
+    expect(await page.locator('#headline').textContent()).toContain('2 can never succeed');
+    await page.locator('#list-total').filter({ hasText: '2 of 2 sagas' }).waitFor();
+    const listed = await page.locator('#sagas tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workflow-id')));
+    expect(listed.sort()).toEqual([...permanent].sort());
+    // Temporal's account: every curable saga's latest run completed; the permanent ones have their one failed run.
+    for (const id of [...curable, undoFailed]) expect((await stack.receiver.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
+    for (const id of permanent) {
+      const runs: string[] = [];
+      for await (const info of stack.receiver.client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(info.status.name);
+      expect(runs).toEqual(['FAILED']);
+    }
   });
 
-  it('is readable on a phone', async () => {
+  it('shows a saga retrying a downstream outage as waiting for that service, and follows it to the end', async () => {
+    // Front answers 503 a few times: the comment step retries with backoff, the saga keeps running.
+    await stack.sandbox.fail({ service: 'front', method: 'POST', path: '/comments', status: 503, times: 3 });
+    const retrying = await stack.deliver(`${batch}-outage-1`);
+    await page.goto(`${stack.receiver.url}/ops/#/saga/${encodeURIComponent(retrying)}?follow=1`);
+    await page.locator('#waiting').filter({ hasText: 'Waiting for front' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#waiting').textContent()).toMatch(/addConversationComment attempt \d+.*last error: front POST .* answered 503/);
+    await page.screenshot({ path: join(ARTIFACTS, 'ops-console-waiting.png') });
+    await page.locator('#replay-result').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#replay-result').textContent()).toBe('Run completed.');
+    expect(await page.locator('#waiting').count()).toBe(0);
+  });
+
+  it('is readable on a phone: no horizontal scrolling, long errors wrap', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
     await page.locator('#search').click();
     await page.locator('#sagas tbody tr').first().waitFor();
-    // The table turns into cards: no horizontal scrolling.
-    // A string, evaluated in the page: this file is type-checked without the DOM library.
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(ARTIFACTS, 'ops-console-phone.png'), fullPage: true });
+    await page.goto(`${stack.receiver.url}/ops/#/saga/${encodeURIComponent(permanent[0]!)}`);
+    await page.locator('.failure').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.goto(`${stack.receiver.url}/ops/#/saga/${encodeURIComponent(undoFailed)}`);
+    await page.locator('#detail h2').waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
   });
 
   it('raised no script error and no CSP violation', () => {

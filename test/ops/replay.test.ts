@@ -94,12 +94,19 @@ describe('a saga that failed downstream', () => {
     expect(detail).toMatchObject({ runId: res.json.runId, outcome: 'completed', replayable: false, replayOf: { by: 'oncall-alice' } });
     expect(detail.runs.map((r: { status: string }) => r.status)).toEqual(['COMPLETED', 'FAILED']);
 
-    // The old failed run is now shown as replayed and is no longer offered.
+    // The saga is fixed: its latest run decides, so it no longer counts or lists as failed, and the
+    // list of all sagas shows its completed run, the failed one only inside the saga.
+    const counts = await eventually(async () => {
+      const c = (await call(`${api}/counts`, operator)).json;
+      return c.fixed === 1 ? c : undefined;
+    }, 15_000, 'the saga counted as fixed');
+    expect(counts.byOutcome).toMatchObject({ attention: 0, failed: 0, compensated: 0, completed: 1 });
+    expect((await call(`${api}/sagas?outcome=failed`, operator)).json.items).toEqual([]);
     const rows = await eventually(async () => {
-      const list = await call(`${api}/sagas?outcome=failed&taskQueue=${stack.taskQueue}`, operator);
-      return list.json.items?.[0]?.latestRun ? list.json.items : undefined;
-    }, 15_000, 'the replayed mark');
-    expect(rows[0]).toMatchObject({ workflowId, replayable: false, latestRun: { runId: res.json.runId, status: 'COMPLETED' } });
+      const items = (await call(`${api}/sagas`, operator)).json.items?.filter((r: { workflowId: string }) => r.workflowId === workflowId);
+      return items?.length === 1 && items[0].runId === res.json.runId ? items : undefined;
+    }, 15_000, 'the saga listed once, by its latest run');
+    expect(rows[0]).toMatchObject({ workflowId, outcome: 'completed', replayable: false });
   });
 
   it('refuses to replay it again now that it completed (409), and audits both attempts', async () => {
@@ -136,6 +143,15 @@ describe('replay refusals', () => {
     }, 10_000, 'the saga to reach commentOnFront');
     expect(detail.timeline.from).toBe('query');
     expect(detail.replayable).toBe(false);
+    // Temporal's pending activity: which service it waits for, the attempt, the next try, the last error.
+    const waiting = await eventually(async () => {
+      const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
+      return d.pending?.find((p: { attempt: number }) => p.attempt > 1);
+    }, 15_000, 'a failed attempt of the comment');
+    expect(waiting).toMatchObject({ activity: 'addConversationComment', service: 'front', nextAttemptAt: expect.any(String), lastError: expect.stringMatching(/front POST .* answered 503/) });
+    // The list of running sagas says it too.
+    const running = (await call(`${api}/sagas?outcome=running`, operator)).json.items.find((r: { workflowId: string }) => r.workflowId === workflowId);
+    expect(running?.waiting).toMatchObject({ service: 'front', attempt: expect.any(Number) });
     const res = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: {} });
     expect(res).toMatchObject({ status: 409, json: { error: 'replay_refused_running' } });
     await stack.sandbox.clear();

@@ -6,10 +6,11 @@
 const API = '/ops/api';
 const TOKEN_KEY = 'ops-token';
 const OUTCOME_LABELS = {
+  attention: 'Needs attention',
   running: 'Running',
   completed: 'Completed',
   superseded: 'Superseded',
-  failed: 'Failed (all)',
+  failed: 'Failed',
   compensated: 'Compensated',
   compensation_failed: 'Compensation failed',
   terminated: 'Terminated',
@@ -18,7 +19,11 @@ const OUTCOME_LABELS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { me: null, filter: {}, nextPageToken: undefined, listGeneration: 0 };
+const state = { me: null, filter: {}, nextPageToken: undefined, listGeneration: 0, listKey: null, listScroll: 0, followGeneration: 0 };
+/** The list's own query parameters (everything else in a list URL is ignored). */
+const FILTER_FIELDS = ['outcome', 'source', 'eventType', 'eventKey', 'from', 'to', 'failedStep', 'errorClass'];
+const DEFAULT_LIST = '#/sagas?outcome=attention';
+const REFRESH_MS = 15000;
 
 /** Builds an element; children are nodes or text (always set as text, never parsed as HTML). */
 function h(tag, attrs, ...children) {
@@ -71,13 +76,17 @@ async function api(path, options = {}) {
 const shortRun = (runId) => `…${runId.slice(-8)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const time = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-const badge = (outcome) => h('span', { class: `badge o-${outcome}` }, (OUTCOME_LABELS[outcome] || outcome).replace(' (all)', ''));
+const badge = (outcome) => h('span', { class: `badge o-${outcome}` }, OUTCOME_LABELS[outcome] || outcome);
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** A cause as one line: the failed step and the error class. */
+const causeLine = (c) => `${c.failedStep ? `${c.failedStep} · ` : ''}${c.errorClass}`;
 
 // --- sign-in -------------------------------------------------------------------------------
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.me = null;
+  state.listKey = null;
   $('console').hidden = true;
   $('who').hidden = true;
   $('signin').hidden = false;
@@ -101,8 +110,8 @@ async function signIn(token) {
   $('bulk-open').hidden = !state.me.canReplay;
   fillSelect($('f-outcome'), state.me.outcomes, (o) => OUTCOME_LABELS[o] || o);
   fillSelect($('f-source'), state.me.sources, (s) => s);
-  readFilterFromHash();
-  await refresh();
+  // Back where the link (or the expired session) was: every view is in the URL.
+  await route();
 }
 
 function fillSelect(select, values, label) {
@@ -110,7 +119,47 @@ function fillSelect(select, values, label) {
   for (const v of values) select.append(h('option', { value: v }, label(v)));
 }
 
+// --- routing: every view has a URL (#/sagas?…, #/search?q=…, #/saga/<id>?run=…, #/job/<id>) ----
+
+function go(hash) {
+  if (window.location.hash !== hash) window.history.pushState(null, '', hash);
+  void route();
+}
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#/, '');
+  const [path, query] = raw.split('?');
+  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query || '') };
+}
+
+function showView(id) {
+  for (const view of ['list-view', 'detail-view', 'job-view']) $(view).hidden = view !== id;
+}
+
+async function route() {
+  if (!state.me) return;
+  if (!window.location.hash) window.history.replaceState(null, '', DEFAULT_LIST);
+  const { parts, params } = parseHash();
+  state.followGeneration += 1; // a saga being followed stops when the view changes
+  if (parts[0] === 'saga' && parts[1]) return showDetail(parts[1], params.get('run') || undefined, params.get('follow') === '1');
+  if (parts[0] === 'job' && parts[1]) return showJob(parts[1]);
+  if (parts[0] === 'search') return showSearch(params.get('q') || '');
+  if (parts[0] !== 'sagas') {
+    window.history.replaceState(null, '', DEFAULT_LIST);
+    return route();
+  }
+  return showList(params);
+}
+
 // --- list ----------------------------------------------------------------------------------
+
+/** datetime-local shows local time; the URL and the API carry ISO instants. */
+function toLocalInput(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
 
 function filterFromForm() {
   const form = new window.FormData($('filters'));
@@ -119,25 +168,52 @@ function filterFromForm() {
     if (!v) continue;
     filter[k] = k === 'from' || k === 'to' ? new Date(v).toISOString() : v.trim();
   }
+  // The cause of a group stays until cleared.
+  for (const k of ['failedStep', 'errorClass']) if (state.filter[k]) filter[k] = state.filter[k];
   return filter;
 }
 
-function readFilterFromHash() {
-  const params = new URLSearchParams(window.location.hash.replace(/^#\/?\??/, ''));
-  for (const name of ['outcome', 'source', 'eventType', 'eventKey']) {
-    const input = $(`f-${name}`);
-    if (input && params.get(name)) input.value = params.get(name);
+function listHash(filter) {
+  return `#/sagas?${new URLSearchParams(filter)}`;
+}
+
+function formFromFilter(filter) {
+  for (const name of ['outcome', 'source', 'eventType', 'eventKey']) $(`f-${name}`).value = filter[name] || '';
+  $('f-from').value = filter.from ? toLocalInput(filter.from) : '';
+  $('f-to').value = filter.to ? toLocalInput(filter.to) : '';
+}
+
+async function showList(params) {
+  const filter = {};
+  for (const k of FILTER_FIELDS) if (params.get(k)) filter[k] = params.get(k);
+  const key = new URLSearchParams(filter).toString();
+  showView('list-view');
+  // Back from a saga: the list as it was, rows loaded and scroll position kept.
+  if (key === state.listKey) {
+    window.scrollTo(0, state.listScroll);
+    return;
   }
+  state.filter = filter;
+  state.listKey = key;
+  formFromFilter(filter);
+  $('q').value = '';
+  $('search-note').textContent = '';
+  await refresh();
 }
 
 async function refresh() {
-  state.filter = filterFromForm();
-  const query = new URLSearchParams(state.filter).toString();
-  window.history.replaceState(null, '', `#?${query}`);
   $('list-error').textContent = '';
   $('sagas').querySelector('tbody').replaceChildren();
+  $('groups').replaceChildren();
+  $('cause-filter').replaceChildren();
   state.nextPageToken = undefined;
   state.listGeneration += 1;
+  if (state.filter.failedStep || state.filter.errorClass) {
+    const clear = { ...state.filter };
+    delete clear.failedStep;
+    delete clear.errorClass;
+    fill($('cause-filter'), 'Cause: ', h('b', {}, causeLine({ failedStep: state.filter.failedStep, errorClass: state.filter.errorClass || '' })), ' ', h('a', { href: listHash(clear) }, 'all causes'));
+  }
   await Promise.all([loadPage(), loadCounts(), loadAudit(), loadDeadLetters()]);
 }
 
@@ -154,22 +230,65 @@ async function loadPage() {
     state.nextPageToken = page.nextPageToken;
     $('more').hidden = !page.nextPageToken;
     $('empty').hidden = body.children.length > 0;
+    $('list-total').textContent = page.total === undefined ? '' : `${body.children.length} of ${plural(page.total, 'saga')}${page.truncated ? ' (more failed than the console reads at once: narrow the time range)' : ''}, newest first`;
+    if (page.groups && !params.has('pageToken')) renderGroups(page.groups);
   } catch (err) {
-    $('list-error').textContent = err.message;
+    if (generation === state.listGeneration) $('list-error').textContent = err.message;
   }
 }
 
+function renderGroups(groups) {
+  if (!groups.length) return;
+  const here = { ...state.filter };
+  delete here.failedStep;
+  delete here.errorClass;
+  $('groups').replaceChildren(
+    h('h2', {}, 'By cause'),
+    h(
+      'ul',
+      { class: 'groups' },
+      ...groups.map((g) => {
+        const cause = { ...here, failedStep: g.failedStep || '', errorClass: g.errorClass };
+        if (!g.failedStep) delete cause.failedStep;
+        return h(
+          'li',
+          { class: `group${g.permanent ? ' permanent' : ''}`, 'data-error-class': g.errorClass },
+          h('b', { class: 'group-count' }, g.count),
+          h('span', { class: 'group-cause' }, causeLine(g)),
+          g.permanent ? h('span', { class: 'tag bad' }, 'permanent: a replay fails again') : null,
+          g.leftUndone ? h('span', { class: 'tag bad' }, `${g.leftUndone} need manual cleanup`) : null,
+          h('a', { href: listHash(cause), class: 'group-show' }, 'Show'),
+          state.me.canReplay && !g.permanent ? h('button', { type: 'button', class: 'secondary group-replay', onclick: () => openBulk(cause) }, 'Replay this group…') : null,
+        );
+      }),
+    ),
+  );
+}
+
 function sagaRow(row) {
-  const open = () => showDetail(row.workflowId, row.runId);
-  const replayed = row.latestRun ? h('span', { class: 'muted small' }, ` replayed → ${row.latestRun.status.toLowerCase()}`) : null;
+  const href = `#/saga/${encodeURIComponent(row.workflowId)}`;
+  const open = () => {
+    state.listScroll = window.scrollY;
+    go(href);
+  };
+  const c = row.cause;
+  const runs = row.runs > 1 ? h('span', { class: 'muted small' }, ` ${row.runs} runs`) : null;
   return h(
     'tr',
     { class: 'row', tabindex: '0', 'data-workflow-id': row.workflowId, onclick: open, onkeydown: (e) => e.key === 'Enter' && open() },
-    h('td', { 'data-label': 'Workflow', class: 'wid' }, row.workflowId),
-    h('td', { 'data-label': 'Outcome' }, badge(row.outcome), replayed),
+    h('td', { 'data-label': 'Workflow', class: 'wid' }, h('a', { href, tabindex: '-1' }, row.workflowId)),
+    h('td', { 'data-label': 'Outcome' }, badge(row.outcome), runs),
+    h('td', { 'data-label': c ? 'Failed step' : 'Step' }, c ? c.failedStep || '' : row.step || ''),
+    h(
+      'td',
+      { 'data-label': 'Error', class: 'error-class' },
+      c ? c.errorClass : '',
+      c && c.permanent ? h('span', { class: 'tag bad' }, 'permanent') : null,
+      c && c.leftUndone.length ? h('span', { class: 'tag bad' }, 'manual cleanup') : null,
+      row.waiting ? h('span', { class: 'waiting-for' }, `${row.waiting.service ? `waiting for ${row.waiting.service}` : 'retrying'} · attempt ${row.waiting.attempt}`) : null,
+    ),
     h('td', { 'data-label': 'Source' }, row.source || ''),
     h('td', { 'data-label': 'Event' }, row.eventType || ''),
-    h('td', { 'data-label': 'Step' }, row.step || ''),
     h('td', { 'data-label': 'Started' }, time(row.startTime)),
   );
 }
@@ -177,17 +296,26 @@ function sagaRow(row) {
 async function loadCounts() {
   try {
     const params = new URLSearchParams(state.filter);
-    params.delete('outcome');
+    for (const k of ['outcome', 'failedStep', 'errorClass']) params.delete(k);
     const counts = await api(`/counts?${params}`);
-    $('counts').replaceChildren(
-      ...Object.entries(counts.byOutcome).map(([outcome, n]) =>
-        h(
-          'button',
-          { type: 'button', class: `chip o-${outcome}${state.filter.outcome === outcome ? ' active' : ''}`, onclick: () => setOutcome(outcome) },
-          `${OUTCOME_LABELS[outcome] || outcome} `,
-          h('b', {}, n),
-        ),
+    const attention = counts.byOutcome.attention;
+    $('headline').className = `headline${attention ? ' bad' : ' ok'}`;
+    fill(
+      $('headline'),
+      h('a', { href: listHash({ ...Object.fromEntries(params), outcome: 'attention' }), id: 'attention-count' }, attention ? `${plural(attention, 'saga')} need${attention === 1 ? 's' : ''} attention` : 'Nothing needs attention'),
+      h(
+        'span',
+        { class: 'small' },
+        counts.permanent ? ` · ${counts.permanent} can never succeed (permanent input errors)` : '',
+        counts.fixed ? ` · ${counts.fixed} fixed by a replay` : '',
+        counts.truncated ? ' · counts are a lower bound: narrow the time range' : '',
+        ` · updated ${new Date().toLocaleTimeString()}`,
       ),
+    );
+    $('counts').replaceChildren(
+      ...Object.entries(counts.byOutcome)
+        .filter(([outcome]) => outcome !== 'attention')
+        .map(([outcome, n]) => h('a', { href: listHash({ ...Object.fromEntries(params), outcome }), class: `chip o-${outcome}${state.filter.outcome === outcome ? ' active' : ''}` }, `${OUTCOME_LABELS[outcome] || outcome} `, h('b', {}, n))),
     );
     $('source-counts').replaceChildren(...Object.entries(counts.bySource).map(([source, n]) => h('span', { class: 'chip' }, `${source} `, h('b', {}, n))));
   } catch (err) {
@@ -195,19 +323,63 @@ async function loadCounts() {
   }
 }
 
-function setOutcome(outcome) {
-  $('f-outcome').value = state.filter.outcome === outcome ? '' : outcome;
-  void refresh();
+// --- search --------------------------------------------------------------------------------
+
+const MATCHED = { workflowId: 'workflow ID', eventKey: 'event key', deliveryId: 'vendor delivery id', requestId: 'request id' };
+
+async function showSearch(q) {
+  showView('list-view');
+  state.listKey = null;
+  $('q').value = q;
+  $('list-error').textContent = '';
+  $('groups').replaceChildren();
+  $('cause-filter').replaceChildren();
+  $('more').hidden = true;
+  $('list-total').textContent = '';
+  const body = $('sagas').querySelector('tbody');
+  body.replaceChildren();
+  state.listGeneration += 1;
+  const generation = state.listGeneration;
+  $('search-note').textContent = `Searching for ${q}…`;
+  try {
+    const found = await api(`/search?q=${encodeURIComponent(q)}`);
+    if (generation !== state.listGeneration) return;
+    for (const row of found.items) body.append(sagaRow(row));
+    $('empty').hidden = found.items.length > 0;
+    $('search-note').textContent = found.items.length
+      ? `${plural(found.items.length, 'saga')} found by ${MATCHED[found.matchedBy]} “${q}”.`
+      : `Nothing found for “${q}” (workflow ID, event key or prefix*, vendor delivery id, request id${found.scanned ? `; ${found.scanned} newest runs looked at` : ''}).`;
+  } catch (err) {
+    $('search-note').textContent = '';
+    $('list-error').textContent = err.message;
+  }
 }
 
-async function loadAudit() {
+// --- audit ---------------------------------------------------------------------------------
+
+async function loadAudit(before) {
   try {
-    const { entries } = await api('/audit?limit=20');
-    $('audit-list').replaceChildren(
-      ...entries.map((e) =>
-        h('li', {}, h('time', {}, time(e.at)), ` ${e.actor} ${e.action.replace(/_/g, ' ')} `, (e.workflowIds || []).join(', ') || e.jobId || e.deadLetterId || '', ` → ${e.outcome}`),
+    const params = new URLSearchParams({ limit: '50' });
+    if (before) params.set('before', before);
+    if ($('audit-actor').value.trim()) params.set('actor', $('audit-actor').value.trim());
+    const page = await api(`/audit?${params}`);
+    const items = page.entries.map((e) =>
+      h(
+        'li',
+        {},
+        h('time', {}, time(e.at)),
+        ` ${e.actor} ${e.action.replace(/_/g, ' ')} `,
+        ...(e.workflowIds || []).map((id) => h('a', { href: `#/saga/${encodeURIComponent(id)}`, class: 'wid' }, id)),
+        e.jobId && !(e.workflowIds || []).length ? h('a', { href: `#/job/${encodeURIComponent(e.jobId)}` }, `job ${e.jobId.slice(0, 8)}`) : null,
+        e.deadLetterId || '',
+        ` → ${e.outcome}`,
       ),
     );
+    if (before) $('audit-list').append(...items);
+    else $('audit-list').replaceChildren(...items);
+    const older = $('audit-older');
+    older.hidden = !page.next;
+    older.onclick = () => void loadAudit(page.next);
   } catch {
     /* the list still works without the audit view */
   }
@@ -277,21 +449,54 @@ async function previewRequeue() {
 
 // --- detail --------------------------------------------------------------------------------
 
-function showList() {
-  $('detail-view').hidden = true;
-  $('list-view').hidden = false;
+const sagaHash = (workflowId, runId, follow) => `#/saga/${encodeURIComponent(workflowId)}${runId ? `?run=${encodeURIComponent(runId)}${follow ? '&follow=1' : ''}` : ''}`;
+
+async function fetchDetail(workflowId, runId) {
+  return api(`/sagas/${encodeURIComponent(workflowId)}${runId ? `?runId=${encodeURIComponent(runId)}` : ''}`);
 }
 
-async function showDetail(workflowId, runId) {
-  $('list-view').hidden = true;
-  $('detail-view').hidden = false;
+async function showDetail(workflowId, runId, follow) {
+  showView('detail-view');
+  window.scrollTo(0, 0);
   const root = $('detail');
   root.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  const generation = state.followGeneration;
   try {
-    const detail = await api(`/sagas/${encodeURIComponent(workflowId)}${runId ? `?runId=${encodeURIComponent(runId)}` : ''}`);
+    const detail = await fetchDetail(workflowId, runId);
+    if (generation !== state.followGeneration) return;
     root.replaceChildren(renderDetail(detail));
+    if (follow && detail.status === 'RUNNING') await followRun(detail, generation);
+    else if (follow) announce(detail);
   } catch (err) {
-    root.replaceChildren(h('p', { class: 'error' }, err.message));
+    if (generation === state.followGeneration) root.replaceChildren(h('p', { class: 'error' }, err.message));
+  }
+}
+
+function announce(detail) {
+  const outcome = OUTCOME_LABELS[detail.outcome] ? OUTCOME_LABELS[detail.outcome].toLowerCase() : detail.outcome;
+  $('detail').prepend(h('p', { id: 'replay-result', class: `notice o-${detail.outcome}` }, `${detail.replayOf ? 'Replay' : 'Run'} ${outcome}.`));
+}
+
+/** Follows a run until it closes, showing its timeline as it goes; says so if it has to stop. */
+async function followRun(detail, generation) {
+  let failures = 0;
+  for (;;) {
+    await sleep(1500);
+    if (generation !== state.followGeneration) return;
+    try {
+      const now = await fetchDetail(detail.workflowId, detail.runId);
+      if (generation !== state.followGeneration) return;
+      failures = 0;
+      $('detail').replaceChildren(renderDetail(now));
+      if (now.status !== 'RUNNING') return announce(now);
+      $('detail').prepend(h('p', { id: 'follow-status', class: 'notice o-running', role: 'status' }, `Following run ${shortRun(now.runId)}: running${now.searchAttributes.step ? ` (${now.searchAttributes.step})` : ''}…`));
+    } catch (err) {
+      if (++failures < 5) continue;
+      $('detail').prepend(
+        h('p', { id: 'follow-status', class: 'notice error', role: 'alert' }, `Stopped following run ${shortRun(detail.runId)}: ${err.message}. `, h('a', { href: sagaHash(detail.workflowId, detail.runId, true) }, 'Follow again')),
+      );
+      return;
+    }
   }
 }
 
@@ -299,30 +504,73 @@ function dl(pairs) {
   return h('dl', { class: 'kv' }, ...pairs.filter(([, v]) => v !== undefined && v !== '').flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
+function cleanupPanel(d) {
+  const left = d.cause && d.cause.leftUndone;
+  if (!left || !left.length) return null;
+  return h(
+    'div',
+    { class: 'panel cleanup', id: 'cleanup' },
+    h('h3', {}, 'Manual cleanup needed'),
+    h('p', {}, `The compensation could not undo ${plural(left.length, 'step')}: ${left.map((f) => f.step).join(', ')}. Their effect is still in place downstream.`),
+    h('ul', {}, ...left.map((f) => h('li', {}, h('b', {}, `undo of ${f.step} failed`), h('span', { class: 'error-text' }, ` — ${f.error}`), f.key ? h('div', { class: 'small' }, 'left in place: write ', h('code', {}, f.key)) : null))),
+  );
+}
+
+function waitingPanel(d) {
+  // An activity on its first attempt is just running; one that failed before is retrying.
+  const retrying = d.pending.filter((p) => p.attempt > 1 || p.lastError);
+  if (!retrying.length) return null;
+  return h(
+    'div',
+    { class: 'panel waiting', id: 'waiting' },
+    h('h3', {}, 'Retrying'),
+    ...retrying.map((p) =>
+      h(
+        'p',
+        {},
+        h('b', {}, p.service ? `Waiting for ${p.service}` : `Retrying ${p.activity}`),
+        `: ${p.activity} attempt ${p.attempt}${p.nextAttemptAt ? `, next try at ${time(p.nextAttemptAt)}` : ''} (${p.state})`,
+        p.lastError ? h('div', { class: 'error-text' }, `last error: ${p.lastError}`) : null,
+      ),
+    ),
+  );
+}
+
 function renderDetail(d) {
+  const c = d.cause;
   const failure = d.failure
     ? h(
         'div',
         { class: 'panel failure' },
         h('h3', {}, 'Why it failed'),
         h('p', { class: 'error-text' }, d.failure.saga ? d.failure.saga.error : d.failure.message),
-        d.failure.saga ? dl([['Failed step', d.failure.saga.failedStep], ['Undone', d.failure.saga.stepsUndone.join(', ') || 'nothing']]) : null,
+        dl([
+          ['Failed step', c && c.failedStep],
+          ['Error class', c && c.errorClass],
+          ['Undone', d.failure.saga ? d.failure.saga.stepsUndone.join(', ') || 'nothing' : undefined],
+        ]),
+        c && c.permanent ? h('p', { class: 'tag bad' }, `Permanent: the event itself cannot succeed (${c.failureType}); a replay fails the same way.`) : null,
       )
     : null;
   const replay = h('div', { class: 'actions' });
   if (d.replayable && state.me.canReplay) {
-    replay.append(h('button', { type: 'button', id: 'replay', onclick: () => replayOne(d, replay) }, 'Replay'));
+    replay.append(h('button', { type: 'button', id: 'replay', onclick: () => replayOne(d, replay) }, c && c.leftUndone.length ? 'Replay (after the cleanup)' : 'Replay'));
   } else if (d.replayable) {
     replay.append(h('p', { class: 'muted' }, 'Replay needs the operator role.'));
   }
+  const latest = d.runs[0];
+  const older = latest && latest.runId !== d.runId ? h('p', { class: 'notice' }, `An older run. The saga's latest run is ${shortRun(latest.runId)} (${latest.status.toLowerCase()}): `, h('a', { href: sagaHash(d.workflowId) }, 'show it')) : null;
   const parts = d.input ? Object.entries(d.input.parts) : [];
   return h(
     'article',
     { class: 'detail' },
     h('h2', { class: 'wid' }, d.workflowId),
     h('p', {}, badge(d.outcome), ` ${d.saga} · run `, h('code', {}, shortRun(d.runId)), ' · ', h('a', { href: d.temporalUiUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open in Temporal UI')),
+    older,
+    cleanupPanel(d),
     replay,
     failure,
+    waitingPanel(d),
     h('h3', {}, 'Steps'),
     timeline(d),
     h('h3', {}, 'Delivery'),
@@ -345,9 +593,7 @@ function renderDetail(d) {
     h(
       'ul',
       { class: 'runs' },
-      ...d.runs.map((r) =>
-        h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => showDetail(d.workflowId, r.runId) }, shortRun(r.runId)), ` ${r.status.toLowerCase()} · ${time(r.startTime)}`),
-      ),
+      ...d.runs.map((r) => h('li', {}, h('a', { href: sagaHash(d.workflowId, r.runId) }, shortRun(r.runId)), ` ${r.status.toLowerCase()} · ${time(r.startTime)}`, r.runId === d.runId ? ' (shown)' : '')),
     ),
   );
 }
@@ -360,13 +606,13 @@ function timeline(d) {
     'ol',
     { class: 'timeline' },
     ...steps.map((s) => {
-      const calls = s.calls.map((c) => {
-        const pending = pendingByActivity.get(c.activity);
-        const attempts = pending ? pending.attempt : c.attempts;
-        const ownError = (pending && pending.lastError) || c.error;
+      const calls = s.calls.map((call) => {
+        const pending = pendingByActivity.get(call.activity);
+        const attempts = pending ? pending.attempt : call.attempts;
+        const ownError = (pending && pending.lastError) || call.error;
         // The step line already shows its error; repeat it under the call only when it differs.
         const error = ownError && !(s.error || '').endsWith(ownError) ? ownError : undefined;
-        return h('li', { class: 'call' }, `${c.activity}: ${c.state}`, attempts > 1 ? ` after ${attempts} attempts` : '', error ? h('span', { class: 'error-text' }, ` — ${error}`) : null);
+        return h('li', { class: 'call' }, `${call.activity}: ${call.state}`, attempts > 1 ? ` after ${attempts} attempts` : '', error ? h('span', { class: 'error-text' }, ` — ${error}`) : null);
       });
       const undo = s.undo
         ? h('div', { class: `undo u-${s.undo.state}` }, `undo: ${s.undo.state.replace('_', ' ')}`, s.undo.error ? h('span', { class: 'error-text' }, ` — ${s.undo.error}`) : null)
@@ -390,18 +636,8 @@ async function replayOne(d, box) {
   box.append(status);
   try {
     const result = await api(`/sagas/${encodeURIComponent(d.workflowId)}/replay`, { method: 'POST', body: { runId: d.runId } });
-    status.textContent = `Started run ${shortRun(result.runId)}; waiting for it to finish…`;
-    // Follow the new run until it closes, then show it.
-    for (let i = 0; i < 120; i++) {
-      const now = await api(`/sagas/${encodeURIComponent(d.workflowId)}?runId=${encodeURIComponent(result.runId)}`);
-      if (now.status !== 'RUNNING') {
-        $('detail').replaceChildren(renderDetail(now));
-        $('detail').prepend(h('p', { id: 'replay-result', class: `notice o-${now.outcome}` }, `Replay ${now.outcome}.`));
-        return;
-      }
-      status.textContent = `Run ${shortRun(result.runId)} running${now.searchAttributes.step ? ` (${now.searchAttributes.step})` : ''}…`;
-      await sleep(1000);
-    }
+    // The new run has its own URL: followed until it closes, and reloading it follows again.
+    go(sagaHash(d.workflowId, result.runId, true));
   } catch (err) {
     status.textContent = `Replay refused: ${err.message}`;
     status.className = 'error';
@@ -410,65 +646,106 @@ async function replayOne(d, box) {
 
 // --- bulk replay ---------------------------------------------------------------------------
 
-async function openBulk() {
+async function openBulk(filterIn) {
   const dialog = $('bulk');
   $('bulk-error').textContent = '';
-  $('bulk-progress').hidden = true;
   $('bulk-confirm').hidden = true;
-  $('bulk-preview').replaceChildren(h('p', { class: 'muted' }, 'Dry run…'));
-  const filter = { ...state.filter };
-  if (!filter.outcome) filter.outcome = 'failed';
-  $('bulk-filter').textContent = Object.entries(filter).map(([k, v]) => `${k}=${v}`).join(' · ');
-  dialog.showModal();
-  try {
-    const preview = await api('/replays/preview', { method: 'POST', body: { filter } });
-    const list = h('ul', { class: 'preview' }, ...preview.items.slice(0, 20).map((i) => h('li', { class: 'wid' }, i.workflowId, h('span', { class: 'muted' }, ` ${i.step || ''}`))));
-    fill(
-      $('bulk-preview'),
-      h('p', { id: 'bulk-count' }, `${preview.count} saga${preview.count === 1 ? '' : 's'} would be replayed`, preview.alreadyReplayed ? ` (${preview.alreadyReplayed} already replayed, skipped)` : '', '.'),
-      preview.truncated ? h('p', { class: 'error' }, 'Too many match: narrow the filter.') : null,
-      list,
-      preview.count > 20 ? h('p', { class: 'muted' }, `…and ${preview.count - 20} more`) : null,
-    );
-    if (preview.count > 0 && !preview.truncated) {
-      const confirm = $('bulk-confirm');
-      confirm.hidden = false;
-      confirm.disabled = false;
-      confirm.textContent = `Replay ${preview.count}`;
-      confirm.onclick = () => runBulk(preview.filter, preview.count);
+  const base = { ...(filterIn || state.filter) };
+  if (!base.outcome) base.outcome = 'failed';
+  $('bulk-include-permanent').checked = false;
+  $('bulk-include-terminated').checked = false;
+  const preview = async () => {
+    const filter = { ...base };
+    if ($('bulk-include-permanent').checked) filter.includePermanent = true;
+    if ($('bulk-include-terminated').checked) filter.includeTerminated = true;
+    $('bulk-filter').textContent = Object.entries(filter).map(([k, v]) => `${k}=${v}`).join(' · ');
+    $('bulk-confirm').hidden = true;
+    $('bulk-preview').replaceChildren(h('p', { class: 'muted' }, 'Dry run…'));
+    try {
+      const p = await api('/replays/preview', { method: 'POST', body: { filter } });
+      const excluded = [p.excluded.permanent ? `${p.excluded.permanent} permanent failures` : '', p.excluded.terminated ? `${p.excluded.terminated} terminated or canceled` : ''].filter(Boolean);
+      const list = h('ul', { class: 'preview' }, ...p.items.slice(0, 20).map((i) => h('li', { class: 'wid' }, i.workflowId, h('span', { class: 'muted' }, ` ${i.cause ? causeLine(i.cause) : i.step || ''}`))));
+      fill(
+        $('bulk-preview'),
+        h(
+          'p',
+          { id: 'bulk-count' },
+          `${plural(p.count, 'saga')} would be replayed`,
+          p.alreadyReplayed ? ` (${p.alreadyReplayed} already replayed, skipped)` : '',
+          excluded.length ? `; left out: ${excluded.join(', ')}` : '',
+          '.',
+        ),
+        p.truncated ? h('p', { class: 'error' }, 'Too many match: narrow the filter.') : null,
+        list,
+        p.count > 20 ? h('p', { class: 'muted' }, `…and ${p.count - 20} more`) : null,
+      );
+      if (p.count > 0 && !p.truncated) {
+        const confirm = $('bulk-confirm');
+        confirm.hidden = false;
+        confirm.disabled = false;
+        confirm.textContent = `Replay ${p.count}`;
+        confirm.onclick = () => runBulk(p.filter, p.count);
+      }
+    } catch (err) {
+      $('bulk-preview').replaceChildren();
+      $('bulk-error').textContent = err.message;
     }
-  } catch (err) {
-    $('bulk-error').textContent = err.message;
-  }
+  };
+  $('bulk-include-permanent').onchange = () => void preview();
+  $('bulk-include-terminated').onchange = () => void preview();
+  dialog.showModal();
+  await preview();
 }
 
 async function runBulk(filter, count) {
   $('bulk-confirm').disabled = true;
-  $('bulk-progress').hidden = false;
-  const bar = $('bulk-bar');
-  const status = $('bulk-status');
   try {
-    const { jobId, total } = await api('/replays', { method: 'POST', body: { filter, expect: count } });
-    bar.max = total;
-    for (;;) {
-      const job = await api(`/replays/${jobId}`);
-      const handled = job.replayed + job.refused + job.errors;
-      bar.value = handled;
-      const { completed, failedAgain, running } = job.outcomes;
-      const ended = `${completed} completed, ${failedAgain} failed again, ${running} still running`;
-      const phase = job.state === 'interrupted' ? ' · interrupted: waiting for a receiver to resume it' : job.state === 'following' ? ` · replayed runs: ${ended}` : '';
-      status.textContent = `${handled} / ${job.total} · ${job.replayed} replayed · ${job.refused} refused · ${job.errors} errors${phase}`;
-      if (job.state === 'done') {
-        const resumed = job.interruptions.length ? ` Resumed ${job.interruptions.length} time(s) after its receiver stopped.` : '';
-        status.textContent = `Done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors; replayed runs: ${ended} (job ${job.id.slice(0, 8)}).${resumed}`;
-        break;
-      }
-      await sleep(700);
-    }
-    $('bulk-confirm').hidden = true;
-    void refresh();
+    const { jobId } = await api('/replays', { method: 'POST', body: { filter, expect: count } });
+    $('bulk').close();
+    go(`#/job/${encodeURIComponent(jobId)}`);
   } catch (err) {
     $('bulk-error').textContent = err.status === 409 && err.body.count !== undefined ? `The filter now matches ${err.body.count}: run the dry run again.` : err.message;
+  }
+}
+
+/** A bulk job, live: progress, then how the replayed runs ended. Its URL survives a reload. */
+async function showJob(jobId) {
+  showView('job-view');
+  const generation = state.followGeneration;
+  const bar = $('bulk-bar');
+  const status = $('bulk-status');
+  $('job-title').textContent = `Bulk replay ${jobId.slice(0, 8)}`;
+  status.textContent = 'Loading…';
+  $('job-results').replaceChildren();
+  for (;;) {
+    let job;
+    try {
+      job = await api(`/replays/${encodeURIComponent(jobId)}`);
+    } catch (err) {
+      status.textContent = err.message;
+      return;
+    }
+    if (generation !== state.followGeneration) return;
+    const handled = job.replayed + job.refused + job.errors;
+    bar.max = job.total;
+    bar.value = handled;
+    const { completed, failedAgain, running } = job.outcomes;
+    const ended = `${completed} completed, ${failedAgain} failed again, ${running} still running`;
+    const phase = job.state === 'interrupted' ? ' · interrupted: waiting for a receiver to resume it' : job.state === 'following' ? ` · replayed runs: ${ended}` : '';
+    status.textContent = `${handled} / ${job.total} · ${job.replayed} replayed · ${job.refused} refused · ${job.errors} errors${phase}`;
+    $('job-filter').textContent = Object.entries(job.filter).map(([k, v]) => `${k}=${v}`).join(' · ');
+    if (job.state === 'done') {
+      const resumed = job.interruptions.length ? ` Resumed ${job.interruptions.length} time(s) after its receiver stopped.` : '';
+      status.textContent = `Done: ${job.replayed} replayed, ${job.refused} refused, ${job.errors} errors; replayed runs: ${ended}.${resumed}`;
+      $('job-results').replaceChildren(
+        ...job.results
+          .filter((r) => r.result !== 'replayed')
+          .map((r) => h('li', {}, h('a', { href: sagaHash(r.workflowId), class: 'wid' }, r.workflowId), ` ${r.result}: ${r.reason}`)),
+      );
+      state.listKey = null; // the list changed: the next visit loads it again
+      return;
+    }
+    await sleep(700);
   }
 }
 
@@ -482,16 +759,32 @@ function main() {
   $('sign-out').addEventListener('click', () => signOut());
   $('filters').addEventListener('submit', (e) => {
     e.preventDefault();
-    void refresh();
+    const filter = filterFromForm();
+    // The same search again reloads it.
+    if (listHash(filter) === window.location.hash) state.listKey = null;
+    go(listHash(filter));
+  });
+  $('search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = $('q').value.trim();
+    if (q) go(`#/search?q=${encodeURIComponent(q)}`);
   });
   $('more').addEventListener('click', () => void loadPage());
-  $('back').addEventListener('click', () => {
-    showList();
-    void refresh();
-  });
+  // Back to the list this saga was opened from (rows and scroll kept); from a deep link, to the default list.
+  $('back').addEventListener('click', () => (state.listKey !== null ? window.history.back() : go(DEFAULT_LIST)));
+  $('job-back').addEventListener('click', () => go(listHash(state.filter)));
   $('bulk-open').addEventListener('click', () => void openBulk());
   $('bulk-close').addEventListener('click', () => $('bulk').close());
   $('dead-bulk').addEventListener('click', () => void previewRequeue());
+  $('audit-filter').addEventListener('submit', (e) => {
+    e.preventDefault();
+    void loadAudit();
+  });
+  window.addEventListener('popstate', () => void route());
+  // Live: the counts and groups follow the incident while the list is on screen.
+  setInterval(() => {
+    if (state.me && !$('list-view').hidden && document.visibilityState === 'visible' && state.listKey !== null) void loadCounts();
+  }, REFRESH_MS);
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) void signIn(token);
   else signOut();
