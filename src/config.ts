@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { env, parseEnv } from '../core/env';
+import { ConfigError, env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 import type { DownstreamConfig } from '../sagas/activities';
+import { payloadKeysSchema, type PayloadKey } from './temporal/codec';
 
 /**
  * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
@@ -32,6 +33,10 @@ const schema = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   /** Temporal Cloud API key (implies TLS). */
   TEMPORAL_API_KEY: z.string().optional(),
+  /** Keys of the payload codec (src/temporal/codec.ts), the first the primary; required in production. */
+  PAYLOAD_ENCRYPTION_KEYS: payloadKeysSchema.optional(),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal UI); default: TEMPORAL_UI_URL's. */
+  CODEC_CORS_ORIGINS: env.list(),
   /** OpenTelemetry tracing from the request into sagas and activities, exported over OTLP/HTTP. */
   OTEL_TRACING: env.bool(false),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.url('http://127.0.0.1:4318/v1/traces'),
@@ -82,6 +87,10 @@ export interface AppConfig {
     workflowBundlePath?: string;
     tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     apiKey?: string;
+    /** Payload encryption keys, the first the primary; unset (development, tests) payloads are plain JSON. */
+    payloadKeys?: PayloadKey[];
+    /** Browser origins the codec endpoint answers (CORS). */
+    codecCorsOrigins: string[];
   };
   tracing: { enabled: boolean; endpoint: string };
   redis: { url: string };
@@ -108,6 +117,8 @@ function downstreamConfig(e: Env): DownstreamConfig {
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parseEnv(schema, source);
+  // Vendor payloads carry personal data: in production they never reach Temporal's history in clear.
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_ENCRYPTION_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_ENCRYPTION_KEYS: required in production');
   const { intake, limits } = loadIntakeConfig(source);
   return {
     env: e.NODE_ENV,
@@ -132,6 +143,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
         ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
       },
       ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+      ...(e.PAYLOAD_ENCRYPTION_KEYS ? { payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS } : {}),
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS.length ? e.CODEC_CORS_ORIGINS : [new URL(e.TEMPORAL_UI_URL).origin],
     },
     tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
     redis: { url: e.REDIS_URL },

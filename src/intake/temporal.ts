@@ -1,5 +1,6 @@
 import { Client, Connection, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { AppConfig } from '../config';
+import { dataConverter } from '../temporal/codec';
 import { temporalConnectionOptions as sharedConnectionOptions } from '../temporal/connection';
 
 /** gRPC status INVALID_ARGUMENT: Temporal will refuse this exact request every time. */
@@ -28,7 +29,8 @@ export function temporalConnectionOptions(config: Pick<AppConfig, 'temporal'>): 
  */
 export function lazyTemporalClient(config: Pick<AppConfig, 'temporal'>, plugins: ClientPlugin[] = []): { client: Client; connection: Connection } {
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  return { client: new Client({ connection, namespace: config.temporal.namespace, plugins }), connection };
+  const converter = dataConverter(config.temporal.payloadKeys);
+  return { client: new Client({ connection, namespace: config.temporal.namespace, plugins, ...(converter ? { dataConverter: converter } : {}) }), connection };
 }
 
 /** The gRPC status code carried by an error from the Temporal client (or one of its causes). */

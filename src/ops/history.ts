@@ -1,4 +1,5 @@
 import type { LoadedDataConverter } from '@temporalio/common';
+import { decode, decodeFailure } from '@temporalio/common/lib/internal-non-workflow';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { SagaFailureDetails, SagaStatus } from '../../core/saga/status';
@@ -160,6 +161,19 @@ function segments(history: History, converter: LoadedDataConverter): Segment[] {
 }
 
 const UNDO_PREFIX = 'undo:';
+
+/**
+ * Decodes, in place, the payloads the console reads from a history (the saga's input, the failure it
+ * ended with) through the client's codecs: encrypted ones (src/temporal/codec.ts) become readable.
+ */
+export async function decodeHistory(history: History, converter: LoadedDataConverter): Promise<History> {
+  const events = history.events ?? [];
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  const failed = events[events.length - 1]?.workflowExecutionFailedEventAttributes;
+  if (started?.input?.payloads) started.input.payloads = await decode(converter.payloadCodecs, started.input.payloads);
+  if (failed?.failure) failed.failure = await decodeFailure(converter.payloadCodecs, failed.failure);
+  return history;
+}
 
 function attemptsOf(calls: ActivityCall[]): number | undefined {
   return calls.length ? calls.reduce((n, c) => n + c.attempts, 0) : undefined;

@@ -5,7 +5,7 @@ import { EventKey, EventType, SagaOutcome, SagaStep, WebhookSource } from '../..
 import { OpsNotFoundError } from './errors';
 import { closedNotCompleted } from './filters';
 import { outcomeOf, type RowOutcome } from './find';
-import { failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
+import { decodeHistory, failureMessage, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
 /** One saga run, as the console shows it. Never the event body: its shape and size only. */
 export interface SagaDetail {
@@ -99,8 +99,8 @@ export async function inspectSaga(client: Client, uiUrl: string, workflowId: str
     throw err;
   }
   const run = client.workflow.getHandle(workflowId, description.runId);
-  const history = await run.fetchHistory();
   const converter = client.options.loadedDataConverter;
+  const history = await decodeHistory(await run.fetchHistory(), converter);
   const started = startedAttributes(history);
   const inputPayload = started.input?.payloads?.[0];
   const input = inputPayload ? summarizeInput(converter.payloadConverter.fromPayload(inputPayload)) : undefined;

@@ -102,10 +102,11 @@ export const FRONT_REFUSES_COMMENTS = { service: 'front', method: 'POST', path: 
 
 export const SAMSARA_SECRET = Buffer.from('ops-test-samsara-secret').toString('base64');
 
-/** Sends a signed Samsara route-stop arrival to a receiver; returns its workflow ID. */
-export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID()): Promise<string> {
+/** Sends a signed Samsara route-stop arrival to a receiver (`edit` changes the event first); returns its workflow ID. */
+export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID(), edit?: (event: any) => void): Promise<string> {
   const event = JSON.parse(fixture('samsara', 'route-stop-arrival').toString('utf8'));
   event.eventId = eventId;
+  edit?.(event);
   event.data.routeStopDetails.externalIds.turvoStopId = stopId(deliveries++);
   const body = Buffer.from(JSON.stringify(event));
   const res = await post(`${receiverUrl}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
@@ -150,7 +151,7 @@ export interface OpsStack {
   sandbox: Awaited<ReturnType<typeof startSandbox>>;
   taskQueue: string;
   /** Sends a signed Samsara route-stop arrival; returns its workflow ID. */
-  deliver: (eventId?: string) => Promise<string>;
+  deliver: (eventId?: string, edit?: (event: any) => void) => Promise<string>;
   close: () => Promise<void>;
 }
 
@@ -167,7 +168,7 @@ export async function startOpsStack(prefix: string, extraEnv: Record<string, str
     worker,
     sandbox,
     taskQueue,
-    deliver: (eventId = randomUUID()) => deliverRouteStop(receiver.url, eventId),
+    deliver: (eventId = randomUUID(), edit) => deliverRouteStop(receiver.url, eventId, edit),
     async close() {
       await worker.stop();
       await receiver.close();
