@@ -4,6 +4,7 @@ import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './in
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 import type { DownstreamConfig } from '../sagas/activities';
 import { payloadKeysSchema, type PayloadKey } from './temporal/codec';
+import { loadTemporalClientSettings, STANDARD_TEMPORAL_VARIABLES, type TemporalConnectionOptions } from './temporal/connection';
 
 /**
  * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
@@ -17,22 +18,14 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BODY_LIMIT: env.bytes(1024 * 1024),
 
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*: Temporal's standard client
+  // variables and TOML profiles, read by src/temporal/connection.ts.
   TEMPORAL_TASK_QUEUE: z.string().default('webhook-queue'),
   TEMPORAL_UI_URL: env.url('http://127.0.0.1:8233'),
   /** How long a saga start may take before the receiver gives up on Temporal for this request. */
   TEMPORAL_START_TIMEOUT_MS: env.int(2000, 100),
   /** A prebuilt workflow bundle (production images); unset, the worker bundles sagas/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
-  /** TLS to the Temporal frontend: on by itself, or mTLS with a client certificate (self-hosted). */
-  TEMPORAL_TLS: env.bool(false),
-  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
-  TEMPORAL_TLS_CA_PATH: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  /** Temporal Cloud API key (implies TLS). */
-  TEMPORAL_API_KEY: z.string().optional(),
   /** Keys of the payload codec (src/temporal/codec.ts), the first the primary; required in production. */
   PAYLOAD_ENCRYPTION_KEYS: payloadKeysSchema.optional(),
   /** Origins allowed to call the codec endpoint from a browser (the Temporal UI); default: TEMPORAL_UI_URL's. */
@@ -72,7 +65,7 @@ const schema = z.object({
 export type Env = z.infer<typeof schema>;
 
 /** Every variable the core configuration reads (each is documented in .env.example). */
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
+export const CONFIG_VARIABLES = [...Object.keys(schema.shape), ...STANDARD_TEMPORAL_VARIABLES];
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
@@ -85,8 +78,10 @@ export interface AppConfig {
     uiUrl: string;
     startTimeoutMs: number;
     workflowBundlePath?: string;
-    tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
-    apiKey?: string;
+    /** Address, TLS, API key: from the standard client config (src/temporal/connection.ts). */
+    connection: TemporalConnectionOptions;
+    /** Set when old variable names are in use; logged once at start-up. */
+    clientWarning?: string;
     /** Payload encryption keys, the first the primary; unset (development, tests) payloads are plain JSON. */
     payloadKeys?: PayloadKey[];
     /** Browser origins the codec endpoint answers (CORS). */
@@ -120,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   // Vendor payloads carry personal data: in production they never reach Temporal's history in clear.
   if (e.NODE_ENV === 'production' && !e.PAYLOAD_ENCRYPTION_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_ENCRYPTION_KEYS: required in production');
   const { intake, limits } = loadIntakeConfig(source);
+  const client = loadTemporalClientSettings(source);
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT },
@@ -129,20 +125,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       format: e.LOG_FORMAT ?? (e.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json'),
     },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: client.connection.address,
+      namespace: client.namespace,
+      connection: client.connection,
+      ...(client.warning ? { clientWarning: client.warning } : {}),
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       startTimeoutMs: e.TEMPORAL_START_TIMEOUT_MS,
       ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
-      tls: {
-        enabled: e.TEMPORAL_TLS,
-        ...(e.TEMPORAL_TLS_CERT_PATH ? { certPath: e.TEMPORAL_TLS_CERT_PATH } : {}),
-        ...(e.TEMPORAL_TLS_KEY_PATH ? { keyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
-        ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
-        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
-      },
-      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
       ...(e.PAYLOAD_ENCRYPTION_KEYS ? { payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS } : {}),
       codecCorsOrigins: e.CODEC_CORS_ORIGINS.length ? e.CODEC_CORS_ORIGINS : [new URL(e.TEMPORAL_UI_URL).origin],
     },

@@ -1,7 +1,6 @@
 import { Client, Connection, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { dataConverter } from '../temporal/codec';
-import { temporalConnectionOptions as sharedConnectionOptions } from '../temporal/connection';
 
 /** gRPC status INVALID_ARGUMENT: Temporal will refuse this exact request every time. */
 const INVALID_ARGUMENT = 3;
@@ -17,7 +16,7 @@ const INVALID_ARGUMENT = 3;
  */
 export function temporalConnectionOptions(config: Pick<AppConfig, 'temporal'>): ConnectionOptions {
   return {
-    ...sharedConnectionOptions(config),
+    ...config.temporal.connection,
     interceptors: [],
     channelArgs: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2000 },
   };
