@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
@@ -38,6 +40,10 @@ const schema = z.object({
 
   /** The worker's /healthz, /readyz and /metrics; 0 turns the server off. */
   WORKER_METRICS_PORT: env.int(9464, 0, 65535),
+  /** Worker Versioning: the Worker Deployment this worker is a version of; unset, the worker is unversioned. */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').optional(),
+  /** The version's build ID; default: the one `npm run build` wrote beside the workflow bundle (build-id). */
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ and - only').optional(),
 
   // Downstream APIs the sagas call. Locally these point at the sandbox (npm run dev starts it).
   TURVO_API_URL: env.url('http://127.0.0.1:4010/turvo'),
@@ -89,7 +95,11 @@ export interface AppConfig {
   };
   tracing: { enabled: boolean; endpoint: string };
   redis: { url: string };
-  worker: { metricsPort: number };
+  worker: {
+    metricsPort: number;
+    /** Set when the worker runs as a Worker Deployment Version (src/worker/create-worker.ts). */
+    deployment?: { name: string; buildId: string };
+  };
   /** Durable intake, ledger, forwarder: src/intake/config.ts. */
   intake: IntakeConfig;
   /** Timeouts, header cap and rate limits against abusive clients: src/intake/config.ts. */
@@ -108,6 +118,22 @@ function downstreamConfig(e: Env): DownstreamConfig {
     records: { baseUrl: e.RECORDS_API_URL, outage: outage(e.RECORDS_OUTAGE_HORIZON_SECONDS) },
     notify: { baseUrl: e.NOTIFY_API_URL, token: e.NOTIFY_API_TOKEN, outage: outage(e.NOTIFY_OUTAGE_HORIZON_SECONDS) },
   };
+}
+
+/** Beside the workflow bundle: the build ID `npm run build` derived from what it built (scripts/build-id.ts). */
+export const BUILD_ID_FILE = 'build-id';
+
+/** The build ID `npm run build` derives from what it built (scripts/build-id.ts), beside the bundle. */
+function builtBuildId(bundlePath: string | undefined): string | undefined {
+  const file = bundlePath && join(dirname(bundlePath), BUILD_ID_FILE);
+  return file && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function workerDeployment(e: Env): { deployment?: { name: string; buildId: string } } {
+  if (!e.WORKER_DEPLOYMENT_NAME) return {};
+  const buildId = e.WORKER_BUILD_ID ?? builtBuildId(e.WORKFLOW_BUNDLE_PATH);
+  if (!buildId) throw new ConfigError('invalid configuration:\n  WORKER_BUILD_ID: required with WORKER_DEPLOYMENT_NAME (or a WORKFLOW_BUNDLE_PATH built by npm run build, with its build-id)');
+  return { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId } };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -138,7 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
     redis: { url: e.REDIS_URL },
-    worker: { metricsPort: e.WORKER_METRICS_PORT },
+    worker: { metricsPort: e.WORKER_METRICS_PORT, ...workerDeployment(e) },
     intake,
     limits,
     downstream: downstreamConfig(e),

@@ -45,7 +45,13 @@ async function main(): Promise<void> {
         })
       : undefined;
     // Worker.run() resolves once shutdown (triggered by the SDK on SIGTERM/SIGINT) has drained.
-    logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort });
+    logger.info('worker polling', {
+      taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      metricsPort: config.worker.metricsPort,
+      // Absent: unversioned. Present: Temporal routes to it only while the version is current or ramping.
+      deployment: config.worker.deployment ?? 'unversioned',
+    });
     await worker.run();
     server?.close();
     logger.info('worker stopped');

@@ -51,6 +51,17 @@ export async function createWorker({ config, connection, workflowBundle, activit
       ...(payloads ? createPayloadActivities(payloads) : {}),
     },
     sinks: sagaMetricsSinks,
+    // A Worker Deployment Version: Temporal sends it new runs only while it is current or ramping,
+    // and pinned runs only of its own (sagas/workflows/index.ts says which workflows are pinned).
+    ...(config.worker.deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: { deploymentName: config.worker.deployment.name, buildId: config.worker.deployment.buildId },
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
     // Inputs, results, memos and heartbeat details are encrypted before they leave the worker.
     ...(converter ? { dataConverter: converter } : {}),
     ...(plugins ? { plugins } : {}),
