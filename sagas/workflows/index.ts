@@ -2,7 +2,8 @@
  * The workflow bundle's entry point: every saga the worker runs. Only deterministic code may be
  * reached from here (lint forbids Node built-ins and I/O libraries in sagas/workflows/ and core/saga/).
  */
-import { setWorkflowOptions } from '@temporalio/workflow';
+import type { VersioningBehavior } from '@temporalio/common';
+import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { entityLockWorkflow } from './entity-lock';
 import { frontInboundSaga } from './front-inbound';
 import { recordEventSaga } from './record-event';
@@ -22,8 +23,10 @@ import { turvoShipmentStatusSaga } from './turvo-shipment-status';
  * Pinned sagas on one version talk to a lock on another: the turn messages (core/saga/entity-lock.ts)
  * must stay compatible both ways across two versions.
  */
+/** Temporal refuses a behaviour from an unversioned worker (local runs, tests): stated only on a versioned one. */
+const onVersionedWorkers = (versioningBehavior: VersioningBehavior) => () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior } : {});
 const sagas: ((...args: never[]) => Promise<unknown>)[] = [samsaraRouteStopSaga, samsaraDocumentSaga, turvoShipmentStatusSaga, frontInboundSaga, recordEventSaga];
-for (const saga of sagas) setWorkflowOptions({ versioningBehavior: 'PINNED' }, saga);
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, entityLockWorkflow);
+for (const saga of sagas) setWorkflowOptions(onVersionedWorkers('PINNED'), saga);
+setWorkflowOptions(onVersionedWorkers('AUTO_UPGRADE'), entityLockWorkflow);
 
 export { samsaraRouteStopSaga, samsaraDocumentSaga, turvoShipmentStatusSaga, frontInboundSaga, recordEventSaga, entityLockWorkflow };
