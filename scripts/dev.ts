@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDevEnv } from './lib/dev-env';
+import { ensureDevPayloadKey, loadDevEnv } from './lib/dev-env';
 import { DEV_TEMPORAL, ROOT, ensureRedis, startTemporal, stopTemporal, temporalAddress } from './lib/stack';
 
 const children: ChildProcess[] = [];
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const env = loadDevEnv({ ...process.env });
   env.TEMPORAL_ADDRESS ??= temporalAddress(DEV_TEMPORAL);
   env.PORT ??= '3000';
+  ensureDevPayloadKey(env);
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 

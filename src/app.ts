@@ -11,6 +11,7 @@ import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { deliveryMetrics, metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
+import { codecRouter } from './ops/codec-endpoint';
 import { OPS_API_ROUTES, opsRouter } from './ops/router';
 import { WEBHOOK_ROUTE, openApiDocument } from './http/openapi';
 import { tracingMiddleware } from './http/tracing-middleware';
@@ -85,6 +86,11 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   // The on-call console: its page and its JWT-protected API (src/ops).
   const eventTypes = [...new Set([...sources.values()].flatMap((s) => [...(s.routes?.keys() ?? [])]))];
   app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], eventTypes, signal }));
+  // The payload codec for the Temporal UI and CLI, behind the console's tokens (operators only).
+  app.use(
+    '/codec',
+    codecRouter({ codecs: temporal.options.loadedDataConverter.payloadCodecs, jwt: config.ops.jwt, corsOrigins: config.temporal.codecCorsOrigins, logger }),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

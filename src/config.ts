@@ -1,8 +1,12 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, env, parseEnv } from '../core/env';
 import { loadIntakeConfig, type HttpLimitsConfig, type IntakeConfig } from './intake/config';
 import { opsConfigFromEnv, type OpsConfig } from './ops/config';
 import type { DownstreamConfig } from '../sagas/activities';
+import { payloadKeysSchema, type PayloadKey } from './temporal/codec';
+import { loadTemporalClientSettings, STANDARD_TEMPORAL_VARIABLES, type TemporalConnectionOptions } from './temporal/connection';
 
 /**
  * The receiver's and worker's configuration: one schema, validated at start-up. Each source reads
@@ -16,22 +20,18 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   BODY_LIMIT: env.bytes(1024 * 1024),
 
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*: Temporal's standard client
+  // variables and TOML profiles, read by src/temporal/connection.ts.
   TEMPORAL_TASK_QUEUE: z.string().default('webhook-queue'),
   TEMPORAL_UI_URL: env.url('http://127.0.0.1:8233'),
   /** How long a saga start may take before the receiver gives up on Temporal for this request. */
   TEMPORAL_START_TIMEOUT_MS: env.int(2000, 100),
   /** A prebuilt workflow bundle (production images); unset, the worker bundles sagas/ at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
-  /** TLS to the Temporal frontend: on by itself, or mTLS with a client certificate (self-hosted). */
-  TEMPORAL_TLS: env.bool(false),
-  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
-  TEMPORAL_TLS_CA_PATH: z.string().optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
-  /** Temporal Cloud API key (implies TLS). */
-  TEMPORAL_API_KEY: z.string().optional(),
+  /** Keys of the payload codec (src/temporal/codec.ts), the first the primary; required in production. */
+  PAYLOAD_ENCRYPTION_KEYS: payloadKeysSchema.optional(),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal UI); default: TEMPORAL_UI_URL's. */
+  CODEC_CORS_ORIGINS: env.list(),
   /** OpenTelemetry tracing from the request into sagas and activities, exported over OTLP/HTTP. */
   OTEL_TRACING: env.bool(false),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.url('http://127.0.0.1:4318/v1/traces'),
@@ -55,6 +55,10 @@ const schema = z.object({
 
   /** The worker's /healthz, /readyz and /metrics; 0 turns the server off. */
   WORKER_METRICS_PORT: env.int(9464, 0, 65535),
+  /** Worker Versioning: the Worker Deployment this worker is a version of; unset, the worker is unversioned. */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').optional(),
+  /** The version's build ID; default: the one `npm run build` wrote beside the workflow bundle (build-id). */
+  WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ., _ and - only').optional(),
 
   // Downstream APIs the sagas call. Locally these point at the sandbox (npm run dev starts it).
   TURVO_API_URL: env.url('http://127.0.0.1:4010/turvo'),
@@ -82,7 +86,7 @@ const schema = z.object({
 export type Env = z.infer<typeof schema>;
 
 /** Every variable the core configuration reads (each is documented in .env.example). */
-export const CONFIG_VARIABLES = Object.keys(schema.shape);
+export const CONFIG_VARIABLES = [...Object.keys(schema.shape), ...STANDARD_TEMPORAL_VARIABLES];
 
 export interface AppConfig {
   env: Env['NODE_ENV'];
@@ -95,8 +99,14 @@ export interface AppConfig {
     uiUrl: string;
     startTimeoutMs: number;
     workflowBundlePath?: string;
-    tls: { enabled: boolean; certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
-    apiKey?: string;
+    /** Address, TLS, API key: from the standard client config (src/temporal/connection.ts). */
+    connection: TemporalConnectionOptions;
+    /** Set when old variable names are in use; logged once at start-up. */
+    clientWarning?: string;
+    /** Payload encryption keys, the first the primary; unset (development, tests) payloads are plain JSON. */
+    payloadKeys?: PayloadKey[];
+    /** Browser origins the codec endpoint answers (CORS). */
+    codecCorsOrigins: string[];
   };
   tracing: { enabled: boolean; endpoint: string };
   redis: {
@@ -107,7 +117,11 @@ export interface AppConfig {
     waitReplicas: number;
     waitTimeoutMs: number;
   };
-  worker: { metricsPort: number };
+  worker: {
+    metricsPort: number;
+    /** Set when the worker runs as a Worker Deployment Version (src/worker/create-worker.ts). */
+    deployment?: { name: string; buildId: string };
+  };
   /** Durable intake, ledger, forwarder: src/intake/config.ts. */
   intake: IntakeConfig;
   /** Timeouts, header cap and rate limits against abusive clients: src/intake/config.ts. */
@@ -128,13 +142,32 @@ function downstreamConfig(e: Env): DownstreamConfig {
   };
 }
 
+/** Beside the workflow bundle: the build ID `npm run build` derived from what it built (scripts/build-id.ts). */
+export const BUILD_ID_FILE = 'build-id';
+
+/** The build ID `npm run build` derives from what it built (scripts/build-id.ts), beside the bundle. */
+function builtBuildId(bundlePath: string | undefined): string | undefined {
+  const file = bundlePath && join(dirname(bundlePath), BUILD_ID_FILE);
+  return file && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function workerDeployment(e: Env): { deployment?: { name: string; buildId: string } } {
+  if (!e.WORKER_DEPLOYMENT_NAME) return {};
+  const buildId = e.WORKER_BUILD_ID ?? builtBuildId(e.WORKFLOW_BUNDLE_PATH);
+  if (!buildId) throw new ConfigError('invalid configuration:\n  WORKER_BUILD_ID: required with WORKER_DEPLOYMENT_NAME (or a WORKFLOW_BUNDLE_PATH built by npm run build, with its build-id)');
+  return { deployment: { name: e.WORKER_DEPLOYMENT_NAME, buildId } };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parseEnv(schema, source);
+  // Vendor payloads carry personal data: in production they never reach Temporal's history in clear.
+  if (e.NODE_ENV === 'production' && !e.PAYLOAD_ENCRYPTION_KEYS) throw new ConfigError('invalid configuration:\n  PAYLOAD_ENCRYPTION_KEYS: required in production');
   const { intake, limits } = loadIntakeConfig(source);
   // WAIT runs as a command of the receiver's client: it must answer before that client gives up.
   if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_WAIT_TIMEOUT_MS >= intake.redisCommandTimeoutMs) {
     throw new ConfigError(`REDIS_WAIT_TIMEOUT_MS (${e.REDIS_WAIT_TIMEOUT_MS}) must be below REDIS_COMMAND_TIMEOUT_MS (${intake.redisCommandTimeoutMs})`);
   }
+  const client = loadTemporalClientSettings(source);
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, bodyLimit: e.BODY_LIMIT },
@@ -144,20 +177,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       format: e.LOG_FORMAT ?? (e.NODE_ENV !== 'production' && process.stdout.isTTY ? 'pretty' : 'json'),
     },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: client.connection.address,
+      namespace: client.namespace,
+      connection: client.connection,
+      ...(client.warning ? { clientWarning: client.warning } : {}),
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
       startTimeoutMs: e.TEMPORAL_START_TIMEOUT_MS,
       ...(e.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: e.WORKFLOW_BUNDLE_PATH } : {}),
-      tls: {
-        enabled: e.TEMPORAL_TLS,
-        ...(e.TEMPORAL_TLS_CERT_PATH ? { certPath: e.TEMPORAL_TLS_CERT_PATH } : {}),
-        ...(e.TEMPORAL_TLS_KEY_PATH ? { keyPath: e.TEMPORAL_TLS_KEY_PATH } : {}),
-        ...(e.TEMPORAL_TLS_CA_PATH ? { caPath: e.TEMPORAL_TLS_CA_PATH } : {}),
-        ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverName: e.TEMPORAL_TLS_SERVER_NAME } : {}),
-      },
-      ...(e.TEMPORAL_API_KEY ? { apiKey: e.TEMPORAL_API_KEY } : {}),
+      ...(e.PAYLOAD_ENCRYPTION_KEYS ? { payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS } : {}),
+      codecCorsOrigins: e.CODEC_CORS_ORIGINS.length ? e.CODEC_CORS_ORIGINS : [new URL(e.TEMPORAL_UI_URL).origin],
     },
     tracing: { enabled: e.OTEL_TRACING, endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT },
     redis: {
@@ -177,7 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       waitReplicas: e.REDIS_WAIT_REPLICAS,
       waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
     },
-    worker: { metricsPort: e.WORKER_METRICS_PORT },
+    worker: { metricsPort: e.WORKER_METRICS_PORT, ...workerDeployment(e) },
     intake,
     limits,
     downstream: downstreamConfig(e),

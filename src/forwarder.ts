@@ -16,6 +16,7 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { service: 'forwarder' });
+  if (config.temporal.clientWarning) logger.warn(config.temporal.clientWarning);
   const { client: temporal, connection } = lazyTemporalClient(config);
   const redis = createRedis(config);
   redis.on('error', () => undefined); // logged once per outage by DependencyState

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   assertNoDevSecrets(process.env);
   const logger = createLogger(config, { service: 'receiver' });
+  if (config.temporal.clientWarning) logger.warn(config.temporal.clientWarning);
   const sources = buildSources(process.env);
   const tracing = config.tracing.enabled
     ? (await import('./tracing')).createTracing({ serviceName: 'webhook-sagas-receiver', endpoint: config.tracing.endpoint })

@@ -3,7 +3,6 @@ import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { redisPayloadStore } from './intake/payload-store';
 import { createRedis } from './intake/redis';
-import { temporalConnectionOptions } from './temporal/connection';
 import { createWorker } from './worker/create-worker';
 import { startWorkerMetricsServer } from './worker/metrics-server';
 
@@ -14,13 +13,14 @@ const CORE_METRICS_ADDRESS = '127.0.0.1:9465';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { service: 'worker' });
+  if (config.temporal.clientWarning) logger.warn(config.temporal.clientWarning);
   const metricsOn = config.worker.metricsPort > 0;
   if (metricsOn) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: CORE_METRICS_ADDRESS } } } });
 
   const tracing = config.tracing.enabled
     ? (await import('./tracing')).createTracing({ serviceName: 'webhook-sagas-worker', endpoint: config.tracing.endpoint })
     : undefined;
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const connection = await NativeConnection.connect(config.temporal.connection);
   // Large events wait in Redis (src/intake/payload-store.ts); sagas load them with loadEventPayload.
   const redis = createRedis(config, { enableOfflineQueue: true });
   redis.on('error', (err) => logger.warn('redis error', { error: err.message }));
@@ -45,7 +45,13 @@ async function main(): Promise<void> {
         })
       : undefined;
     // Worker.run() resolves once shutdown (triggered by the SDK on SIGTERM/SIGINT) has drained.
-    logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metricsPort: config.worker.metricsPort });
+    logger.info('worker polling', {
+      taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      metricsPort: config.worker.metricsPort,
+      // Absent: unversioned. Present: Temporal routes to it only while the version is current or ramping.
+      deployment: config.worker.deployment ?? 'unversioned',
+    });
     await worker.run();
     server?.close();
     logger.info('worker stopped');

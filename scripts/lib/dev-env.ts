@@ -1,4 +1,8 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEV_SECRETS } from '../../src/dev-secrets';
+import { newPayloadKey } from '../../src/temporal/codec';
+import { DATA_DIR } from './stack';
 
 /**
  * Settings for the local main job only (npm run dev) and the sender CLI. The secrets are public on
@@ -19,4 +23,19 @@ export function loadDevEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Process
   }
   for (const [key, value] of Object.entries(DEV_DEFAULTS)) if (!env[key]) env[key] = value;
   return env;
+}
+
+/**
+ * The local main job's payload encryption key (src/temporal/codec.ts): generated once into
+ * .data/payload-key (never committed, so unlike the dev secrets it is not public), kept so the local
+ * history stays readable across restarts. A PAYLOAD_ENCRYPTION_KEYS of your own (.env) wins.
+ */
+export function ensureDevPayloadKey(env: NodeJS.ProcessEnv): void {
+  if (env.PAYLOAD_ENCRYPTION_KEYS) return;
+  const file = join(DATA_DIR, 'payload-key');
+  if (!existsSync(file)) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    writeFileSync(file, `${newPayloadKey('dev-1')}\n`, { mode: 0o600 });
+  }
+  env.PAYLOAD_ENCRYPTION_KEYS = readFileSync(file, 'utf8').trim();
 }

@@ -1,6 +1,6 @@
 import { Client, Connection, type ClientPlugin, type ConnectionOptions } from '@temporalio/client';
 import type { AppConfig } from '../config';
-import { temporalConnectionOptions as sharedConnectionOptions } from '../temporal/connection';
+import { dataConverter } from '../temporal/codec';
 
 /** gRPC status INVALID_ARGUMENT: Temporal will refuse this exact request every time. */
 const INVALID_ARGUMENT = 3;
@@ -16,7 +16,7 @@ const INVALID_ARGUMENT = 3;
  */
 export function temporalConnectionOptions(config: Pick<AppConfig, 'temporal'>): ConnectionOptions {
   return {
-    ...sharedConnectionOptions(config),
+    ...config.temporal.connection,
     interceptors: [],
     channelArgs: { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2000 },
   };
@@ -28,7 +28,8 @@ export function temporalConnectionOptions(config: Pick<AppConfig, 'temporal'>): 
  */
 export function lazyTemporalClient(config: Pick<AppConfig, 'temporal'>, plugins: ClientPlugin[] = []): { client: Client; connection: Connection } {
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  return { client: new Client({ connection, namespace: config.temporal.namespace, plugins }), connection };
+  const converter = dataConverter(config.temporal.payloadKeys);
+  return { client: new Client({ connection, namespace: config.temporal.namespace, plugins, ...(converter ? { dataConverter: converter } : {}) }), connection };
 }
 
 /** The gRPC status code carried by an error from the Temporal client (or one of its causes). */

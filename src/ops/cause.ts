@@ -4,6 +4,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { DOWNSTREAM_UNAVAILABLE } from '../../core/saga/attempts';
 import { isPermanentFailure } from '../../core/saga/failures';
 import { SAGA_FAILED, type FailedStep, type SagaFailureDetails } from '../../core/saga/status';
+import { decodeClosingFailure } from './history';
 
 /**
  * Why a closed run did not complete, short enough for a column and stable enough to group by: the
@@ -95,7 +96,9 @@ export function causeReader(client: Client) {
       execution: { workflowId, runId },
       maximumPageSize: 1,
     });
-    const cause = causeFromCloseEvent(history?.events?.[0] ?? undefined, client.options.loadedDataConverter);
+    const closing = history?.events?.[0] ?? undefined;
+    await decodeClosingFailure(closing, client.options.loadedDataConverter);
+    const cause = causeFromCloseEvent(closing, client.options.loadedDataConverter);
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
     cache.set(runId, cause);
     return cause;

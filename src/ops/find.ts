@@ -143,7 +143,7 @@ async function markWaiting(client: Client, rows: SagaRow[]): Promise<void> {
       .filter((r) => r.status === 'RUNNING')
       .map(async (row) => {
         const description = await client.workflow.getHandle(row.workflowId, row.runId).describe().catch(() => undefined);
-        if (description) row.waiting = retrying(pendingActivities(description, client.options.loadedDataConverter));
+        if (description) row.waiting = retrying(await pendingActivities(description, client.options.loadedDataConverter));
       }),
   );
 }

@@ -1,4 +1,5 @@
 import type { LoadedDataConverter } from '@temporalio/common';
+import { decode, decodeFailure } from '@temporalio/common/lib/internal-non-workflow';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { SagaFailureDetails, SagaStatus } from '../../core/saga/status';
@@ -160,6 +161,29 @@ function segments(history: History, converter: LoadedDataConverter): Segment[] {
 }
 
 const UNDO_PREFIX = 'undo:';
+
+/**
+ * Decodes, in place, the payloads the console reads from a history (the saga's input, the failure it
+ * ended with) through the client's codecs: encrypted ones (src/temporal/codec.ts) become readable.
+ */
+export async function decodeHistory(history: History, converter: LoadedDataConverter): Promise<History> {
+  const events = history.events ?? [];
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  if (started?.input?.payloads) started.input.payloads = await decode(converter.payloadCodecs, started.input.payloads);
+  await decodeClosingFailure(events[events.length - 1], converter);
+  return history;
+}
+
+/** Decodes, in place, the failure a run's closing event carries (if it failed). */
+export async function decodeClosingFailure(event: HistoryEvent | null | undefined, converter: LoadedDataConverter): Promise<void> {
+  const failed = event?.workflowExecutionFailedEventAttributes;
+  if (failed?.failure) failed.failure = await decodeFailure(converter.payloadCodecs, failed.failure);
+}
+
+/** A failure as Temporal reports it (e.g. a pending activity's last one), decoded through the client's codecs. */
+export async function decodedFailure(failure: ProtoFailure | null | undefined, converter: LoadedDataConverter): Promise<ProtoFailure | undefined> {
+  return failure ? decodeFailure(converter.payloadCodecs, failure) : undefined;
+}
 
 function attemptsOf(calls: ActivityCall[]): number | undefined {
   return calls.length ? calls.reduce((n, c) => n + c.attempts, 0) : undefined;

@@ -6,7 +6,7 @@ import { causeFromCloseEvent, type SagaCause } from './cause';
 import { closedNotCompleted, type Scope } from './filters';
 import { describeSaga, outcomeOf, type RowOutcome } from './find';
 import { pendingActivities, type PendingActivity } from './pending';
-import { startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
+import { decodeHistory, startedAttributes, timelineFromHistory, timelineFromStatus, workflowFailure, type Timeline, type WorkflowFailure } from './history';
 
 /** One saga run, as the console shows it. Never the event body: its shape and size only. */
 export interface SagaDetail {
@@ -92,8 +92,8 @@ const STATUS_QUERY_TIMEOUT_MS = 3000;
 export async function inspectSaga(client: Client, scope: Scope | undefined, uiUrl: string, workflowId: string, runId?: string): Promise<SagaDetail> {
   const description = await describeSaga(client, workflowId, scope, runId);
   const run = client.workflow.getHandle(workflowId, description.runId);
-  const history = await run.fetchHistory();
   const converter = client.options.loadedDataConverter;
+  const history = await decodeHistory(await run.fetchHistory(), converter);
   const started = startedAttributes(history);
   const inputPayload = started.input?.payloads?.[0];
   const input = inputPayload ? summarizeInput(converter.payloadConverter.fromPayload(inputPayload)) : undefined;
@@ -119,7 +119,7 @@ export async function inspectSaga(client: Client, scope: Scope | undefined, uiUr
 
   const sa = description.typedSearchAttributes;
   const memo = (description.memo ?? {}) as { delivery?: DeliveryMeta; replay?: ReplayMemo };
-  const pending = pendingActivities(description, converter);
+  const pending = await pendingActivities(description, converter);
   const events = history.events ?? [];
   return {
     workflowId,

@@ -1,7 +1,7 @@
 import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { LoadedDataConverter } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
-import { failureMessage } from './history';
+import { decodedFailure, failureMessage } from './history';
 
 /** A running saga's activities as Temporal describes them: attempts, the next try, the last error, the service waited for. */
 export interface PendingActivity {
@@ -18,19 +18,23 @@ export interface PendingActivity {
 /** temporal.api.enums.v1.PendingActivityState, by number. */
 const PENDING_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started', 3: 'cancel_requested', 4: 'paused', 5: 'pause_requested' };
 
-export function pendingActivities(description: WorkflowExecutionDescription, converter: LoadedDataConverter): PendingActivity[] {
-  return (description.raw.pendingActivities ?? []).map((p): PendingActivity => {
-    const detail = p.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
-    const service = detail ? (converter.payloadConverter.fromPayload<{ service?: unknown }>(detail)?.service as string | undefined) : undefined;
-    return {
-      activity: p.activityType?.name ?? '?',
-      attempt: p.attempt ?? 1,
-      lastError: failureMessage(p.lastFailure),
-      state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
-      service: typeof service === 'string' ? service : undefined,
-      nextAttemptAt: optionalTsToDate(p.nextAttemptScheduleTime)?.toISOString(),
-    };
-  });
+export async function pendingActivities(description: WorkflowExecutionDescription, converter: LoadedDataConverter): Promise<PendingActivity[]> {
+  return Promise.all(
+    (description.raw.pendingActivities ?? []).map(async (p): Promise<PendingActivity> => {
+      // Decoded first: with payload encryption on, the failure's details are ciphertext.
+      const lastFailure = await decodedFailure(p.lastFailure, converter);
+      const detail = lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
+      const service = detail ? (converter.payloadConverter.fromPayload<{ service?: unknown }>(detail)?.service as string | undefined) : undefined;
+      return {
+        activity: p.activityType?.name ?? '?',
+        attempt: p.attempt ?? 1,
+        lastError: failureMessage(lastFailure),
+        state: PENDING_STATES[Number(p.state ?? 0)] ?? 'unknown',
+        service: typeof service === 'string' ? service : undefined,
+        nextAttemptAt: optionalTsToDate(p.nextAttemptScheduleTime)?.toISOString(),
+      };
+    }),
+  );
 }
 
 /** The activity a saga is retrying (one that failed before), if any. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, encodeWorkflowIdConflictPolicy, encodeWorkflowIdReusePolicy } from '@temporalio/common';
+import { encodeToPayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { Redis } from 'ioredis';
 import { grpcCode, grpcStatusName } from '../intake/temporal';
 import type { Logger } from '../logger';
@@ -143,7 +144,7 @@ export async function replaySaga(client: Client, workflowId: string, options: Re
       taskQueue: { name: started.taskQueue?.name ?? description.taskQueue },
       input: started.input,
       searchAttributes: started.searchAttributes,
-      memo: { fields: { ...(started.memo?.fields ?? {}), replay: client.options.loadedDataConverter.payloadConverter.toPayload(replay) } },
+      memo: { fields: { ...(started.memo?.fields ?? {}), replay: await encodeToPayload(client.options.loadedDataConverter, replay) } },
       workflowIdReusePolicy: encodeWorkflowIdReusePolicy(WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY),
       workflowIdConflictPolicy: encodeWorkflowIdConflictPolicy(WorkflowIdConflictPolicy.FAIL),
     });

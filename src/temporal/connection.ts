@@ -1,5 +1,34 @@
-import { readFileSync } from 'node:fs';
-import type { AppConfig } from '../config';
+import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { ConfigError } from '../../core/env';
+
+/**
+ * Temporal's standard client configuration (the same as the `temporal` CLI and every SDK): a TOML
+ * profile (`TEMPORAL_CONFIG_FILE`, default ~/.config/temporalio/temporal.toml; `TEMPORAL_PROFILE`,
+ * default `default`) overridden by these variables, read by @temporalio/envconfig.
+ */
+export const STANDARD_TEMPORAL_VARIABLES = [
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;
+
+/** This project's names from before it used the standard ones: still read, with a warning. */
+export const OLD_TEMPORAL_VARIABLES: Readonly<Record<string, (typeof STANDARD_TEMPORAL_VARIABLES)[number]>> = {
+  TEMPORAL_TLS_CERT_PATH: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA_PATH: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+};
 
 /**
  * Connection options shared by the receiver's client, the worker and the forwarder: a local dev
@@ -7,27 +36,47 @@ import type { AppConfig } from '../config';
  */
 export interface TemporalConnectionOptions {
   address: string;
-  tls?: boolean | { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string };
+  tls?: TLSConfig | boolean;
   apiKey?: string;
   metadata?: Record<string, string>;
 }
 
-export function temporalConnectionOptions({ temporal }: Pick<AppConfig, 'temporal'>): TemporalConnectionOptions {
-  const { address, tls, apiKey } = temporal;
-  const options: TemporalConnectionOptions = { address };
-  if (tls.certPath || tls.keyPath || tls.caPath) {
-    options.tls = {
-      ...(tls.certPath && tls.keyPath ? { clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } } : {}),
-      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
-      ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-    };
-  } else if (tls.enabled || apiKey) {
-    options.tls = true;
+export interface TemporalClientSettings {
+  namespace: string;
+  connection: TemporalConnectionOptions;
+  /** One line when old variable names are in use (each entry point logs it at start-up). */
+  warning?: string;
+}
+
+/** Reads the profile and the standard variables (old names mapped onto them); blank values count as unset. */
+export function loadTemporalClientSettings(source: NodeJS.ProcessEnv): TemporalClientSettings {
+  const env = Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+  const renamed: string[] = [];
+  for (const [old, standard] of Object.entries(OLD_TEMPORAL_VARIABLES)) {
+    if (!env[old]) continue;
+    renamed.push(env[standard] ? `${old} (ignored: ${standard} is set)` : `${old} → ${standard}`);
+    env[standard] ??= env[old];
+    delete env[old];
   }
-  if (apiKey) {
-    options.apiKey = apiKey;
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: env });
+  } catch (err) {
+    // A missing profile, a TOML syntax error or an unreadable certificate file: stop, naming it.
+    throw new ConfigError(`invalid configuration:\n  Temporal client config: ${(err as Error).message}`);
+  }
+  const { address, apiKey, tls, metadata } = loaded.connectionOptions;
+  const namespace = loaded.namespace ?? 'default';
+  const connection: TemporalConnectionOptions = {
+    address: address ?? '127.0.0.1:7233',
+    ...(tls !== undefined && tls !== null ? { tls } : {}),
+    ...(apiKey ? { apiKey } : {}),
     // Temporal Cloud routes API-key requests by namespace.
-    options.metadata = { 'temporal-namespace': temporal.namespace };
-  }
-  return options;
+    ...(apiKey || metadata ? { metadata: { ...(apiKey ? { 'temporal-namespace': namespace } : {}), ...metadata } } : {}),
+  };
+  return {
+    namespace,
+    connection,
+    ...(renamed.length ? { warning: `old Temporal variable names in use, rename them: ${renamed.join(', ')}` } : {}),
+  };
 }

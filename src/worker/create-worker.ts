@@ -7,6 +7,7 @@ import { createPayloadActivities } from '../../sagas/activities/payloads';
 import type { PayloadStore } from '../../core/saga/input';
 import type { InternalWorkflowName, SagaName } from '../../core/saga/registry';
 import type * as workflows from '../../sagas/workflows';
+import { dataConverter } from '../temporal/codec';
 import { sagaMetricsSinks } from './saga-metrics';
 
 /**
@@ -37,6 +38,7 @@ export function workflowsPath(): string {
 }
 
 export async function createWorker({ config, connection, workflowBundle, activities, taskQueue, plugins, shutdownGraceTime, payloads }: WorkerDeps): Promise<Worker> {
+  const converter = dataConverter(config.temporal.payloadKeys);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -49,6 +51,19 @@ export async function createWorker({ config, connection, workflowBundle, activit
       ...(payloads ? createPayloadActivities(payloads) : {}),
     },
     sinks: sagaMetricsSinks,
+    // A Worker Deployment Version: Temporal sends it new runs only while it is current or ramping,
+    // and pinned runs only of its own (sagas/workflows/index.ts says which workflows are pinned).
+    ...(config.worker.deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: { deploymentName: config.worker.deployment.name, buildId: config.worker.deployment.buildId },
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
+    // Inputs, results, memos and heartbeat details are encrypted before they leave the worker.
+    ...(converter ? { dataConverter: converter } : {}),
     ...(plugins ? { plugins } : {}),
     // Running activities get this long to finish on SIGTERM before they are cancelled.
     shutdownGraceTime: shutdownGraceTime ?? '10 seconds',

@@ -4,11 +4,14 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../sagas/workflows';
 import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
+import { dataConverter, newPayloadKey, parsePayloadKeys } from '../../src/temporal/codec';
 
 /**
  * Replays every recorded history (test/fixtures/histories, written by scripts/record-histories.ts)
  * against today's workflow bundle. A change to a saga that would break a run already in flight (a
  * step added, removed or reordered without `patched()`) fails here with a DeterminismViolationError.
+ * They replay through the payload codec, as a production worker has it (src/temporal/codec.ts): the
+ * histories recorded before encryption pass through it unchanged.
  */
 const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
@@ -32,7 +35,7 @@ describe('recorded histories', () => {
     const codePath = process.env.TEST_WORKFLOW_BUNDLE;
     if (!codePath) throw new Error('TEST_WORKFLOW_BUNDLE is not set: run through jest (global setup bundles the workflows)');
     const results: { workflowId: string; error?: string }[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath }, sinks: sagaMetricsSinks }, files.map(load))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath }, sinks: sagaMetricsSinks, dataConverter: dataConverter(parsePayloadKeys(newPayloadKey('replay'))) }, files.map(load))) {
       results.push({ workflowId: result.workflowId, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
     }
     expect(results).toHaveLength(files.length);

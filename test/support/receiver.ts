@@ -27,7 +27,7 @@ export async function startReceiver(
   const config = testConfig({ REDIS_KEY_PREFIX: uniqueRedisPrefix('receiver'), ...env });
   const { tracer, ...replaced } = overrides;
   // Connected before the first delivery, so no start waits for a lazy connection on a loaded machine.
-  const { client, close: closeClient } = await testClient();
+  const { client, close: closeClient } = await testClient(config);
   // productionRedis: the receiver's own client (short command timeouts), for tests that stall Redis.
   const redis = options.productionRedis ? undefined : new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   // A start that misses its budget on a loaded machine is queued, and the forwarder drains it, so no

@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config';
 import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
 import { createWorker } from '../../src/worker/create-worker';
 import { HELD_LOGS } from './held-logs';
+import { dataConverter } from '../../src/temporal/codec';
 
 let runtimeInstalled = false;
 
@@ -64,9 +65,11 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): AppConfig {
   });
 }
 
-export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+/** A client on the test server; with a config that has payload keys, encrypting and decoding like the receiver's (src/temporal/codec.ts). */
+export async function testClient(config?: AppConfig): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
-  return { client: new Client({ connection }), close: () => connection.close() };
+  const converter = dataConverter(config?.temporal.payloadKeys);
+  return { client: new Client({ connection, ...(converter ? { dataConverter: converter } : {}) }), close: () => connection.close() };
 }
 
 export interface TestWorker {
