@@ -1,6 +1,11 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { grpcCode } from '../intake/temporal';
 import { OpsError, OpsUnauthorizedError } from './errors';
+
+/** gRPC statuses that mean Temporal is away or too slow right now (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), not a bug. */
+const TEMPORAL_AWAY = new Set([14, 4, 8]);
+const RETRY_AFTER_SECONDS = 5;
 
 /** Where the console API's errors become status codes. 5xx bodies say nothing internal. */
 export function opsErrorHandler(logger: Logger): ErrorRequestHandler {
@@ -16,6 +21,12 @@ export function opsErrorHandler(logger: Logger): ErrorRequestHandler {
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).json({ error: 'bad_request' });
+      return;
+    }
+    if (TEMPORAL_AWAY.has(grpcCode(err) ?? -1)) {
+      logger.warn('ops request failed: temporal unavailable', { error: (err as Error)?.message, path: req.path });
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(503).json({ error: 'temporal_unavailable', message: 'Temporal did not answer in time; try again shortly' });
       return;
     }
     logger.error('ops request failed', { error: (err as Error)?.message, stack: (err as Error)?.stack, path: req.path });
