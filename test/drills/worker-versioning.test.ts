@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config';
 import { createWorker } from '../../src/worker/create-worker';
 import { sagaInput, turvoStatusEvent } from '../../scripts/lib/saga-events';
 import { PrivateTemporal } from '../intake/support/private-servers';
-import { uniqueTaskQueue } from '../support/temporal';
+import { installTestRuntime, uniqueTaskQueue } from '../support/temporal';
 import { proceed } from './versioning/drill-saga';
 
 /**
@@ -44,6 +44,7 @@ const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: n
 /** A worker process's worth: the project's worker as a version of the drill's deployment. */
 async function startVersion(buildId: string, workflowBundle: WorkflowBundleOption, deployment = DEPLOYMENT, queue = taskQueue): Promise<void> {
   const config = loadConfig({ NODE_ENV: 'test', ...profileEnv, TEMPORAL_TASK_QUEUE: queue, WORKER_DEPLOYMENT_NAME: deployment, WORKER_BUILD_ID: buildId, LOG_FORMAT: 'json' });
+  installTestRuntime();
   const connection = await NativeConnection.connect(config.temporal.connection);
   const worker = await createWorker({ config, connection, workflowBundle, activities: { step: async (name: string) => `${name}@${buildId}` }, shutdownGraceTime: '1 second' });
   const running = worker.run();

@@ -25,7 +25,8 @@ export function installTestRuntime(level: LogLevel = 'WARN'): void {
     else process.stderr.write(line);
   });
   try {
-    Runtime.install({ logger });
+    // Core's own lines (Rust) too: forwarded to the same logger instead of printed to the console.
+    Runtime.install({ logger, telemetryOptions: { logging: { forward: {} } } });
   } catch {
     // A worker of this file already made the runtime: keep it.
   }
