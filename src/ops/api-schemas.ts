@@ -17,6 +17,8 @@ export const sagaFilter = z.object({
   eventKey: z.string().optional().meta({ description: 'An exact key, or a prefix ending in *' }),
   from: when.optional(),
   to: when.optional(),
+  failedStep: z.string().optional().meta({ description: 'A cause group: the step that failed' }),
+  errorClass: z.string().optional().meta({ description: 'A cause group: the error class (e.g. "front 422")' }),
 });
 
 export const sagaListQuery = sagaFilter.extend({
@@ -40,7 +42,13 @@ const sagaRow = z.object({
   closeTime: when.optional(),
   latestRun: z.object({ runId: z.string(), status: z.string() }).optional(),
   replayable: z.boolean(),
+  cause: z.looseObject({ errorClass: z.string(), message: z.string(), permanent: z.boolean(), failedStep: z.string().optional(), leftUndone: z.array(z.looseObject({ step: z.string() })) }).optional(),
+  needsAttention: z.boolean().optional(),
+  runs: z.number().optional(),
+  waiting: z.looseObject({ activity: z.string(), attempt: z.number() }).optional(),
 });
+
+const causeGroup = z.object({ failedStep: z.string().optional(), errorClass: z.string(), permanent: z.boolean(), count: z.number(), leftUndone: z.number() });
 
 const activityCall = z.looseObject({ activity: z.string(), state: z.string(), attempts: z.number() });
 
@@ -65,9 +73,17 @@ const requeueOutcome = z.object({ id: z.string(), workflowId: z.string().optiona
 const itemResult = z.object({ workflowId: z.string(), result: z.enum(['replayed', 'refused', 'error']), runId: z.string().optional(), reason: z.string().optional() });
 
 export const opsAnswers = {
-  me: z.object({ sub: z.string(), roles: z.array(z.enum(['viewer', 'operator'])), canReplay: z.boolean(), sources: z.array(z.string()), outcomes: z.array(z.enum(OUTCOMES)) }),
-  sagaPage: z.object({ items: z.array(sagaRow), nextPageToken: z.string().optional() }),
-  counts: z.object({ total: z.number(), byOutcome: z.record(z.enum(ROW_OUTCOMES.filter((o) => o !== 'other')), z.number()), bySource: z.record(z.string(), z.number()) }),
+  me: z.object({ sub: z.string(), roles: z.array(z.enum(['viewer', 'operator'])), canReplay: z.boolean(), sources: z.array(z.string()), eventTypes: z.array(z.string()), outcomes: z.array(z.enum(OUTCOMES)) }),
+  search: z.object({ items: z.array(sagaRow), matchedBy: z.string().optional(), scanned: z.number().optional() }),
+  sagaPage: z.object({ items: z.array(sagaRow), nextPageToken: z.string().optional(), total: z.number().optional(), groups: z.array(causeGroup).optional(), truncated: z.boolean().optional() }),
+  counts: z.object({
+    total: z.number(),
+    byOutcome: z.record(z.enum(ROW_OUTCOMES.filter((o) => o !== 'other')), z.number()),
+    permanent: z.number(),
+    fixed: z.number(),
+    bySource: z.record(z.string(), z.number()),
+    truncated: z.boolean(),
+  }),
   sagaDetail: z.object({
     workflowId: z.string(),
     runId: z.string(),
@@ -87,7 +103,8 @@ export const opsAnswers = {
       steps: z.array(z.looseObject({ step: z.string(), state: z.enum(['running', 'completed', 'failed', 'interrupted']), calls: z.array(activityCall) })),
     }),
     failure: z.looseObject({ message: z.string() }).optional(),
-    pending: z.array(z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string() })),
+    cause: sagaRow.shape.cause,
+    pending: z.array(z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string(), service: z.string().optional(), nextAttemptAt: when.optional() })),
     runs: z.array(z.object({ runId: z.string(), status: z.string(), startTime: when, closeTime: when.optional() })),
     replayable: z.boolean(),
     temporalUiUrl: z.string(),
@@ -97,6 +114,8 @@ export const opsAnswers = {
     filter: z.looseObject({}),
     count: z.number(),
     alreadyReplayed: z.number(),
+    /** Left out unless asked: permanent failures, terminated or cancelled runs. */
+    excluded: z.object({ permanent: z.number(), terminated: z.number() }),
     truncated: z.boolean(),
     items: z.array(sagaRow.pick({ workflowId: true, runId: true, outcome: true, source: true, eventType: true, step: true, startTime: true })),
   }),

@@ -32,6 +32,7 @@ import { grpcCode } from '../intake/temporal';
 export const OPS_API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/me', summary: 'Who the token says you are, and what the console offers', role: 'any', responses: { 200: { description: 'The caller', schema: opsAnswers.me }, ...opsRefusals() } },
   { method: 'get', path: '/sagas', summary: 'Sagas matching a filter, newest first, a page at a time', role: 'viewer', query: sagaListQuery, responses: { 200: { description: 'A page', schema: opsAnswers.sagaPage }, ...opsRefusals() } },
+  { method: 'get', path: '/search', summary: 'Finds sagas by workflow ID, event key (or prefix*), vendor delivery id or request id', role: 'viewer', query: sagaFilter.extend({ q: z.string() }), responses: { 200: { description: 'The sagas found', schema: opsAnswers.search }, ...opsRefusals() } },
   { method: 'get', path: '/counts', summary: 'Counts per outcome and source under a filter', role: 'viewer', query: sagaFilter, responses: { 200: { description: 'The counts', schema: opsAnswers.counts }, ...opsRefusals() } },
   {
     method: 'get',

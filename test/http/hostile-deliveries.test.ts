@@ -19,8 +19,15 @@ const taskQueue = uniqueTaskQueue('hostile');
 /** Event types that are properties of every plain object. */
 const PROTOTYPE_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
 
-/** A body with every string equal to `from` (the event type, wherever the source keeps it) replaced by `to`. */
+const contentType = (d: OutgoingDelivery) => d.headers['content-type'] ?? 'application/json';
+const isForm = (d: OutgoingDelivery) => contentType(d).startsWith('application/x-www-form-urlencoded');
+
+/** A body with every value equal to `from` (the event type, wherever the source keeps it) replaced by `to`: JSON or form pairs. */
 function withEventType(message: OutgoingDelivery, from: string, to: string): OutgoingDelivery {
+  if (isForm(message)) {
+    const pairs = [...new URLSearchParams(message.body.toString('utf8'))].map(([k, v]): [string, string] => [k, v === from ? to : v]);
+    return { ...message, body: Buffer.from(new URLSearchParams(pairs).toString()) };
+  }
   const swap = (value: unknown): unknown => {
     if (value === from) return to;
     if (Array.isArray(value)) return value.map(swap);
@@ -44,9 +51,9 @@ function signedHeaderNames(unsigned: OutgoingDelivery, fresh: OutgoingDelivery, 
 }
 
 /** POSTs over a plain socket with headers as name/value pairs, so one name can be sent twice (fetch and http.request would join them). */
-function postPairs(url: string, body: Buffer, pairs: [string, string][]): Promise<{ status: number; json: any }> {
+function postPairs(url: string, type: string, body: Buffer, pairs: [string, string][]): Promise<{ status: number; json: any }> {
   const { hostname, port, pathname, search } = new URL(url);
-  const head = [`POST ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`, 'content-type: application/json', `content-length: ${body.length}`, 'connection: close']
+  const head = [`POST ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`, `content-type: ${type}`, `content-length: ${body.length}`, 'connection: close']
     .concat(pairs.map(([name, value]) => `${name}: ${value}`))
     .join('\r\n');
   return new Promise((resolve, reject) => {
@@ -122,7 +129,15 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliv
     expect((await receiver.client.workflow.getHandle(workflowId).describe()).type).toBe(decision.saga);
   }
 
-  it('answers event types named like Object.prototype members 200 ignored, starts nothing, and keeps starting sagas (issue row 2)', async () => {
+  // Where the event type is not read from the body (a constant of the endpoint), no delivery can name it.
+  const typeFromBody = (() => {
+    const { message, decision } = freshStart();
+    return decide(sign(c, withEventType(message, decision.eventType, 'constructor'))).eventType === 'constructor';
+  })();
+  // Nesting depth is a JSON matter: a form body is flat pairs.
+  const json = !isForm(freshStart().message);
+
+  if (typeFromBody) it('answers event types named like Object.prototype members 200 ignored, starts nothing, and keeps starting sagas (issue row 2)', async () => {
     const { message, decision } = freshStart();
     for (const name of PROTOTYPE_NAMES) {
       const hostile = withEventType(message, decision.eventType, name);
@@ -135,7 +150,7 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliv
     await expectStartsNow(message, decision);
   });
 
-  it.each([5_000, 100_000])('refuses a signed body nested %i levels deep with 400 body_too_deep, never a 500 (issue row 9)', async (depth) => {
+  if (json) it.each([5_000, 100_000])('refuses a signed body nested %i levels deep with 400 body_too_deep, never a 500 (issue row 9)', async (depth) => {
     const { message, decision } = freshStart();
     const hostile = sign(c, nested(message, depth));
     const res = await send(hostile);
@@ -144,7 +159,7 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliv
     await expectStartsNow(message, decision);
   });
 
-  it(`takes a body nested ${MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH) and refuses one level more`, async () => {
+  if (json) it(`takes a body nested ${MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH) and refuses one level more`, async () => {
     const over = freshStart();
     const res = await send(sign(c, nested(over.message, MAX_JSON_DEPTH)));
     expect([res.status, res.json]).toEqual([400, { error: 'body_too_deep' }]);
@@ -168,7 +183,7 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliv
         [genuine, genuine],
       ]) {
         const query = Object.keys(signed.query).length ? `?${new URLSearchParams(signed.query)}` : '';
-        const res = await postPairs(`${url()}${query}`, signed.body, [...others, ...copies.map((v): [string, string] => [name, v])]);
+        const res = await postPairs(`${url()}${query}`, contentType(signed), signed.body, [...others, ...copies.map((v): [string, string] => [name, v])]);
         expect([name, copies.indexOf(genuine), res.status, res.json]).toEqual([name, copies.indexOf(genuine), 401, { error: 'duplicate_header' }]);
       }
     }
