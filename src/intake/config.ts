@@ -43,8 +43,12 @@ const schema = z.object({
   BODY_READ_TIMEOUT_MS: env.int(10_000, 100),
   KEEP_ALIVE_TIMEOUT_MS: env.int(5000, 0),
   MAX_HEADER_BYTES: env.bytes(16 * 1024),
-  /** Verified deliveries per second per source, all receivers together; 0 turns the limit off. */
-  RATE_LIMIT_PER_SECOND: env.int(300, 0),
+  /**
+   * Verified deliveries per second per source, all receivers together; 0 turns the limit off. Sized
+   * from what a receiver makes durable (a queued answer costs about what a repeat does, bench (g)),
+   * not from the engine's start rate: a genuine burst is queued and drained, not refused.
+   */
+  RATE_LIMIT_PER_SECOND: env.int(2000, 0),
   /** Requests per second per source and client address that may fail verification before that client is cut off; 0 = off. */
   RATE_LIMIT_FAILURES_PER_SECOND: env.int(20, 0),
   /**
