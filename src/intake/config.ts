@@ -45,8 +45,8 @@ const schema = z.object({
   MAX_HEADER_BYTES: env.bytes(16 * 1024),
   /**
    * Verified deliveries per second per source, all receivers together; 0 turns the limit off. Sized
-   * from what a receiver makes durable (a queued answer costs about what a repeat does, bench (g)),
-   * not from the engine's start rate: a genuine burst is queued and drained, not refused.
+   * from what a receiver makes durable (a queued answer is a few Redis commands, bench (g)), not from
+   * the engine's start rate: a genuine burst is queued and drained, not refused.
    */
   RATE_LIMIT_PER_SECOND: env.int(2000, 0),
   /** Requests per second per source and client address that may fail verification before that client is cut off; 0 = off. */
