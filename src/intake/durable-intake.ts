@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { SagaInputRef } from '../../core/saga/input';
 import type { SagaInput } from '../../core/saga/input';
 import { ServiceUnavailableError } from '../../core/errors';
+import type { Admission, StartOutcome } from './admission';
 import type { Intake, IntakeRequest, IntakeResult } from './intake';
 import type { Logger } from '../logger';
 import { startSaga, type StartResult } from '../temporal/start-saga';
@@ -21,10 +22,10 @@ export const INLINE_CEILING_BYTES = 1.5 * 1024 * 1024;
 export interface DurableIntakeDeps {
   client: Client;
   taskQueue: string;
-  /** Budget for one saga start before the delivery falls back to the outbox. */
+  /** Longest a direct saga start may take before the delivery falls back to the outbox. */
   startTimeoutMs: number;
-  /** After Temporal failed, skip it for this long and queue straight away (vendors are not kept waiting). */
-  cooldownMs: number;
+  /** Decides per delivery: a direct start, or straight to the outbox (src/intake/admission.ts). */
+  admission: Admission;
   retryAfterSeconds: number;
   ledger: DedupLedger;
   outbox: Outbox;
@@ -33,15 +34,28 @@ export interface DurableIntakeDeps {
   state: DependencyState;
 }
 
-/** Starts a saga and records the accepted workflow ID in the ledger. Shared by the intake and the forwarder. */
+/**
+ * Starts a saga and records the accepted workflow ID in the ledger. Shared by the intake and the
+ * forwarder; `settled` hears how the start itself went (its latency, or a failure that retrying may
+ * cure), before the ledger is written.
+ */
 export async function startAndRecord(
   deps: Pick<DurableIntakeDeps, 'client' | 'taskQueue' | 'ledger' | 'state'>,
   start: { workflowId: string; saga: string; input: SagaInput | SagaInputRef },
   timeoutMs: number,
   log: Logger,
+  settled: (outcome: StartOutcome) => void,
 ): Promise<StartResult> {
-  const result = await startSaga(deps.client, { ...start, taskQueue: deps.taskQueue }, timeoutMs);
-  deps.state.recovered('temporal');
+  const startedAt = Date.now();
+  let result: StartResult;
+  try {
+    result = await startSaga(deps.client, { ...start, taskQueue: deps.taskQueue }, timeoutMs);
+  } catch (err) {
+    // Refused as invalid: Temporal answered, so that is a latency like any other.
+    settled(isRefusedForGood(err) ? { ms: Date.now() - startedAt } : { failed: err });
+    throw err;
+  }
+  settled({ ms: Date.now() - startedAt });
   try {
     await deps.ledger.record(start.workflowId, result.duplicate ? UNKNOWN_RUN : result.runId);
   } catch (err) {
@@ -56,14 +70,13 @@ export async function startAndRecord(
  * The receiver's intake: a 2xx means the event is durable. In order:
  * 1. the ledger answers known repeats without a Temporal round trip (a miss falls through);
  * 2. an event over the threshold is stored apart and replaced by a reference;
- * 3. Temporal gets the start, within a short budget (it dedups by workflow ID, so concurrent first
- *    deliveries are safe);
- * 4. if Temporal does not take it, the start goes to the Redis outbox for the forwarder;
- * 5. if Redis does not take it either, 503 with Retry-After: the vendor retries, nothing was written.
+ * 3. Temporal gets the start when the admission says the engine keeps up, within a deadline (it
+ *    dedups by workflow ID, so concurrent first deliveries are safe);
+ * 4. otherwise, or if Temporal does not take it, the start goes to the Redis outbox for the forwarder;
+ * 5. if Redis does not take it either: Temporal after all when it was not asked yet, else 503 with
+ *    Retry-After (the vendor retries, nothing was written).
  */
 export function durableIntake(deps: DurableIntakeDeps): Intake {
-  let temporalSkipUntil = 0;
-
   async function known(workflowId: string): Promise<boolean> {
     // Answered from memory, Redis was not asked: that says nothing about whether Redis is up.
     if (deps.ledger.remembers?.(workflowId)) return true;
@@ -97,14 +110,11 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
       const input = await prepare(req.input, log);
       const start = { workflowId: req.workflowId, saga: req.saga, input };
 
-      if (Date.now() >= temporalSkipUntil) {
+      const ticket = deps.admission.admit();
+      if (ticket) {
         try {
-          return await startAndRecord(deps, start, deps.startTimeoutMs, log);
+          return await startAndRecord(deps, start, deps.startTimeoutMs, log, ticket.done);
         } catch (err) {
-          if (!isRefusedForGood(err)) {
-            temporalSkipUntil = Date.now() + deps.cooldownMs;
-            deps.state.failed('temporal', err, 'deliveries are queued in the outbox');
-          }
           log.warn('temporal did not accept the saga start: queueing it', { cause: causeOf(err).cause });
         }
       }
@@ -113,7 +123,15 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
         await deps.outbox.append({ ...start, queuedAt: new Date().toISOString() });
         deps.state.recovered('redis');
       } catch (err) {
-        deps.state.failed('redis', err, 'nothing can take a delivery: answering 503');
+        deps.state.failed('redis', err, 'deliveries wait on Temporal, and get 503 when it does not take them either');
+        // Queued without asking Temporal, and the outbox is down: Temporal is the only way left.
+        if (!ticket) {
+          try {
+            return await startAndRecord(deps, start, deps.startTimeoutMs, log, (outcome) => deps.admission.observe(outcome));
+          } catch {
+            // answered 503 below
+          }
+        }
         log.error('neither temporal nor redis accepted the event', { error: (err as Error).message });
         throw new ServiceUnavailableError('temporarily_unavailable', deps.retryAfterSeconds);
       }

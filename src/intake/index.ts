@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import type { Intake } from './intake';
 import type { Logger } from '../logger';
+import { Admission } from './admission';
 import { DeadLetters } from './dead-letters';
 import { durableIntake } from './durable-intake';
 import { startForwarder, type Forwarder, type ForwarderOptions } from './forwarder';
@@ -27,6 +28,7 @@ export interface IntakeParts {
   ledger: DedupLedger;
   payloads: PayloadStore;
   state: DependencyState;
+  admission: Admission;
 }
 
 export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, state = new DependencyState(logger)): IntakeParts {
@@ -40,11 +42,12 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
   const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds, wait });
   const outbox = new Outbox(redis, prefix, wait);
   const deadLetters = new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger);
+  const admission = new Admission({ ...config.intake.admission, holdMs: config.intake.temporalCooldownMs, logger: logger.child({ component: 'admission' }) });
   const intake = durableIntake({
     client: temporal,
     taskQueue: config.temporal.taskQueue,
     startTimeoutMs: config.temporal.startTimeoutMs,
-    cooldownMs: config.intake.temporalCooldownMs,
+    admission,
     retryAfterSeconds: config.intake.retryAfterSeconds,
     ledger,
     outbox,
@@ -52,13 +55,13 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
     largePayloadBytes: config.intake.largePayloadBytes,
     state,
   });
-  return { intake, outbox, deadLetters, ledger, payloads, state };
+  return { intake, outbox, deadLetters, ledger, payloads, state, admission };
 }
 
 /** A forwarder draining this process's outbox, configured from AppConfig. */
 export function forwarderFor(
   { config, logger, temporal, redis }: IntakeDeps,
-  parts: Pick<IntakeParts, 'outbox' | 'deadLetters' | 'ledger' | 'state'>,
+  parts: Pick<IntakeParts, 'outbox' | 'deadLetters' | 'ledger' | 'state'> & Partial<Pick<IntakeParts, 'admission'>>,
   overrides: Partial<ForwarderOptions> = {},
 ): Forwarder {
   return startForwarder({
@@ -71,6 +74,9 @@ export function forwarderFor(
     state: parts.state,
     logger,
     batchSize: config.intake.forwarder.batchSize,
+    maxConcurrency: config.intake.forwarder.maxConcurrency,
+    latencyTargetMs: config.intake.admission.latencyBudgetMs,
+    ...(parts.admission ? { admission: parts.admission } : {}),
     claimIdleMs: config.intake.forwarder.claimIdleMs,
     maxBackoffMs: config.intake.forwarder.maxBackoffMs,
     startTimeoutMs: config.temporal.startTimeoutMs,

@@ -122,9 +122,10 @@ export class Outbox {
     }
   }
 
-  /** New entries for this consumer, waiting up to blockMs for some (use a connection of its own). */
-  async readNew(redis: Redis, consumer: string, count: number, blockMs: number): Promise<OutboxEntry[]> {
-    const reply = (await redis.xreadgroup('GROUP', FORWARDER_GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.stream, '>')) as
+  /** New entries for this consumer; with blockMs, waits up to that long for some (then use a connection of its own). */
+  async readNew(redis: Redis, consumer: string, count: number, blockMs?: number): Promise<OutboxEntry[]> {
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const reply = (await redis.xreadgroup('GROUP', FORWARDER_GROUP, consumer, 'COUNT', count, ...(block as ['BLOCK', number]), 'STREAMS', this.stream, '>')) as
       | [string, RawEntry[]][]
       | null;
     return parseEntries(reply?.[0]?.[1]);

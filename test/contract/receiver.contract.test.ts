@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
-import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 import { asDelivery, contractCases, fixturesOf, sign } from './cases';
 
@@ -26,7 +26,7 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
 
   beforeAll(async () => {
     // A generous start budget: this checks the saga started on Temporal, not the outbox fallback a loaded machine could trigger.
-    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_START_TIMEOUT_MS: '15000' });
+    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, ...DIRECT_STARTS });
   });
 
   afterAll(async () => {

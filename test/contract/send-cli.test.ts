@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DEV_SECRETS } from '../../src/dev-secrets';
-import { startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
 /** The sender CLI (npm run send) against a real receiver configured with the dev secrets, as `npm run dev` is. */
@@ -15,7 +15,7 @@ let receiver: TestReceiver;
 const workflowIds: string[] = [];
 
 beforeAll(async () => {
-  receiver = await startReceiver({ ...DEV_SECRETS, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-cli'), TEMPORAL_START_TIMEOUT_MS: '15000' });
+  receiver = await startReceiver({ ...DEV_SECRETS, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-cli'), ...DIRECT_STARTS });
 });
 
 afterAll(async () => {
@@ -112,7 +112,7 @@ describe('npm run send to an endpoint declared in your own SOURCES_CONFIG', () =
     const entry = { kind: 'hmac', secretsEnv: 'ACME_ORDERS_SECRETS', signature: { header: 'x-acme-signature' }, eventKey: 'body:order_ref', eventType: 'body:kind', routes: { 'order.paid': 'recordEventSaga' }, fixtures: 'fixtures' };
     writeFileSync(join(dir, 'sources.json'), JSON.stringify({ 'acme-orders': entry }));
     userEnv = { SOURCES_CONFIG: join(dir, 'sources.json'), ACME_ORDERS_SECRETS: secret };
-    own = await startReceiver({ ...userEnv, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-declared'), TEMPORAL_START_TIMEOUT_MS: '15000' });
+    own = await startReceiver({ ...userEnv, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('send-declared'), ...DIRECT_STARTS });
   });
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { uniqueTaskQueue } from '../support/temporal';
 import { PrivateTemporal } from '../intake/support/private-servers';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
+import { capturingLogger } from '../intake/support/logs';
 import { executionsBy } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
 
@@ -28,6 +29,7 @@ const { env: sourcesEnv, drivers } = oneReceiverDrivers();
 const prefix = uniquePrefix('outage');
 const taskQueue = uniqueTaskQueue('outage-drill');
 let receiver: IntakeReceiver;
+const log = capturingLogger('info');
 
 interface Planned {
   driver: SourceDriver;
@@ -66,6 +68,7 @@ beforeAll(async () => {
       FORWARDER_MAX_BACKOFF_MS: '1000',
     },
     forwarder: { claimIdleMs: 5000 },
+    logger: log.logger,
   });
 }, 120_000);
 
@@ -154,6 +157,9 @@ it('keeps every accepted delivery through a Temporal outage: one execution per e
     drainedAtMs: drainedMs,
     workflowIdsInTemporal: executions.size,
     idsWithMoreThanOneRun: [...executions.values()].filter((n) => n > 1).length,
+    // State changes are logged once each (src/intake/admission.ts), not once per delivery or start.
+    admissionChanges: log.entries().filter((e) => String(e.message).startsWith('temporal behind') || String(e.message).startsWith('temporal caught up')).length,
+    forwarderStalls: log.entries().filter((e) => e.message === 'temporal does not take queued starts: the outbox is not draining').length,
   };
   mkdirSync(join(DATA_DIR, 'drills'), { recursive: true });
   writeFileSync(join(DATA_DIR, 'drills', 'outage.json'), JSON.stringify(report, null, 2));

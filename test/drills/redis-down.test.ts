@@ -6,6 +6,7 @@ import { eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { runsOf } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * Redis (ledger, outbox, payloads, rate-limit counters) goes away; Temporal stays. Deliveries must
@@ -20,7 +21,7 @@ let receiver: IntakeReceiver;
 beforeAll(async () => {
   await redis.start();
   receiver = await startIntakeReceiver({
-    env: { ...sourcesEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix('redis-down'), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('redis-down') },
+    env: { ...sourcesEnv, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix('redis-down'), TEMPORAL_TASK_QUEUE: uniqueTaskQueue('redis-down'), ...DIRECT_STARTS },
     logger: log.logger,
   });
 });

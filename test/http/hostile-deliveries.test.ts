@@ -5,7 +5,7 @@ import { MAX_JSON_DEPTH } from '../../src/http/json-depth';
 import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { asDelivery, contractCases, fixturesOf, sign, type ContractCase } from '../contract/cases';
-import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
 /**
@@ -83,7 +83,7 @@ describe.each(cases.map((c) => [c.label, c] as const))('%s: hostile signed deliv
   let receiver: TestReceiver;
 
   beforeAll(async () => {
-    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_START_TIMEOUT_MS: '15000' });
+    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, ...DIRECT_STARTS });
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
-import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
@@ -16,7 +16,7 @@ let sandbox: RunningSandbox;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, BODY_LIMIT: '64kb' };
+  const env = { ...sandbox.env, ...DIRECT_STARTS, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, BODY_LIMIT: '64kb' };
   receiver = await startReceiver(env);
   const config = testConfig(env);
   worker = await startTestWorker({ taskQueue, activities: createActivities(createClients(config.downstream)), config });

@@ -6,6 +6,7 @@ import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 import { runsOf } from './support/temporal-truth';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * The durable intake against the shared test Temporal server, plus a receiver whose Temporal
@@ -20,7 +21,7 @@ let live: IntakeReceiver;
 let cutOff: IntakeReceiver;
 
 beforeAll(async () => {
-  live = await startIntakeReceiver({ env });
+  live = await startIntakeReceiver({ env: { ...env, ...DIRECT_STARTS } });
   // Same Redis prefix, but a Temporal that never answers.
   cutOff = await startIntakeReceiver({ env: { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
 });

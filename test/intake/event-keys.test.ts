@@ -8,6 +8,7 @@ import { fixture } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver, type Reply } from './support/receiver';
 import { executionsBy } from './support/temporal-truth';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * Issue 10, rows 1 and 3-6: event keys that used to be refused or merged. Through the real receiver
@@ -39,6 +40,7 @@ const env = {
   SOURCES_CONFIG,
   TEMPORAL_TASK_QUEUE: taskQueue,
   REDIS_KEY_PREFIX: prefix,
+  ...DIRECT_STARTS,
 };
 const hmacConfig = hmacSource.configure(env)[0]!;
 

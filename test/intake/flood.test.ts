@@ -4,6 +4,7 @@ import { signSamsara } from '../../sources/samsara/verify';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * A flood of forged deliveries to a source while the vendor delivers genuine events: forgeries must
@@ -19,6 +20,7 @@ const FLOOD_MAX_MS = 5000;
 const FLOOD_CONCURRENCY = 16;
 const FAILURES_PER_SECOND = 20;
 const env = {
+  ...DIRECT_STARTS,
   SAMSARA_WEBHOOK_SECRETS: SECRET,
   TEMPORAL_TASK_QUEUE: uniqueTaskQueue('flood'),
   REDIS_KEY_PREFIX: prefix,

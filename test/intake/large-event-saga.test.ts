@@ -8,6 +8,7 @@ import { fixtureWith } from '../support/fixtures';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { installTestRuntime, temporalAddress, testConfig, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * End to end with a real saga: a Samsara delivery over the large-payload threshold reaches the worker
@@ -26,7 +27,7 @@ let running: Promise<void>;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, LARGE_PAYLOAD_THRESHOLD: '256' };
+  const env = { ...sandbox.env, SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: taskQueue, REDIS_KEY_PREFIX: prefix, LARGE_PAYLOAD_THRESHOLD: '256', ...DIRECT_STARTS };
   receiver = await startIntakeReceiver({ env });
   installTestRuntime();
   connection = await NativeConnection.connect({ address: temporalAddress() });

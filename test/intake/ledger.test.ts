@@ -7,6 +7,7 @@ import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
 import { runsOf } from './support/temporal-truth';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * Temporal forgets a closed run after the namespace's retention; the ledger must not. Deleting the
@@ -15,7 +16,7 @@ import { runsOf } from './support/temporal-truth';
 const SECRET = Buffer.from('ledger-secret').toString('base64');
 const prefix = uniquePrefix('ledger');
 // The Redis ledger alone (no in-memory copy): what a receiver that never saw the event relies on.
-const env = { SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('ledger'), REDIS_KEY_PREFIX: prefix, LEDGER_MEMORY_ENTRIES: '0' };
+const env = { SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('ledger'), REDIS_KEY_PREFIX: prefix, LEDGER_MEMORY_ENTRIES: '0', ...DIRECT_STARTS };
 
 let receiver: IntakeReceiver;
 

@@ -11,6 +11,7 @@ import { workflowIdFor } from '../../core/workflow-id';
 import { fixture } from '../support/fixtures';
 import { installTestRuntime, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * Events over LARGE_PAYLOAD_THRESHOLD travel by reference: the workflow input stays small, the bytes
@@ -21,7 +22,7 @@ const prefix = uniquePrefix('payloads');
 // Deliveries start samsara sagas nobody runs here; the probe workflows have a queue (and a worker) of their own.
 const deliveryQueue = uniqueTaskQueue('payloads');
 const taskQueue = uniqueTaskQueue('payloads-probe');
-const env = { SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: deliveryQueue, REDIS_KEY_PREFIX: prefix, BODY_LIMIT: '1mb' };
+const env = { SAMSARA_WEBHOOK_SECRETS: SECRET, TEMPORAL_TASK_QUEUE: deliveryQueue, REDIS_KEY_PREFIX: prefix, BODY_LIMIT: '1mb', ...DIRECT_STARTS };
 const PAD = 200 * 1024;
 
 let receiver: IntakeReceiver;

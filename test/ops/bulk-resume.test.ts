@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { PrivateRedis } from '../intake/support/private-servers';
-import { startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
  * A bulk replay job outlives what goes wrong under it: its Redis stalling for 3 s (SIGSTOP of a

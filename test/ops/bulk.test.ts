@@ -1,4 +1,5 @@
-import { DIRECT_STARTS, FRONT_REFUSES_COMMENTS, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from './support';
+import { DIRECT_STARTS } from '../support/receiver';
+import { FRONT_REFUSES_COMMENTS, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from './support';
 
 /** Bulk replay of 50 sagas that failed the same way, on the real Temporal server. */
 const COUNT = 50;

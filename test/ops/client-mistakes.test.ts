@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { signSamsara } from '../../sources/samsara/verify';
 import { fixtureWith } from '../support/fixtures';
-import { post } from '../support/receiver';
+import { DIRECT_STARTS, post } from '../support/receiver';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 import { OPS_ENV, OPS_SECRET, SAMSARA_SECRET, call, token } from './support';
@@ -20,7 +20,7 @@ const prefix = uniquePrefix('ops-mistakes');
 beforeAll(async () => {
   // Wired as src/server.ts wires it: the Temporal client makes no gRPC retries, so a refusal is answered at once.
   receiver = await startIntakeReceiver({
-    env: { ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_START_TIMEOUT_MS: '15000', REDIS_KEY_PREFIX: prefix },
+    env: { ...OPS_ENV, SAMSARA_WEBHOOK_SECRETS: SAMSARA_SECRET, TEMPORAL_TASK_QUEUE: taskQueue, ...DIRECT_STARTS, REDIS_KEY_PREFIX: prefix },
   });
   api = `${receiver.url}/ops/api`;
   const body = fixtureWith('samsara', 'route-stop-arrival', { eventId: randomUUID() });

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
-import { startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { DIRECT_STARTS, OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
 
 /**
  * Two on-call engineers replay the same failed run at the same moment, through two receivers that

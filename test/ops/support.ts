@@ -120,12 +120,6 @@ export async function deliverRouteStop(receiverUrl: string, eventId: string = ra
 }
 
 /**
- * Tests that make hundreds of sagas on a loaded machine: wait on Temporal rather than queue in the
- * outbox, so the sagas exist when the test looks (the outbox has tests of its own).
- */
-export const DIRECT_STARTS = { TEMPORAL_START_TIMEOUT_MS: '15000', TEMPORAL_COOLDOWN_MS: '0' };
-
-/**
  * How a saga's run ended: 'failed' or 'completed'. A delivery whose start missed its budget on a
  * loaded machine was queued and is started by the forwarder a little later: wait for it to exist.
  */

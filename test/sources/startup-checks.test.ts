@@ -5,7 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIdFor } from '../../core/workflow-id';
 import { routeTable } from '../../sources/engine/route';
 import { allContractCases, fixturesOf, sign } from '../contract/cases';
-import { post, startReceiver, type TestReceiver } from '../support/receiver';
+import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
 /**
@@ -69,7 +69,7 @@ describe('a key read from a signed header (the contract config yard-id-header)',
   const started: string[] = [];
 
   beforeAll(async () => {
-    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_START_TIMEOUT_MS: '15000' });
+    receiver = await startReceiver({ ...c.env, TEMPORAL_TASK_QUEUE: taskQueue, ...DIRECT_STARTS });
   });
 
   afterAll(async () => {

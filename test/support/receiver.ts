@@ -6,6 +6,19 @@ import { startReceiver as composeReceiver } from '../../src/receiver';
 import { buildSources } from '../../sources';
 import { testClient, testConfig, uniqueRedisPrefix } from './temporal';
 
+/**
+ * For tests that expect a saga started directly (202 with its runId) or make hundreds of sagas on a
+ * loaded machine: the admission never queues for latency or in-flight starts, and a start waits on
+ * Temporal rather than falling back to the outbox, so the sagas exist when the test looks (the
+ * outbox and the admission have tests of their own).
+ */
+export const DIRECT_STARTS = {
+  TEMPORAL_START_TIMEOUT_MS: '15000',
+  TEMPORAL_COOLDOWN_MS: '0',
+  ADMISSION_LATENCY_BUDGET_MS: '15000',
+  ADMISSION_MAX_IN_FLIGHT: '10000',
+};
+
 export interface TestReceiver {
   url: string;
   client: Client;

@@ -1,0 +1,115 @@
+/**
+ * Scenario (g): a burst far above the engine's start rate, against one receiver with its forwarder
+ * and the default admission and rate limits. Vendor-facing latency and statuses while it lasts; then
+ * the drain: the time until Temporal counts a workflow for every accepted event, its rate, and
+ * repeats at the same concurrency on the same receiver (the floor its answers can reach).
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import { redisKeys } from '../src/intake/redis';
+import { closedLoop, httpPoster, record, summary, type LoadResult, type Sample } from './load';
+
+export interface BurstResult extends LoadResult {
+  name: 'g';
+  concurrency: number;
+  /** Events accepted (202), warm-up included: each must end as one workflow. */
+  accepted: number;
+  /** Workflows Temporal counts on the scenario's task queue at the end. */
+  workflows: number;
+  /** Every accepted event started, exactly once: Temporal's count equals the accepted events. */
+  exactlyOnce: boolean;
+  /** From the first delivery until Temporal counted every accepted event. */
+  drainSeconds: number;
+  drainRate: number;
+  deadLetters: number;
+  /** Repeats of known events at the same concurrency, on the same receiver, after the drain. */
+  repeats: LoadResult;
+  peakRssMb: number;
+}
+
+export interface BurstOptions {
+  client: Client;
+  receiverEnv: NodeJS.ProcessEnv;
+  concurrency: number;
+  durationMs: number;
+  next: () => Sample;
+  repeat: () => Sample;
+  drainTimeoutMs: number;
+  startProcess: (script: string, env: NodeJS.ProcessEnv, port: number) => Promise<ChildProcess>;
+  stopProcess: (child: ChildProcess) => Promise<void>;
+  freePort: () => Promise<number>;
+  rssWatcher: (pid: number) => { stop: () => number };
+}
+
+/** Waits until the outbox under `prefix` holds nothing (the receiver's forwarder drained it); false on timeout. */
+export async function outboxDrained(prefix: string, timeoutMs: number): Promise<boolean> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while ((await redis.xlen(redisKeys(prefix).outbox)) > 0) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return true;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const accepted = (statuses: Record<string, number>) => statuses['202'] ?? 0;
+
+export async function burst(options: BurstOptions): Promise<BurstResult> {
+  const taskQueue = `bench-burst-${Date.now()}`;
+  // The deployed defaults: admission, forwarder and the per-source rate limit (the bench turns it off elsewhere).
+  // Its outbox must be its own (a queued start carries no task queue): receiverEnv's prefix is the scenario's.
+  const { RATE_LIMIT_PER_SECOND: _off, ...env } = options.receiverEnv;
+  const keys = redisKeys(env.REDIS_KEY_PREFIX!);
+  const port = await options.freePort();
+  const child = await options.startProcess('src/server.ts', { ...env, TEMPORAL_TASK_QUEUE: taskQueue }, port);
+  const rss = options.rssWatcher(child.pid!);
+  const poster = httpPoster(`http://127.0.0.1:${port}`, options.concurrency);
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const load = { concurrency: options.concurrency, maxRequests: 1_000_000 };
+    const warm = await record(() => poster.post(options.next()), { ...load, durationMs: 1000 });
+    const startedAt = performance.now();
+    const timed = await record(() => poster.post(options.next()), { ...load, durationMs: options.durationMs });
+    const total = accepted(warm.statuses) + accepted(timed.statuses);
+    let workflows = 0;
+    const deadline = Date.now() + options.drainTimeoutMs;
+    for (;;) {
+      workflows = (await options.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
+      const backlog = await redis.xlen(keys.outbox);
+      if ((workflows >= total && backlog === 0) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const drainSeconds = (performance.now() - startedAt) / 1000;
+    const deadLetters = await redis.xlen(keys.deadLetters);
+    const repeats = await closedLoop(() => poster.post(options.repeat()), { ...load, durationMs: Math.min(5000, options.durationMs) });
+    const result: BurstResult = {
+      name: 'g',
+      concurrency: options.concurrency,
+      ...summary(timed),
+      accepted: total,
+      workflows,
+      exactlyOnce: workflows === total,
+      drainSeconds: Number(drainSeconds.toFixed(2)),
+      // The warm-up's events are drained in the same time: they count.
+      drainRate: Number((total / drainSeconds).toFixed(1)),
+      deadLetters,
+      repeats,
+      peakRssMb: rss.stop(),
+    };
+    process.stderr.write(
+      `[bench] g: ${result.rps} req/s at ${options.concurrency} connections, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}, errors ${result.errors}; ` +
+        `${total} accepted, ${workflows} workflows in Temporal, drained in ${result.drainSeconds} s (${result.drainRate}/s), dead letters ${deadLetters}; ` +
+        `repeats p50 ${repeats.p50Ms} ms, p99 ${repeats.p99Ms} ms; peak RSS ${result.peakRssMb} MB\n`,
+    );
+    return result;
+  } finally {
+    poster.close();
+    redis.disconnect();
+    await options.stopProcess(child);
+  }
+}
