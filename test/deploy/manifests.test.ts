@@ -128,7 +128,34 @@ describe('deploy/k8s', () => {
 
   it('lists resource files that exist and parse', () => {
     expect(resources.length).toBeGreaterThan(5);
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['receiver', 'worker']);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['receiver', ...workerVersions().map((v) => `worker-${v}`)].sort());
+  });
+
+  /** The build IDs of the worker versions deployed side by side: one Deployment each, named after it. */
+  function workerVersions(): string[] {
+    return deployments.filter((d) => d.metadata.labels['app.kubernetes.io/component'] === 'worker').map((d) => d.metadata.labels['webhook-sagas/build-id']);
+  }
+
+  it('runs each worker as a Worker Deployment Version: its Deployment, pods, scaler and budget carry one build ID', () => {
+    const config = byKind('ConfigMap')[0].data as Record<string, string>;
+    expect(config.WORKER_DEPLOYMENT_NAME).toMatch(/^[A-Za-z0-9_-]+$/);
+    const versions = workerVersions();
+    expect(versions.length).toBeGreaterThan(0);
+    for (const buildId of versions) {
+      const name = `worker-${buildId}`;
+      const d = deployments.find((x) => x.metadata.name === name);
+      const container = d.spec.template.spec.containers[0];
+      expect(container.env).toContainEqual({ name: 'WORKER_BUILD_ID', value: buildId });
+      expect(d.spec.selector.matchLabels['webhook-sagas/build-id']).toBe(buildId);
+      // Pinned per version: kustomization's `images` would move every version to one tag.
+      expect(container.image).toMatch(/:[^:/]+$/);
+      const scaler = byKind('ScaledObject').find((o) => o.spec.scaleTargetRef.name === name);
+      expect(scaler.spec.triggers.find((t: any) => t.type === 'temporal').metadata).toMatchObject({
+        workerDeploymentName: config.WORKER_DEPLOYMENT_NAME,
+        workerDeploymentBuildId: buildId,
+      });
+      expect(byKind('PodDisruptionBudget').find((b) => b.metadata.name === name).spec.selector.matchLabels['webhook-sagas/build-id']).toBe(buildId);
+    }
   });
 
   it('probes the receiver on /healthz and /readyz, and every pod runs as non-root with config and secrets injected', () => {
@@ -160,7 +187,7 @@ describe('deploy/k8s', () => {
   it("scales workers on the task queue's backlog (KEDA's Temporal scaler, same server and queue as the config) beside CPU", () => {
     const config = byKind('ConfigMap')[0].data as Record<string, string>;
     const [worker] = byKind('ScaledObject');
-    expect(worker.spec.scaleTargetRef.name).toBe('worker');
+    expect(worker.spec.scaleTargetRef.name).toBe(`worker-${workerVersions()[0]}`);
     const byType = Object.fromEntries(worker.spec.triggers.map((t: any) => [t.type, t]));
     expect(Object.keys(byType).sort()).toEqual(['cpu', 'temporal']);
     expect(byType.temporal.metadata).toMatchObject({
