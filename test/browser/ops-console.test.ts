@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from '../ops/support';
+import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, sagaEnd, startOpsStack, token, type OpsStack } from '../ops/support';
+import { until } from '../support/eventually';
 
 /**
  * The incident of the README's runbook in a real browser: Debian's headless chromium (installed by
@@ -84,7 +85,7 @@ describe('the on-call console in chromium: an incident from first look to zero c
     expect(page.url()).toContain('#/sagas?outcome=attention');
 
     // Visibility is eventually consistent: the page's own refresh (Search) until all seven are there.
-    await eventually(async () => {
+    await until(async () => {
       await page.locator('#search').click();
       await page.locator('#attention-count').waitFor();
       return (await headline()) === '7 sagas need attention';
@@ -175,7 +176,7 @@ describe('the on-call console in chromium: an incident from first look to zero c
 
   it('ends with exactly the sagas no replay can cure, which were never replayed', async () => {
     await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
-    await eventually(async () => {
+    await until(async () => {
       await page.locator('#search').click();
       await page.locator('#attention-count').waitFor();
       return (await headline()) === '2 sagas need attention';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { uniqueTaskQueue } from '../support/temporal';
 import { PrivateRedis, PrivateTemporal } from '../intake/support/private-servers';
-import { eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { eventually } from '../support/eventually';
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { executionsBy } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';

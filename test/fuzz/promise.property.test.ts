@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { OutgoingDelivery } from '../../sources/types';
 import { allDrivers, asDelivery, headersFor, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { eventually } from '../support/eventually';
 import { executionsBy } from '../intake/support/temporal-truth';
 
 /**

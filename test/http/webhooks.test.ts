@@ -6,6 +6,7 @@ import { fixtureWith } from '../support/fixtures';
 import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
+import { eventually } from '../support/eventually';
 
 const SECRET = Buffer.from('samsara-e2e-secret').toString('base64');
 const taskQueue = uniqueTaskQueue('webhooks');
@@ -44,11 +45,7 @@ async function runsOf(workflowId: string): Promise<number> {
 }
 
 async function eventuallyRuns(workflowId: string, expected: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if ((await runsOf(workflowId)) === expected) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  expect(await runsOf(workflowId)).toBe(expected);
+  expect(await eventually(() => runsOf(workflowId), (n) => n === expected, { timeoutMs: 10_000 })).toBe(expected);
 }
 
 describe('POST /webhooks/samsara on a real Temporal server', () => {

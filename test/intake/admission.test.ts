@@ -4,7 +4,8 @@ import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { capturingLogger } from './support/logs';
-import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver, type Reply } from './support/receiver';
+import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver, type Reply } from './support/receiver';
+import { eventually } from '../support/eventually';
 import { executionsBy } from './support/temporal-truth';
 
 /**

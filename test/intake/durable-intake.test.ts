@@ -4,7 +4,8 @@ import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, eventually, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { deletePrefix, postRaw, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { eventually } from '../support/eventually';
 import { runsOf } from './support/temporal-truth';
 import { DIRECT_STARTS } from '../support/receiver';
 
@@ -76,9 +77,8 @@ describe('durable intake', () => {
 
     const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 500 } });
     try {
-      const deadline = Date.now() + 20_000;
-      while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0 });
+      const drained = await eventually(() => receiver.parts.outbox.stats(), (s) => s.backlog === 0, { timeoutMs: 20_000, everyMs: 100 });
+      expect(drained).toMatchObject({ backlog: 0, pending: 0 });
       const description = await live.client.workflow.getHandle(workflowId).describe();
       expect(description.taskQueue).toBe(taskQueue);
       expect(await runsOf(live.client, workflowId)).toBe(1);
@@ -117,9 +117,8 @@ describe('forwarder and a start Temporal refuses for good', () => {
     await live.redis.xadd(`${prefix}outbox`, '*', 'start', '{not json'); // and one nobody can read
     const receiver = await startIntakeReceiver({ env, forwarder: { claimIdleMs: 500 } });
     try {
-      const deadline = Date.now() + 20_000;
-      while ((await receiver.parts.outbox.stats()).backlog > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(await receiver.parts.outbox.stats()).toMatchObject({ backlog: 0, pending: 0, deadLetters: 2 });
+      const drained = await eventually(() => receiver.parts.outbox.stats(), (s) => s.backlog === 0, { timeoutMs: 20_000, everyMs: 100 });
+      expect(drained).toMatchObject({ backlog: 0, pending: 0, deadLetters: 2 });
       const dead = await live.redis.xrange(`${prefix}outbox:dead`, '-', '+');
       expect(dead).toHaveLength(2);
       const starts = dead.map(([, fields]) => fields[fields.indexOf('start') + 1]!);

@@ -6,7 +6,8 @@ import { parseFilter, visibilityQuery } from '../../src/ops/filters';
 import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
 import { fixture } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver, type Reply } from './support/receiver';
+import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver, type Reply } from './support/receiver';
+import { eventually } from '../support/eventually';
 import { executionsBy } from './support/temporal-truth';
 import { DIRECT_STARTS } from '../support/receiver';
 

@@ -5,7 +5,8 @@ import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
+import { eventually } from '../support/eventually';
 import { runsOf } from './support/temporal-truth';
 import { DIRECT_STARTS } from '../support/receiver';
 

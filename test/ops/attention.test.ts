@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createActivities, createClients } from '../../sagas/activities';
-import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from './support';
+import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, sagaEnd, startOpsStack, token, type OpsStack } from './support';
+import { until } from '../support/eventually';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
 /**
@@ -74,7 +75,7 @@ const counts = async () => (await call(`${api}/counts`, viewer)).json;
 
 describe('sagas that need attention', () => {
   it('counts sagas, not runs, and groups them by cause with the permanent ones marked', async () => {
-    const c = await eventually(async () => {
+    const c = await until(async () => {
       const now = await counts();
       return now.byOutcome?.attention === 6 ? now : undefined;
     }, 20_000, 'six sagas needing attention');
@@ -170,7 +171,7 @@ describe('sagas that need attention', () => {
     expect(preview.count).toBe(3);
     const started = await call(`${api}/replays`, operator, { body: { filter, expect: 3 } });
     expect(started.status).toBe(202);
-    const job = await eventually(async () => {
+    const job = await until(async () => {
       const res = (await call(`${api}/replays/${started.json.jobId}`, viewer)).json;
       return res.state === 'done' ? res : undefined;
     }, 60_000, 'the group replay');
@@ -180,7 +181,7 @@ describe('sagas that need attention', () => {
     expect(replay.status).toBe(201);
     expect(await sagaEnd(stack.receiver.client, undoFailed)).toBe('completed');
 
-    const after = await eventually(async () => {
+    const after = await until(async () => {
       const now = await counts();
       return now.byOutcome.attention === 2 && now.fixed === 4 ? now : undefined;
     }, 20_000, 'two sagas left needing attention');

@@ -8,7 +8,8 @@ import { createActivities, createClients } from '../../sagas/activities';
 import { PrivateRedis } from '../intake/support/private-servers';
 import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, inBatches, sagaEnd, startSandbox, token } from './support';
+import { until } from '../support/eventually';
 
 /**
  * A bulk replay job outlives what goes wrong under it: its Redis stalling for 3 s (SIGSTOP of a
@@ -54,7 +55,7 @@ async function failedSagas(receiverUrl: string, client: Client, count: number): 
 
 async function startJob(receiverUrl: string, { ids, since }: { ids: string[]; since: string }): Promise<string> {
   const filter = { outcome: 'failed', taskQueue, from: since };
-  await eventually(async () => (await call(`${receiverUrl}/ops/api/replays/preview`, operator, { body: { filter } })).json.count >= ids.length, 20_000, 'the failed sagas in visibility');
+  await until(async () => (await call(`${receiverUrl}/ops/api/replays/preview`, operator, { body: { filter } })).json.count >= ids.length, 20_000, 'the failed sagas in visibility');
   const started = await call(`${receiverUrl}/ops/api/replays`, operator, { body: { filter, expect: ids.length } });
   expect(started).toMatchObject({ status: 202, json: { total: ids.length } });
   return started.json.jobId as string;
@@ -68,7 +69,7 @@ async function job(receiverUrl: string, jobId: string): Promise<any> {
 /** Temporal's account: runs per workflow ID, and how each workflow's newest run ended. */
 async function temporalRuns(client: Client, ids: string[]): Promise<{ runs: Map<string, number>; latest: Map<string, string> }> {
   const wanted = new Set(ids);
-  await eventually(async () => (await client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}' AND ExecutionStatus != 'Running'`)).count >= 2 * ids.length, 20_000, 'the runs in visibility');
+  await until(async () => (await client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}' AND ExecutionStatus != 'Running'`)).count >= 2 * ids.length, 20_000, 'the runs in visibility');
   const runs = new Map<string, number>();
   for await (const info of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}'` })) {
     if (wanted.has(info.workflowId)) runs.set(info.workflowId, (runs.get(info.workflowId) ?? 0) + 1);
@@ -92,13 +93,13 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
     await sandbox.fail({ ...RECORDS_REFUSE_LINKS, times: 10 });
     const jobId = await startJob(receiver.url, sagas);
 
-    await eventually(async () => ((await job(receiver!.url, jobId))?.results.length ?? 0) >= 20, 30_000, '20 replays made');
+    await until(async () => ((await job(receiver!.url, jobId))?.results.length ?? 0) >= 20, 30_000, '20 replays made');
     redis.freeze();
     await sleep(3000);
     redis.thaw();
 
     let last: any;
-    const done = await eventually(async () => {
+    const done = await until(async () => {
       last = (await job(receiver!.url, jobId)) ?? last;
       return last?.state === 'done' ? last : undefined;
     }, 60_000, 'the job to end').catch((err: Error) => {
@@ -141,9 +142,9 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
       stdio: 'ignore',
     });
     const doomed = `http://127.0.0.1:${port}`;
-    await eventually(async () => (await fetch(`${doomed}/healthz`).catch(() => undefined))?.ok, 30_000, 'the receiver process');
+    await until(async () => (await fetch(`${doomed}/healthz`).catch(() => undefined))?.ok, 30_000, 'the receiver process');
     const jobId = await startJob(doomed, sagas);
-    await eventually(async () => ((await job(doomed, jobId))?.results.length ?? 0) >= 15, 30_000, '15 replays made');
+    await until(async () => ((await job(doomed, jobId))?.results.length ?? 0) >= 15, 30_000, '15 replays made');
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -151,9 +152,9 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
     const stalled = await job(survivor.url, jobId);
     expect(stalled.results.length).toBeLessThan(COUNT);
     // Nobody holds it now: the job says so, with its counts, until the survivor takes it over.
-    await eventually(async () => (await job(survivor.url, jobId))?.state === 'interrupted', 15_000, 'the job shown interrupted');
+    await until(async () => (await job(survivor.url, jobId))?.state === 'interrupted', 15_000, 'the job shown interrupted');
 
-    const done = await eventually(async () => {
+    const done = await until(async () => {
       const j = await job(survivor.url, jobId);
       return j?.state === 'done' ? j : undefined;
     }, 60_000, 'the job resumed and ended');

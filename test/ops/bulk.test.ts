@@ -1,5 +1,6 @@
 import { DIRECT_STARTS } from '../support/receiver';
-import { FRONT_REFUSES_COMMENTS, call, eventually, sagaEnd, startOpsStack, token, type OpsStack } from './support';
+import { FRONT_REFUSES_COMMENTS, call, sagaEnd, startOpsStack, token, type OpsStack } from './support';
+import { until } from '../support/eventually';
 
 /** Bulk replay of 50 sagas that failed the same way, on the real Temporal server. */
 const COUNT = 50;
@@ -25,7 +26,7 @@ const filter = () => ({ outcome: 'failed', taskQueue: stack.taskQueue });
 
 describe('bulk replay', () => {
   it('dry-runs, insists on the count, replays all 50 with limited concurrency and reports 50 done', async () => {
-    const preview = await eventually(async () => {
+    const preview = await until(async () => {
       const res = await call(`${api}/replays/preview`, operator, { body: { filter: filter() } });
       return res.json.count === COUNT ? res.json : undefined;
     }, 20_000, '50 failed sagas in visibility');
@@ -41,7 +42,7 @@ describe('bulk replay', () => {
     expect(started).toMatchObject({ status: 202, json: { jobId: expect.any(String), total: COUNT } });
 
     const seen: number[] = [];
-    const job = await eventually(async () => {
+    const job = await until(async () => {
       const res = await call(`${api}/replays/${started.json.jobId}`, token('viewer'));
       seen.push(res.json.replayed);
       return res.json.state === 'done' ? res.json : undefined;
@@ -56,7 +57,7 @@ describe('bulk replay', () => {
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(COUNT);
 
     // Nothing is left to replay: the failed runs are marked replayed.
-    const after = await eventually(async () => {
+    const after = await until(async () => {
       const res = await call(`${api}/replays/preview`, operator, { body: { filter: filter() } });
       return res.json.alreadyReplayed === COUNT ? res.json : undefined;
     }, 20_000, 'the replayed marks');

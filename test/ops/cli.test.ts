@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { FRONT_REFUSES_COMMENTS, eventually, startOpsStack, token, type OpsStack } from './support';
+import { FRONT_REFUSES_COMMENTS, startOpsStack, token, type OpsStack } from './support';
+import { until } from '../support/eventually';
 
 /** `npm run ops`: the same API from the terminal, against the real app, Temporal and sandbox. */
 const run = promisify(execFile);
@@ -34,7 +35,7 @@ async function ops(...args: string[]): Promise<{ stdout: string; stderr: string 
 describe('npm run ops', () => {
   it('lists, shows, dry-runs and bulk-replays with a progress bar', async () => {
     const filter = ['--outcome', 'failed', '--task-queue', stack.taskQueue];
-    const listed = await eventually(async () => {
+    const listed = await until(async () => {
       const { stdout } = await ops('list', ...filter);
       return ids.every((id) => stdout.includes(id)) ? stdout : undefined;
     }, 20_000, 'both failed sagas listed');

@@ -7,7 +7,8 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../core/saga/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/lib/stack';
 import { fixtureWith } from '../support/fixtures';
 import { temporalAddress, uniqueTaskQueue } from '../support/temporal';
-import { deletePrefix, eventually, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { eventually } from '../support/eventually';
 import { OPS_ENV, call, token } from './support';
 
 /**

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
-import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, eventually, inBatches, sagaEnd, startSandbox, token } from './support';
+import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, inBatches, sagaEnd, startSandbox, token } from './support';
+import { until } from '../support/eventually';
 
 /**
  * Two on-call engineers replay the same failed run at the same moment, through two receivers that
@@ -86,7 +87,7 @@ it('250 racing pairs of replays of one failed run each: one wins, the other gets
 
   // Every replay fails again (the fault is still armed); then count the runs Temporal has per workflow.
   await Promise.allSettled(pairs.map((p) => alice.client.workflow.getHandle(p.workflowId).result()));
-  await eventually(async () => (await alice.client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}' AND ExecutionStatus != 'Running'`)).count >= 2 * PAIRS, 20_000, 'every run in visibility');
+  await until(async () => (await alice.client.workflow.count(`TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}' AND ExecutionStatus != 'Running'`)).count >= 2 * PAIRS, 20_000, 'every run in visibility');
   const runs = new Map<string, number>();
   for await (const info of alice.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND WorkflowType != '${ENTITY_LOCK_WORKFLOW}'` })) runs.set(info.workflowId, (runs.get(info.workflowId) ?? 0) + 1);
   expect(runs.size).toBe(PAIRS);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
-import { FRONT_REFUSES_COMMENTS, call, eventually, startOpsStack, token, type OpsStack } from './support';
+import { FRONT_REFUSES_COMMENTS, call, startOpsStack, token, type OpsStack } from './support';
+import { until } from '../support/eventually';
 
 /**
  * Find, inspect and replay against the real Temporal server: sagas are made to fail through the
@@ -36,7 +37,7 @@ describe('a saga that failed downstream', () => {
 
   it('is found by outcome, source, event type, event key and time range, with counts', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
-    const rows = await eventually(async () => {
+    const rows = await until(async () => {
       const res = await call(`${api}/sagas?outcome=compensated&source=samsara&eventType=RouteStopArrival&from=${since}&taskQueue=${stack.taskQueue}`, operator);
       return res.json.items?.length ? res.json.items : undefined;
     }, 15_000, 'the failed saga in visibility');
@@ -96,13 +97,13 @@ describe('a saga that failed downstream', () => {
 
     // The saga is fixed: its latest run decides, so it no longer counts or lists as failed, and the
     // list of all sagas shows its completed run, the failed one only inside the saga.
-    const counts = await eventually(async () => {
+    const counts = await until(async () => {
       const c = (await call(`${api}/counts`, operator)).json;
       return c.fixed === 1 ? c : undefined;
     }, 15_000, 'the saga counted as fixed');
     expect(counts.byOutcome).toMatchObject({ attention: 0, failed: 0, compensated: 0, completed: 1 });
     expect((await call(`${api}/sagas?outcome=failed`, operator)).json.items).toEqual([]);
-    const rows = await eventually(async () => {
+    const rows = await until(async () => {
       const items = (await call(`${api}/sagas`, operator)).json.items?.filter((r: { workflowId: string }) => r.workflowId === workflowId);
       return items?.length === 1 && items[0].runId === res.json.runId ? items : undefined;
     }, 15_000, 'the saga listed once, by its latest run');
@@ -137,14 +138,14 @@ describe('replay refusals', () => {
     // Front answers 503 for a while: the comment step retries, the saga keeps running.
     await stack.sandbox.fail({ service: 'front', method: 'POST', path: '/comments', status: 503, times: 3 });
     const workflowId = await stack.deliver(`running-${randomUUID()}`);
-    const detail = await eventually(async () => {
+    const detail = await until(async () => {
       const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
       return d.status === 'RUNNING' && d.timeline.steps.some((s: { step: string }) => s.step === 'commentOnFront') ? d : undefined;
     }, 10_000, 'the saga to reach commentOnFront');
     expect(detail.timeline.from).toBe('query');
     expect(detail.replayable).toBe(false);
     // Temporal's pending activity: which service it waits for, the attempt, the next try, the last error.
-    const waiting = await eventually(async () => {
+    const waiting = await until(async () => {
       const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
       return d.pending?.find((p: { attempt: number }) => p.attempt > 1);
     }, 15_000, 'a failed attempt of the comment');

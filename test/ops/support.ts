@@ -176,13 +176,3 @@ export async function startOpsStack(prefix: string, extraEnv: Record<string, str
   };
 }
 
-/** Polls until `check` returns a value (visibility is eventually consistent). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -7,6 +7,7 @@ import { routeTable } from '../../sources/engine/route';
 import { allContractCases, fixturesOf, sign } from '../contract/cases';
 import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
+import { eventually } from '../support/eventually';
 
 /**
  * What the receiver refuses to start with (issue rows 7 and 8): the real receiver process, as
@@ -108,7 +109,6 @@ describe('a key read from a signed header (the contract config yard-id-header)',
     expect(await exists(first.json.workflowId)).toBe(true);
     // Visibility lags a little behind describe(): wait for the run to be listed, then count them all.
     const count = async () => (await receiver.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
-    for (let i = 0; i < 50 && (await count()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await count()).toBe(1);
+    expect(await eventually(count, (n) => n > 0, { timeoutMs: 5_000, everyMs: 100 })).toBe(1);
   });
 });

@@ -61,13 +61,3 @@ export async function readiness(url: string): Promise<{ status: number; json: an
   const response = await fetch(`${url}/readyz`);
   return { status: response.status, json: await response.json() };
 }
-
-export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, { timeoutMs = 30_000, everyMs = 200 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, everyMs));
-    value = await probe();
-  }
-  return value;
-}
