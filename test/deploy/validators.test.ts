@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkDeploy, ensureValidators, type Validators } from '../../scripts/lib/deploy-check';
@@ -49,7 +49,9 @@ describe('deploy/ and the validators', () => {
   });
 
   it('kubernetes-validate accepts no kind without a schema but the operators README names (KEDA)', () => {
-    const dir = spoilt('k8s/autoscaling.yaml', 'apiVersion: keda.sh/v1alpha1', 'apiVersion: keda.example/v1');
+    // The ScaledObjects live in the worker versions' files (worker-<build ID>.yaml).
+    const workerVersion = readdirSync(join(DEPLOY, 'k8s')).find((f) => /^worker-.+\.yaml$/.test(f))!;
+    const dir = spoilt(`k8s/${workerVersion}`, 'apiVersion: keda.sh/v1alpha1', 'apiVersion: keda.example/v1');
     const verdict = verdictOf(dir, 'kubernetes-validate');
     expect([verdict.ok, verdict.output]).toEqual([false, expect.stringContaining('no schema for keda.example/v1 ScaledObject')]);
   });
