@@ -1,10 +1,10 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logger';
-import { grpcCode } from '../intake/temporal';
+import { grpcCode, grpcStatusName } from '../intake/temporal';
 import { OpsError, OpsUnauthorizedError } from './errors';
 
-/** gRPC statuses that mean Temporal is away or too slow right now (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), not a bug. */
-const TEMPORAL_AWAY = new Set([14, 4, 8]);
+/** gRPC statuses that mean Temporal is away or too slow right now, not a bug. */
+const TEMPORAL_AWAY = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED']);
 const RETRY_AFTER_SECONDS = 5;
 
 /** Where the console API's errors become status codes. 5xx bodies say nothing internal. */
@@ -23,7 +23,8 @@ export function opsErrorHandler(logger: Logger): ErrorRequestHandler {
       res.status(status).json({ error: 'bad_request' });
       return;
     }
-    if (TEMPORAL_AWAY.has(grpcCode(err) ?? -1)) {
+    const code = grpcCode(err);
+    if (code !== undefined && TEMPORAL_AWAY.has(grpcStatusName(code))) {
       logger.warn('ops request failed: temporal unavailable', { error: (err as Error)?.message, path: req.path });
       res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       res.status(503).json({ error: 'temporal_unavailable', message: 'Temporal did not answer in time; try again shortly' });

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { deletePrefix, readiness, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
+import { freePort } from '../support/ports';
 
 /** /readyz is unauthenticated: it reports states, never an error's text (which carries internal addresses). */
 let receiver: IntakeReceiver;
@@ -7,11 +7,8 @@ let deadAddress: string;
 const prefix = uniquePrefix('readiness');
 
 beforeAll(async () => {
-  // A port that was free a moment ago: nothing answers there, as for a Temporal that is down.
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  deadAddress = `127.0.0.1:${(probe.address() as { port: number }).port}`;
-  await new Promise((resolve) => probe.close(resolve));
+  // Nothing answers there, as for a Temporal that is down.
+  deadAddress = `127.0.0.1:${await freePort()}`;
   receiver = await startIntakeReceiver({ env: { TEMPORAL_ADDRESS: deadAddress, REDIS_KEY_PREFIX: prefix } });
 });
 

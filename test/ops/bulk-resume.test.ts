@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ENTITY_LOCK_WORKFLOW } from '../../core/saga/entity-lock';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
@@ -10,6 +9,7 @@ import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/rece
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, inBatches, sagaEnd, startSandbox, token } from './support';
 import { until } from '../support/eventually';
+import { freePort } from '../support/ports';
 
 /**
  * A bulk replay job outlives what goes wrong under it: its Redis stalling for 3 s (SIGSTOP of a
@@ -116,15 +116,6 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
     await redis.stop();
   }
 }, 120_000);
-
-/** A free loopback port for the receiver process. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 it('a receiver killed mid-job: another takes the job over once its lease expires, and every saga is replayed exactly once', async () => {
   const COUNT = 60;

@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { deletePrefix, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 import { OPS_ENV, call, token } from './support';
+import { freePort } from '../support/ports';
 
 /**
  * Temporal away (nothing listens at its address): the console answers 503 with Retry-After and a
@@ -11,18 +11,9 @@ import { OPS_ENV, call, token } from './support';
 const prefix = uniquePrefix('ops-temporal-away');
 let receiver: IntakeReceiver;
 
-/** A port that was free a moment ago: nothing answers there. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   receiver = await startIntakeReceiver({
-    env: { ...OPS_ENV, TEMPORAL_ADDRESS: `127.0.0.1:${await closedPort()}`, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('ops-away'), REDIS_KEY_PREFIX: prefix },
+    env: { ...OPS_ENV, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('ops-away'), REDIS_KEY_PREFIX: prefix },
   });
 });
 

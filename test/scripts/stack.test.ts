@@ -1,18 +1,10 @@
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { DATA_DIR, ensureRedis } from '../../scripts/lib/stack';
+import { freePort } from '../support/ports';
 
 /** A Redis the project's scripts start keeps what it acknowledged: append-only file, fsync every second. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('ensureRedis', () => {
   it('starts redis-server with appendonly yes and appendfsync everysec, in a directory of its own', async () => {
