@@ -269,7 +269,7 @@ it('every 2xx is one execution or one dead letter with a cause; different keys, 
   /** Accepted (non-duplicate) events: workflow ID → the identity of the key that got it. */
   const accepted = new Map<string, string>();
   /** First answer per identity, for its repeats. */
-  const firstAnswer = new Map<string, { status: number; workflowId?: string; ignored?: boolean }>();
+  const firstAnswer = new Map<string, { status: number; workflowId?: string; ignored?: boolean; queued?: boolean }>();
   const statuses = new Map<string, number>();
   let deliveries = 0;
   let repeats = 0;
@@ -304,7 +304,9 @@ it('every 2xx is one execution or one dead letter with a cause; different keys, 
             accepted.set(id, p.identity);
           } else if (owner !== p.identity) {
             throw new Error(`a repeat got another workflow ID: ${what}`);
-          } else if (!(reply.json.duplicate === true || (reply.status === 202 && reply.json.queued === true))) {
+          } else if (!(reply.json.duplicate === true || (reply.status === 202 && reply.json.queued === true) || firstAnswer.get(p.identity)?.queued)) {
+            // A first delivery that was queued may still wait in the outbox: its repeat then starts the
+            // saga itself and the forwarder finds it started (one run either way, counted below).
             throw new Error(`a repeat was not answered duplicate: ${what}`);
           }
         }
@@ -312,7 +314,7 @@ it('every 2xx is one execution or one dead letter with a cause; different keys, 
       const first = await inParallel(events, IN_FLIGHT, async (p) => {
         const reply = await deliver(p);
         check(p, reply, false);
-        firstAnswer.set(p.identity, { status: reply.status, workflowId: reply.json?.workflowId, ignored: reply.json?.ignored });
+        firstAnswer.set(p.identity, { status: reply.status, workflowId: reply.json?.workflowId, ignored: reply.json?.ignored, queued: reply.json?.queued === true });
         return reply;
       });
       // Some events again, re-signed as a vendor retrying would, answered like their first delivery.

@@ -156,8 +156,14 @@ describe('forwarders that are gone', () => {
       const consumers = async () => ((await live.redis.xinfo('CONSUMERS', stream, 'forwarders')) as unknown[][]).map((row) => String(row[1]));
       const left = await eventually(consumers, (names) => names.length === 1, { timeoutMs: 15_000 });
       expect(left).toEqual(['alive']);
-      // The entry the gone forwarder held was claimed and started, not dropped with its consumer.
-      expect((await live.client.workflow.getHandle(workflowId).describe()).type).toBe('samsaraRouteStopSaga');
+      // The entry the gone forwarder held was claimed and started, not dropped with its consumer
+      // (claimed first, started just after: the consumers can be tidied before the start returns).
+      const started = await eventually(
+        () => live.client.workflow.getHandle(workflowId).describe().then((d) => d.type, () => undefined),
+        (type) => type !== undefined,
+        { timeoutMs: 15_000 },
+      );
+      expect(started).toBe('samsaraRouteStopSaga');
     } finally {
       await receiver.close();
     }
