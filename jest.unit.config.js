@@ -20,6 +20,7 @@ module.exports = {
     '<rootDir>/test/scripts/histories.test.ts',
     '<rootDir>/test/sandbox/**/*.test.ts',
     '<rootDir>/test/temporal/codec.test.ts',
+    '<rootDir>/test/intake/sealing.test.ts',
   ],
   // In those folders but on the real servers: the receiver process against Temporal.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/sources/startup-checks.test.ts'],

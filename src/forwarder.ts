@@ -4,6 +4,7 @@ import { DependencyState } from './intake/health-state';
 import { forwarderFor } from './intake/index';
 import { redisLedger } from './intake/ledger';
 import { Outbox } from './intake/outbox';
+import { sealer } from './intake/sealing';
 import { createRedis, waitForRedis } from './intake/redis';
 import { lazyTemporalClient } from './intake/temporal';
 import { createLogger } from './logger';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   const forwarder = forwarderFor(
     { config, logger, temporal, redis },
     {
-      outbox: new Outbox(redis, prefix),
+      outbox: new Outbox(redis, prefix, undefined, sealer(config.temporal.payloadKeys)),
       deadLetters: new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger),
       ledger: redisLedger(redis, { prefix, ttlSeconds: config.intake.dedupTtlSeconds }),
       state,

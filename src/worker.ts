@@ -2,6 +2,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { redisPayloadStore } from './intake/payload-store';
+import { sealer } from './intake/sealing';
 import { createRedis } from './intake/redis';
 import { createWorker } from './worker/create-worker';
 import { startWorkerMetricsServer } from './worker/metrics-server';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   // Large events wait in Redis (src/intake/payload-store.ts); sagas load them with loadEventPayload.
   const redis = createRedis(config, { enableOfflineQueue: true });
   redis.on('error', (err) => logger.warn('redis error', { error: err.message }));
-  const payloads = redisPayloadStore(redis, { prefix: config.intake.keyPrefix, ttlSeconds: config.intake.payloadTtlSeconds });
+  const payloads = redisPayloadStore(redis, { prefix: config.intake.keyPrefix, ttlSeconds: config.intake.payloadTtlSeconds, sealing: sealer(config.temporal.payloadKeys) });
   try {
     // With tracing on, the worker bundles its workflows itself so the plugin can add its workflow
     // interceptors (a prebuilt bundle has none).

@@ -7,7 +7,7 @@ import { causeOf, UNREADABLE, type DeadLetters } from './dead-letters';
 import { startAndRecord } from './durable-intake';
 import type { DependencyState } from './health-state';
 import type { DedupLedger } from './ledger';
-import type { Outbox, OutboxEntry } from './outbox';
+import type { Outbox, OutboxEntry, QueuedStart } from './outbox';
 import type { Admission, StartOutcome } from './admission';
 import { waitForRedis } from './redis';
 import { isRefusedForGood } from './temporal';
@@ -130,11 +130,19 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
       return true;
     }
     const entryLog = log.child({ workflowId: start.workflowId, outboxId: entry.id });
+    let queued: QueuedStart;
+    try {
+      queued = options.outbox.open(start);
+    } catch (err) {
+      // A key missing from this forwarder's PAYLOAD_ENCRYPTION_KEYS: kept, for a forwarder that has it.
+      entryLog.error('queued start cannot be decrypted here: left in the outbox', { error: (err as Error).message });
+      return false;
+    }
     try {
       // A start the ledger knows was accepted before (its run may since have left Temporal's retention).
       const known = await options.ledger.find(start.workflowId).catch(() => undefined);
       if (known === undefined) {
-        const result = await startAndRecord(options, start, options.startTimeoutMs, entryLog, adapt);
+        const result = await startAndRecord(options, queued, options.startTimeoutMs, entryLog, adapt);
         entryLog.info(result.duplicate ? 'queued start was a duplicate' : 'queued saga started', {
           queuedForMs: Date.now() - Date.parse(start.queuedAt),
         });

@@ -11,6 +11,7 @@ import { DependencyState } from './health-state';
 import { memoryCachedLedger, redisLedger, type DedupLedger } from './ledger';
 import { Outbox } from './outbox';
 import { redisPayloadStore } from './payload-store';
+import { sealer } from './sealing';
 import { type PayloadStore } from '../../core/saga/input';
 
 export interface IntakeDeps {
@@ -39,8 +40,9 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
   });
   // What a 2xx rests on waits for the replicas REDIS_WAIT_REPLICAS asks for.
   const wait = { replicas: config.redis.waitReplicas, timeoutMs: config.redis.waitTimeoutMs };
-  const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds, wait });
-  const outbox = new Outbox(redis, prefix, wait);
+  const sealing = sealer(config.temporal.payloadKeys);
+  const payloads = redisPayloadStore(redis, { prefix, ttlSeconds: config.intake.payloadTtlSeconds, wait, sealing });
+  const outbox = new Outbox(redis, prefix, wait, sealing);
   const deadLetters = new DeadLetters(redis, prefix, config.intake.deadLetterMaxEntries, logger);
   const admission = new Admission({ ...config.intake.admission, holdMs: config.intake.temporalCooldownMs, logger: logger.child({ component: 'admission' }) });
   const intake = durableIntake({

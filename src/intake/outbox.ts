@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { SagaInput } from '../../core/saga/input';
-import type { SagaInputRef } from '../../core/saga/input';
+import type { DeliveryMeta, SagaInput, SagaInputRef } from '../../core/saga/input';
 import { redisKeys, waitForReplicas, type ReplicaWait } from './redis';
+import { sealer as noSealing, type Sealer } from './sealing';
 
 /** A saga start Temporal could not take when the delivery came in. */
 export interface QueuedStart {
@@ -12,10 +12,19 @@ export interface QueuedStart {
   queuedAt: string;
 }
 
+/** A saga input whose event is encrypted (src/intake/sealing.ts), base64; the metadata stays readable. */
+export interface SealedSagaInput {
+  meta: DeliveryMeta;
+  sealedEvent: string;
+}
+
+/** A queued start as the outbox and the dead-letter stream keep it: `Outbox.open` gives it back as queued. */
+export type StoredStart = Omit<QueuedStart, 'input'> & { input: QueuedStart['input'] | SealedSagaInput };
+
 export interface OutboxEntry {
   id: string;
   /** Undefined when the entry cannot be read (it is then dead-lettered as it is, never retried forever). */
-  start: QueuedStart | undefined;
+  start: StoredStart | undefined;
   fields: string[];
 }
 
@@ -48,10 +57,10 @@ export async function execAll(multi: ChainableCommander): Promise<unknown[]> {
 type RawEntry = [id: string, fields: string[]];
 
 /** The queued start in an outbox (or dead-letter) entry's fields; undefined when it cannot be read. */
-export function readStart(fields: string[]): QueuedStart | undefined {
+export function readStart(fields: string[]): StoredStart | undefined {
   const index = fields.indexOf('start');
   try {
-    const start = JSON.parse(fields[index + 1] ?? '') as QueuedStart;
+    const start = JSON.parse(fields[index + 1] ?? '') as StoredStart;
     return typeof start?.workflowId === 'string' && typeof start.saga === 'string' ? start : undefined;
   } catch {
     return undefined;
@@ -100,17 +109,32 @@ export class Outbox {
     prefix: string,
     /** Replicas that must hold an appended start before append resolves (the receiver's, where a 202 rests on it). */
     private readonly wait?: ReplicaWait,
+    /** Encrypts the events of the starts appended, and opens them for the forwarder. */
+    private readonly sealing: Sealer = noSealing(undefined),
   ) {
     const keys = redisKeys(prefix);
     this.stream = keys.outbox;
     this.deadStream = keys.deadLetters;
   }
 
-  /** Appends a start; resolves only once Redis holds it (and the replicas `wait` asks for). */
+  /** Appends a start, its event encrypted; resolves only once Redis holds it (and the replicas `wait` asks for). */
   async append(start: QueuedStart): Promise<string> {
-    const id = (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(start)))!;
+    const { input } = start;
+    const stored: StoredStart =
+      this.sealing.encrypts && 'event' in input
+        ? { ...start, input: { meta: input.meta, sealedEvent: this.sealing.seal(Buffer.from(JSON.stringify(input.event) ?? 'null')).toString('base64') } }
+        : start;
+    const id = (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(stored)))!;
     if (this.wait) await waitForReplicas(this.redis, this.wait);
     return id;
+  }
+
+  /** The start as it was queued, its event decrypted; throws when its key is not configured here. */
+  open(start: StoredStart): QueuedStart {
+    const { input } = start;
+    if (!('sealedEvent' in input)) return { ...start, input };
+    const event: unknown = JSON.parse(this.sealing.open(Buffer.from(input.sealedEvent, 'base64')).toString('utf8'));
+    return { ...start, input: { meta: input.meta, event } };
   }
 
   /** Creates the consumer group (and the stream) unless it exists. */

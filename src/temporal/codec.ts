@@ -57,6 +57,25 @@ export function newPayloadKey(id: string): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
 
+/** AES-256-GCM under `key`, a fresh IV each time and the key id as authenticated data: iv | ciphertext | tag. */
+export function seal(key: PayloadKey, plain: Uint8Array): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.key, iv).setAAD(utf8(key.id));
+  return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+/** The plain bytes of what `seal` wrote with the key `id`; throws when that key is not listed or the bytes were altered. */
+export function open(keys: ReadonlyMap<string, Buffer>, id: string, data: Uint8Array): Buffer {
+  const key = keys.get(id);
+  // The id is not secret; naming it tells the operator which key is missing from the list.
+  if (!key) throw new Error(`encrypted with key "${id}", which is not in PAYLOAD_ENCRYPTION_KEYS`);
+  const sealed = Buffer.from(data);
+  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('encrypted data is truncated');
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES)).setAAD(utf8(id));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+}
+
 /**
  * Encrypts every payload the SDK writes to Temporal (workflow and activity inputs and results, memos,
  * signals, queries, heartbeat details, failure details) with the primary key, AES-256-GCM, a fresh
@@ -75,31 +94,17 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', this.primary.key, iv).setAAD(utf8(this.primary.id));
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return {
-        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(this.primary.id), [CIPHER_METADATA]: utf8(CIPHER) },
-        data: sealed,
-      };
-    });
+    return payloads.map((payload) => ({
+      metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8(this.primary.id), [CIPHER_METADATA]: utf8(CIPHER) },
+      data: seal(this.primary, temporal.api.common.v1.Payload.encode(payload).finish()),
+    }));
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
       const id = text(payload.metadata?.[KEY_ID_METADATA]) ?? '';
-      const key = this.byId.get(id);
-      // The id is not secret; naming it tells the operator which key is missing from the list.
-      if (!key) throw new Error(`payload encrypted with key "${id}", which is not in PAYLOAD_ENCRYPTION_KEYS`);
-      const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw new Error('encrypted payload is truncated');
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES)).setAAD(utf8(id));
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain);
+      return temporal.api.common.v1.Payload.decode(open(this.byId, id, payload.data ?? new Uint8Array()));
     });
   }
 }
