@@ -15,6 +15,7 @@ module.exports = {
     '<rootDir>/test/config/**/*.test.ts',
     '<rootDir>/test/contract/adapters.contract.test.ts',
     '<rootDir>/test/deploy/manifests.test.ts',
+    '<rootDir>/test/intake/decisions.test.ts',
     '<rootDir>/test/ops/config.test.ts',
     '<rootDir>/test/ops/cause.test.ts',
     '<rootDir>/test/scripts/histories.test.ts',

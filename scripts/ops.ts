@@ -8,9 +8,8 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { loadDevEnv } from './lib/dev-env';
 import { signOpsToken } from '../src/ops/auth';
-import type { AuditEntry } from '../src/ops/audit';
+import type { OpsAnswer } from '../src/ops/api-schemas';
 import { opsConfigFromEnv } from '../src/ops/config';
-import type { SagaDetail } from '../src/ops/inspect';
 
 function parseCommandLine() {
   try {
@@ -176,25 +175,8 @@ function table(head: string[], rows: string[][]): void {
   for (const r of rows) print(line(r));
 }
 
-interface Cause {
-  failedStep?: string;
-  errorClass: string;
-  permanent: boolean;
-  leftUndone: { step: string; error: string; key?: string }[];
-}
-
-interface Row {
-  workflowId: string;
-  outcome: string;
-  source?: string;
-  eventType?: string;
-  step?: string;
-  startTime: string;
-  latestRun?: { status: string };
-  cause?: Cause;
-  runs?: number;
-  waiting?: { service?: string; attempt: number };
-}
+/** A saga row of the lists, the search and the previews (src/ops/api-schemas.ts). */
+type Row = Pick<OpsAnswer<'sagaPage'>['items'][number], 'workflowId' | 'outcome' | 'source' | 'eventType' | 'step' | 'startTime' | 'latestRun' | 'cause' | 'runs' | 'waiting'>;
 
 function rowCells(r: Row): string[] {
   const outcome = r.latestRun ? `${r.outcome}→${r.latestRun.status.toLowerCase()}` : r.outcome;
@@ -213,7 +195,7 @@ async function list(): Promise<void> {
   do {
     const params = new URLSearchParams({ ...filter('attention'), pageSize: String(Math.min(limit, 200)) });
     if (pageToken) params.set('pageToken', pageToken);
-    const page = await api<{ items: Row[]; nextPageToken?: string; total?: number }>(`/sagas?${params}`);
+    const page = await api<OpsAnswer<'sagaPage'>>(`/sagas?${params}`);
     rows.push(...page.items);
     total ??= page.total;
     pageToken = page.nextPageToken;
@@ -224,20 +206,12 @@ async function list(): Promise<void> {
   if (pageToken) print(`… more: raise --limit`);
 }
 
-interface Group {
-  failedStep?: string;
-  errorClass: string;
-  permanent: boolean;
-  count: number;
-  leftUndone: number;
-}
-
 async function causes(): Promise<void> {
-  const page = await api<{ total: number; groups: Group[]; truncated?: boolean }>(`/sagas?${new URLSearchParams({ ...filter('attention'), pageSize: '1' })}`);
+  const page = await api<OpsAnswer<'sagaPage'>>(`/sagas?${new URLSearchParams({ ...filter('attention'), pageSize: '1' })}`);
   if (values.json) return print(JSON.stringify(page.groups, null, 2));
   table(
     ['COUNT', 'STEP', 'ERROR', 'NOTE', 'REPLAY THE GROUP'],
-    page.groups.map((g) => [
+    (page.groups ?? []).map((g) => [
       String(g.count),
       g.failedStep ?? '',
       g.errorClass,
@@ -249,7 +223,7 @@ async function causes(): Promise<void> {
 }
 
 async function find(q: string): Promise<void> {
-  const found = await api<{ items: Row[]; matchedBy?: string; scanned?: number }>(`/search?q=${encodeURIComponent(q)}`);
+  const found = await api<OpsAnswer<'search'>>(`/search?q=${encodeURIComponent(q)}`);
   if (values.json) return print(JSON.stringify(found, null, 2));
   if (!found.items.length) {
     print(`nothing found for ${q}${found.scanned ? ` (${found.scanned} newest runs looked at)` : ''}`);
@@ -261,7 +235,7 @@ async function find(q: string): Promise<void> {
 }
 
 async function counts(): Promise<void> {
-  const c = await api<{ total: number; byOutcome: Record<string, number>; bySource: Record<string, number>; permanent: number; fixed: number }>(`/counts?${new URLSearchParams(filter())}`);
+  const c = await api<OpsAnswer<'counts'>>(`/counts?${new URLSearchParams(filter())}`);
   if (values.json) return print(JSON.stringify(c, null, 2));
   print(`need attention ${c.byOutcome.attention ?? 0}  (permanent, no replay can cure: ${c.permanent}; fixed by a replay: ${c.fixed})`);
   print(`total ${c.total}`);
@@ -270,7 +244,7 @@ async function counts(): Promise<void> {
 }
 
 async function show(workflowId: string): Promise<void> {
-  const d = await api<SagaDetail>(`/sagas/${encodeURIComponent(workflowId)}${values.run ? `?runId=${encodeURIComponent(values.run)}` : ''}`);
+  const d = await api<OpsAnswer<'sagaDetail'>>(`/sagas/${encodeURIComponent(workflowId)}${values.run ? `?runId=${encodeURIComponent(values.run)}` : ''}`);
   if (values.json) return print(JSON.stringify(d, null, 2));
   print(`${d.workflowId}  ${d.outcome}  (${d.saga}, run ${d.runId})`);
   print(`  source ${d.searchAttributes.source}  event ${d.searchAttributes.eventType}  key ${d.searchAttributes.eventKey}`);
@@ -302,11 +276,11 @@ function bar(done: number, total: number): string {
 }
 
 async function replayOne(workflowId: string): Promise<void> {
-  const r = await api<{ runId: string; previousRunId: string }>(`/sagas/${encodeURIComponent(workflowId)}/replay`, {});
+  const r = await api<OpsAnswer<'replay'>>(`/sagas/${encodeURIComponent(workflowId)}/replay`, {});
   print(`replayed ${workflowId}: run ${r.runId} (was ${r.previousRunId})`);
   if (!values.wait) return;
   for (;;) {
-    const d = await api<{ status: string; outcome: string }>(`/sagas/${encodeURIComponent(workflowId)}?runId=${r.runId}`);
+    const d = await api<OpsAnswer<'sagaDetail'>>(`/sagas/${encodeURIComponent(workflowId)}?runId=${r.runId}`);
     if (d.status !== 'RUNNING') return print(`finished: ${d.outcome}`);
     await new Promise((done) => setTimeout(done, 1000));
   }
@@ -314,14 +288,7 @@ async function replayOne(workflowId: string): Promise<void> {
 
 async function replayMany(): Promise<void> {
   const f = filter();
-  const preview = await api<{
-    count: number;
-    alreadyReplayed: number;
-    excluded: { permanent: number; terminated: number };
-    truncated: boolean;
-    filter: Record<string, string>;
-    items: Row[];
-  }>('/replays/preview', { filter: f });
+  const preview = await api<OpsAnswer<'bulkPreview'>>('/replays/preview', { filter: f });
   let expect = values.expect === undefined ? undefined : count('expect', 1);
   if (!values.yes || expect === undefined) {
     table(ROW_HEAD, preview.items.slice(0, 20).map(rowCells));
@@ -337,17 +304,9 @@ async function replayMany(): Promise<void> {
     if (answer.trim() !== String(preview.count)) return print('not confirmed; nothing replayed');
     expect = preview.count;
   }
-  const { jobId, total } = await api<{ jobId: string; total: number }>('/replays', { filter: preview.filter, expect });
+  const { jobId, total } = await api<OpsAnswer<'jobStarted'>>('/replays', { filter: preview.filter, expect });
   for (;;) {
-    const job = await api<{
-      state: string;
-      replayed: number;
-      refused: number;
-      errors: number;
-      outcomes: { completed: number; failedAgain: number; running: number };
-      interruptions: { at: string; handled: number }[];
-      results: { workflowId: string; result: string; reason?: string }[];
-    }>(`/replays/${jobId}`);
+    const job = await api<OpsAnswer<'job'>>(`/replays/${jobId}`);
     const handled = job.replayed + job.refused + job.errors;
     const { completed, failedAgain, running } = job.outcomes;
     const state = job.state === 'interrupted' ? '  INTERRUPTED, waiting for a receiver to resume it' : job.state === 'following' ? `  following: ${completed} completed, ${failedAgain} failed again, ${running} running` : '';
@@ -365,24 +324,13 @@ async function replayMany(): Promise<void> {
   }
 }
 
-interface DeadLetterRow {
-  id: string;
-  workflowId?: string;
-  source?: string;
-  eventType?: string;
-  deadAt: string;
-  cause: string;
-  causeType: string;
-  requeueable: boolean;
-}
-
 function deadLetterFilter(): Record<string, string> {
   return Object.fromEntries(Object.entries({ source: values.source, cause: values.cause }).filter((e): e is [string, string] => !!e[1]));
 }
 
 async function deadLetters(): Promise<void> {
   const params = new URLSearchParams({ ...deadLetterFilter(), limit: String(count('limit', 50)) });
-  const page = await api<{ total: number; items: DeadLetterRow[]; truncated: boolean }>(`/dead-letters?${params}`);
+  const page = await api<OpsAnswer<'deadLetters'>>(`/dead-letters?${params}`);
   if (values.json) return print(JSON.stringify(page, null, 2));
   print(`${page.total} dead letter(s)${page.truncated ? ` (showing ${page.items.length})` : ''}`);
   for (const d of page.items) {
@@ -392,13 +340,13 @@ async function deadLetters(): Promise<void> {
 }
 
 async function requeueOne(id: string): Promise<void> {
-  const r = await api<{ workflowId?: string; outboxId: string }>(`/dead-letters/${encodeURIComponent(id)}/requeue`, {});
+  const r = await api<OpsAnswer<'requeued'>>(`/dead-letters/${encodeURIComponent(id)}/requeue`, {});
   print(`re-queued ${id}${r.workflowId ? ` (${r.workflowId})` : ''}: outbox entry ${r.outboxId}`);
 }
 
 async function requeueMany(): Promise<void> {
   const f = deadLetterFilter();
-  const preview = await api<{ count: number; truncated: boolean; filter: Record<string, string>; items: DeadLetterRow[] }>('/dead-letters/requeue/preview', { filter: f });
+  const preview = await api<OpsAnswer<'requeuePreview'>>('/dead-letters/requeue/preview', { filter: f });
   if (!values.yes || values.expect === undefined) {
     for (const d of preview.items.slice(0, 20)) print(`  ${pad(d.id, 16)} ${pad(d.causeType, 18)} ${d.workflowId}`);
     if (preview.count > 20) print(`  … and ${preview.count - 20} more`);
@@ -407,14 +355,14 @@ async function requeueMany(): Promise<void> {
     if (preview.count > 0) print(`To re-queue them: add --yes --expect ${preview.count}`);
     return;
   }
-  const r = await api<{ requeued: number; gone: number; jobId: string }>('/dead-letters/requeue', { filter: preview.filter, expect: count('expect', 1) });
+  const r = await api<OpsAnswer<'requeuedMany'>>('/dead-letters/requeue', { filter: preview.filter, expect: count('expect', 1) });
   print(`done: ${r.requeued} re-queued, ${r.gone} gone already (job ${r.jobId})`);
 }
 
 async function audit(): Promise<void> {
   const params = new URLSearchParams({ limit: String(Math.min(count('limit', 20), 500)) });
   if (values.actor) params.set('actor', values.actor);
-  const { entries } = await api<{ entries: AuditEntry[] }>(`/audit?${params}`);
+  const { entries } = await api<OpsAnswer<'audit'>>(`/audit?${params}`);
   if (values.json) return print(JSON.stringify(entries, null, 2));
   table(
     ['AT', 'WHO', 'ACTION', 'OUTCOME', 'WHAT'],

@@ -19,6 +19,16 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export type Check = () => Promise<unknown>;
 
+/** GET /readyz's answer. */
+export interface Readiness {
+  status: 'ready' | 'degraded' | 'unavailable';
+  checks: Record<string, { ok: boolean }>;
+  /** The checks failing, when some are. */
+  degraded?: string[];
+  /** The outbox backlog and lag; `{ ok: false }` when they could not be read in time. */
+  outbox?: OutboxStats | { ok: false };
+}
+
 export function temporalCheck(client: Client, namespace: string): Check {
   return () =>
     client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => client.workflowService.describeNamespace({ namespace }));
@@ -66,7 +76,7 @@ export function healthRouter(checks: Record<string, Check>, { anyOf, outbox }: R
     const failing = Object.keys(results).filter((name) => !results[name]!.ok);
     const accepting = anyOf ? anyOf.some((name) => results[name]?.ok) : failing.length === 0;
     const status = failing.length === 0 ? 'ready' : accepting ? 'degraded' : 'unavailable';
-    const body: Record<string, unknown> = { status, checks: results };
+    const body: Readiness = { status, checks: results };
     if (failing.length > 0) body.degraded = failing;
     if (outbox && results.redis?.ok !== false) {
       body.outbox = await withTimeout(outbox(), CHECK_TIMEOUT_MS).catch(() => ({ ok: false }));

@@ -28,7 +28,8 @@ export interface DurableIntakeDeps {
   admission: Admission;
   retryAfterSeconds: number;
   ledger: DedupLedger;
-  outbox: Outbox;
+  /** Only appended to here; the forwarder reads it. */
+  outbox: Pick<Outbox, 'append'>;
   payloads: PayloadStore;
   largePayloadBytes: number;
   state: DependencyState;

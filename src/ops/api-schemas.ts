@@ -28,6 +28,12 @@ export const sagaListQuery = sagaFilter.extend({
 
 export const deadLetterFilter = z.object({ source: z.string().optional(), cause: z.string().optional() });
 
+/** A step that failed, or an undo that failed (core/saga/status.ts FailedStep). */
+const failedStep = z.looseObject({ step: z.string(), phase: z.enum(['run', 'undo']), error: z.string(), attempts: z.number().optional(), key: z.string().optional() });
+
+/** An activity Temporal is retrying (src/ops/pending.ts). */
+const pendingActivity = z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string(), service: z.string().optional(), nextAttemptAt: when.optional() });
+
 const sagaRow = z.object({
   workflowId: z.string(),
   runId: z.string(),
@@ -42,15 +48,21 @@ const sagaRow = z.object({
   closeTime: when.optional(),
   latestRun: z.object({ runId: z.string(), status: z.string() }).optional(),
   replayable: z.boolean(),
-  cause: z.looseObject({ errorClass: z.string(), message: z.string(), permanent: z.boolean(), failedStep: z.string().optional(), leftUndone: z.array(z.looseObject({ step: z.string() })) }).optional(),
+  cause: z.looseObject({ errorClass: z.string(), message: z.string(), permanent: z.boolean(), failedStep: z.string().optional(), leftUndone: z.array(failedStep) }).optional(),
   needsAttention: z.boolean().optional(),
   runs: z.number().optional(),
-  waiting: z.looseObject({ activity: z.string(), attempt: z.number() }).optional(),
+  waiting: pendingActivity.optional(),
 });
 
 const causeGroup = z.object({ failedStep: z.string().optional(), errorClass: z.string(), permanent: z.boolean(), count: z.number(), leftUndone: z.number() });
 
-const activityCall = z.looseObject({ activity: z.string(), state: z.string(), attempts: z.number() });
+const activityCall = z.looseObject({ activity: z.string(), state: z.string(), attempts: z.number(), scheduledAt: when.optional(), endedAt: when.optional(), error: z.string().optional() });
+
+/** The delivery metadata a saga keeps (core/saga/input.ts DeliveryMeta). */
+const delivery = z.looseObject({ source: z.string(), eventKey: z.string(), eventType: z.string(), workflowId: z.string(), receivedAt: when, deliveryId: z.string().optional(), requestId: z.string().optional() });
+
+/** A value's shape, never the value (src/ops/inspect.ts). */
+const valueShape = z.object({ type: z.string(), bytes: z.number().optional(), keys: z.number().optional(), items: z.number().optional() });
 
 const deadLetter = z.object({
   id: z.string(),
@@ -95,16 +107,44 @@ export const opsAnswers = {
     closeTime: when.optional(),
     historyLength: z.number(),
     searchAttributes: z.object({ source: z.string().optional(), eventKey: z.string().optional(), eventType: z.string().optional(), step: z.string().optional(), sagaOutcome: z.string().optional() }),
-    delivery: z.looseObject({ source: z.string(), eventKey: z.string(), eventType: z.string(), workflowId: z.string(), receivedAt: when }).optional(),
+    delivery: delivery.optional(),
     replayOf: z.object({ previousRunId: z.string(), by: z.string(), at: when, ticket: z.string().optional() }).optional(),
-    input: z.looseObject({ parts: z.record(z.string(), z.looseObject({ type: z.string() })) }).optional(),
+    input: z.looseObject({ meta: delivery.optional(), parts: z.record(z.string(), valueShape.extend({ fields: z.record(z.string(), valueShape).optional() })) }).optional(),
     timeline: z.object({
       from: z.enum(['history', 'query']),
-      steps: z.array(z.looseObject({ step: z.string(), state: z.enum(['running', 'completed', 'failed', 'interrupted']), calls: z.array(activityCall) })),
+      steps: z.array(
+        z.looseObject({
+          step: z.string(),
+          state: z.enum(['running', 'completed', 'failed', 'interrupted']),
+          attempts: z.number().optional(),
+          startedAt: when.optional(),
+          endedAt: when.optional(),
+          error: z.string().optional(),
+          calls: z.array(activityCall),
+          undo: z.looseObject({ state: z.enum(['undone', 'undo_failed', 'undoing']), error: z.string().optional(), attempts: z.number().optional(), calls: z.array(activityCall) }).optional(),
+        }),
+      ),
     }),
-    failure: z.looseObject({ message: z.string() }).optional(),
+    failure: z
+      .looseObject({
+        type: z.string().optional(),
+        message: z.string(),
+        cause: z.string().optional(),
+        saga: z
+          .looseObject({
+            saga: z.string(),
+            outcome: z.enum(['compensated', 'compensation_failed']),
+            failedStep: z.string(),
+            error: z.string(),
+            stepsDone: z.array(z.string()),
+            stepsUndone: z.array(z.string()),
+            stepsFailed: z.array(failedStep),
+          })
+          .optional(),
+      })
+      .optional(),
     cause: sagaRow.shape.cause,
-    pending: z.array(z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string(), service: z.string().optional(), nextAttemptAt: when.optional() })),
+    pending: z.array(pendingActivity),
     runs: z.array(z.object({ runId: z.string(), status: z.string(), startTime: when, closeTime: when.optional() })),
     replayable: z.boolean(),
     temporalUiUrl: z.string(),
@@ -148,14 +188,25 @@ export const opsAnswers = {
   audit: z.object({
     entries: z.array(
       z.looseObject({
+        id: z.string().meta({ description: 'The entry\'s id: page on with ?before=' }),
         at: when,
         actor: z.string(),
-        action: z.enum(['replay', 'bulk_replay_started', 'bulk_replay_resumed', 'bulk_replay_finished', 'requeue', 'bulk_requeue']),
+        action: z.enum(['replay', 'bulk_replay_started', 'bulk_replay_refused', 'bulk_replay_resumed', 'bulk_replay_finished', 'requeue', 'bulk_requeue']),
+        workflowIds: z.array(z.string()).optional(),
+        jobId: z.string().optional(),
+        deadLetterId: z.string().optional(),
         outcome: z.string(),
+        runId: z.string().optional(),
+        previousRunId: z.string().optional(),
+        filter: z.record(z.string(), z.unknown()).optional(),
+        counts: z.record(z.string(), z.number()).optional(),
       }),
     ),
   }),
 };
+
+/** The JSON of one console answer, by its name in opsAnswers (scripts/ops.ts reads them so). */
+export type OpsAnswer<K extends keyof typeof opsAnswers> = z.infer<(typeof opsAnswers)[K]>;
 
 /** Every console refusal: `{ error, message, ...details }` (src/ops/error-handler.ts). */
 const opsError = z.looseObject({ error: z.string(), message: z.string() });

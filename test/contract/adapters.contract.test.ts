@@ -224,7 +224,8 @@ function leafPaths(value: unknown, prefix: (string | number)[] = []): (string | 
 }
 
 function setAt(target: Record<string, unknown>, path: (string | number)[], value: unknown): void {
-  let current: any = target;
-  for (const part of path.slice(0, -1)) current = current[part];
+  type Node = Record<string | number, unknown>;
+  let current = target as Node;
+  for (const part of path.slice(0, -1)) current = current[part] as Node;
   current[path[path.length - 1]!] = value;
 }

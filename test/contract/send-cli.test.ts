@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { DEV_SECRETS } from '../../src/dev-secrets';
 import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
+import type { WebhookJson } from '../support/answers';
 
 /** The sender CLI (npm run send) against a real receiver configured with the dev secrets, as `npm run dev` is. */
 const ROOT = resolve(__dirname, '..', '..');
@@ -43,8 +44,8 @@ async function sendTo(url: string, extra: NodeJS.ProcessEnv, ...args: string[]):
 }
 
 /** The `#n <status> <json>` lines the CLI prints, parsed. */
-function answers(out: string): [number, any][] {
-  return [...out.matchAll(/^ {2}#\d+ (\d{3}) (.*)$/gm)].map((m) => [Number(m[1]), JSON.parse(m[2]!)]);
+function answers(out: string): [number, WebhookJson][] {
+  return [...out.matchAll(/^ {2}#\d+ (\d{3}) (.*)$/gm)].map((m) => [Number(m[1]), JSON.parse(m[2]!) as WebhookJson]);
 }
 
 describe('npm run send', () => {
@@ -125,7 +126,7 @@ describe('npm run send to an endpoint declared in your own SOURCES_CONFIG', () =
     expect((await sendTo(own.url, userEnv, '--list')).out).toMatch(/^acme-orders\s+order-paid$/m);
     const { code, out } = await sendTo(own.url, userEnv, 'acme-orders', 'order-paid', '--fresh');
     expect(code).toBe(0);
-    const [[status, body]] = answers(out) as [[number, { workflowId: string }]];
+    const [status, body] = answers(out)[0]!;
     expect([status, body.workflowId]).toEqual([202, expect.stringMatching(/^acme-orders:/)]);
     expect((await own.client.workflow.getHandle(body.workflowId).describe()).type).toBe('recordEventSaga');
     const wrong = await sendTo(own.url, { ...userEnv, ACME_ORDERS_SECRETS: randomBytes(16).toString('hex') }, 'acme-orders', 'order-paid', '--fresh');

@@ -5,6 +5,7 @@ import { MAX_JSON_DEPTH } from '../../src/http/json-depth';
 import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { asDelivery, contractCases, fixturesOf, sign, type ContractCase } from '../contract/cases';
+import { parseAnswer, type WebhookJson } from '../support/answers';
 import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
@@ -51,7 +52,7 @@ function signedHeaderNames(unsigned: OutgoingDelivery, fresh: OutgoingDelivery, 
 }
 
 /** POSTs over a plain socket with headers as name/value pairs, so one name can be sent twice (fetch and http.request would join them). */
-function postPairs(url: string, type: string, body: Buffer, pairs: [string, string][]): Promise<{ status: number; json: any }> {
+function postPairs(url: string, type: string, body: Buffer, pairs: [string, string][]): Promise<{ status: number; json: WebhookJson }> {
   const { hostname, port, pathname, search } = new URL(url);
   const head = [`POST ${pathname}${search} HTTP/1.1`, `host: ${hostname}:${port}`, `content-type: ${type}`, `content-length: ${body.length}`, 'connection: close']
     .concat(pairs.map(([name, value]) => `${name}: ${value}`))
@@ -65,13 +66,7 @@ function postPairs(url: string, type: string, body: Buffer, pairs: [string, stri
       const text = Buffer.concat(chunks).toString('utf8');
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
       const payload = text.slice(text.indexOf('\r\n\r\n') + 4);
-      let json: unknown;
-      try {
-        json = JSON.parse(payload);
-      } catch {
-        json = payload;
-      }
-      resolve({ status, json });
+      resolve({ status, json: parseAnswer<WebhookJson>(payload, payload) });
     });
   });
 }

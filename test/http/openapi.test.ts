@@ -23,7 +23,12 @@ const CLOSED_PORT = 6499; // in this file's range, never listened on
 let main: IntakeReceiver;
 let noTemporal: IntakeReceiver;
 let nothing: IntakeReceiver;
-let doc: any;
+/** The parts of the OpenAPI document these checks read. */
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Partial<Record<'get' | 'post', { responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: object }> }> }>>>;
+}
+let doc: OpenApiDoc;
 const ajv = new Ajv2020({ strict: false });
 const seen = new Set<string>();
 
@@ -36,7 +41,7 @@ beforeAll(async () => {
   nothing = await startIntakeReceiver({
     env: { ...env, REDIS_KEY_PREFIX: uniquePrefix('openapi-down'), TEMPORAL_ADDRESS: `127.0.0.1:${CLOSED_PORT}`, TEMPORAL_START_TIMEOUT_MS: '300', REDIS_URL: `redis://127.0.0.1:${CLOSED_PORT}` },
   });
-  doc = await (await fetch(`${main.url}/openapi.json`)).json();
+  doc = (await (await fetch(`${main.url}/openapi.json`)).json()) as OpenApiDoc;
 }, 60_000);
 
 afterAll(async () => {
@@ -54,7 +59,7 @@ interface Answer {
 function conforms(method: 'get' | 'post', path: string, answer: Answer): void {
   const operation = doc.paths[path]?.[method];
   expect([method, path, operation !== undefined]).toEqual([method, path, true]);
-  const response = operation.responses[String(answer.status)];
+  const response = operation!.responses[String(answer.status)]!;
   expect([path, answer.status, response !== undefined]).toEqual([path, answer.status, true]);
   for (const header of Object.keys(response.headers ?? {})) expect([answer.status, header, answer.headers[header.toLowerCase()] !== undefined]).toEqual([answer.status, header, true]);
   if (answer.text === '') {
@@ -62,7 +67,7 @@ function conforms(method: 'get' | 'post', path: string, answer: Answer): void {
   } else if (answer.type === 'application/json') {
     const schema = response.content?.['application/json']?.schema;
     expect([path, answer.status, schema !== undefined]).toEqual([path, answer.status, true]);
-    const validate = ajv.compile(schema);
+    const validate = ajv.compile(schema!);
     const valid = validate(JSON.parse(answer.text));
     expect([path, answer.status, valid ? [] : validate.errors]).toEqual([path, answer.status, []]);
   } else {
@@ -102,7 +107,7 @@ describe('the OpenAPI document', () => {
     const table = readme.slice(readme.indexOf('## Status codes'), readme.indexOf('## Sources'));
     const statuses = new Set([...table.matchAll(/^\| (\d{3})\b/gm)].map(([, s]) => s));
     expect(statuses.size).toBeGreaterThan(8);
-    expect(Object.keys(doc.paths[WEBHOOK].post.responses).sort()).toEqual([...statuses].sort());
+    expect(Object.keys(doc.paths[WEBHOOK]!.post!.responses).sort()).toEqual([...statuses].sort());
   });
 });
 
@@ -167,7 +172,7 @@ describe('real webhook answers match it', () => {
     const big = await raw(url, { headers: { ...headersFor(message), 'x-padding': 'x'.repeat(8 * 1024) }, body: message.body.toString() });
     expect(big.status).toBe(431);
     conforms('post', WEBHOOK, big);
-    expect([...seen].sort()).toEqual(Object.keys(doc.paths[WEBHOOK].post.responses).sort());
+    expect([...seen].sort()).toEqual(Object.keys(doc.paths[WEBHOOK]!.post!.responses).sort());
   });
 });
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { signSamsara } from '../../sources/samsara/verify';
-import { memoryCachedLedger, UNKNOWN_RUN } from '../../src/intake/ledger';
 import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
 import { fixtureWith } from '../support/fixtures';
@@ -91,34 +90,5 @@ describe('dedup ledger', () => {
     // The ledger holds the winner's run id, not the "already started" marker of a loser.
     const { runId } = await receiver.client.workflow.getHandle(workflowId).describe();
     expect(await receiver.redis.get(redisKeys(prefix).ledger(workflowId))).toBe(runId);
-  });
-});
-
-describe('in-memory ledger copy', () => {
-  it('answers repeats from memory, then from the ledger it fronts, and forgets the oldest past its size', async () => {
-    const store = new Map<string, string>();
-    let reads = 0;
-    const inner = {
-      async find(id: string) {
-        reads++;
-        return store.get(id);
-      },
-      async record(id: string, runId: string) {
-        store.set(id, runId);
-      },
-    };
-    const ledger = memoryCachedLedger(inner, { max: 2, ttlSeconds: 60 });
-    await ledger.record('a', 'run-a');
-    await ledger.record('b', 'run-b');
-    expect(await ledger.find('a')).toBe('run-a');
-    expect(reads).toBe(0);
-    await ledger.record('c', 'run-c'); // evicts the least recently used: 'b' ('a' was just read)
-    expect(await ledger.find('b')).toBe('run-b');
-    expect(reads).toBe(1);
-    expect(await ledger.find('missing')).toBeUndefined();
-    expect(reads).toBe(2);
-    // "Already started" never replaces a known run id.
-    await ledger.record('c', UNKNOWN_RUN);
-    expect(await ledger.find('c')).toBe('run-c');
   });
 });

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createPayloadActivities } from '../../sagas/activities/payloads';
-import type { SagaInput } from '../../core/saga/input';
+import type { SagaInput, SagaInputRef } from '../../core/saga/input';
 import { signSamsara } from '../../sources/samsara/verify';
 import { silentLogger } from '../../src/logger';
 import { redisPayloadStore } from '../../src/intake/payload-store';
 import { redisKeys } from '../../src/intake/redis';
 import { workflowIdFor } from '../../core/workflow-id';
+import type { Answer } from '../support/answers';
 import { fixture } from '../support/fixtures';
 import { installTestRuntime, temporalAddress, uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from './support/receiver';
@@ -70,11 +71,14 @@ function deliver(to: IntakeReceiver, body: Buffer) {
   return postRaw(`${to.url}/webhooks/samsara`, body, signSamsara(body, SECRET, Math.floor(Date.now() / 1000)));
 }
 
+/** A recorded saga input, read by the tests: the event inline (a Samsara arrival), or its reference. */
+type StartedInput = Answer<SagaInput<{ eventId: string; data: { pad: string } }> | SagaInputRef>;
+
 /** The saga input exactly as Temporal recorded it in the start event. */
-async function startInput(client: IntakeReceiver['client'], workflowId: string): Promise<{ bytes: number; input: any }> {
+async function startInput(client: IntakeReceiver['client'], workflowId: string): Promise<{ bytes: number; input: StartedInput }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-  return { bytes: payload.data!.length, input: JSON.parse(Buffer.from(payload.data!).toString('utf8')) };
+  return { bytes: payload.data!.length, input: JSON.parse(Buffer.from(payload.data!).toString('utf8')) as StartedInput };
 }
 
 function inputFor(eventId: string, event: unknown): { workflowId: string; saga: string; input: SagaInput } {

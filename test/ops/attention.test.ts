@@ -83,9 +83,9 @@ describe('sagas that need attention', () => {
 
     const list = (await call(`${api}/sagas?outcome=attention`, viewer)).json;
     expect(list.total).toBe(6);
-    expect(list.items.map((r: { workflowId: string }) => r.workflowId).sort()).toEqual([...curable, ...permanent, undoFailed].sort());
+    expect(list.items.map((r) => r.workflowId).sort()).toEqual([...curable, ...permanent, undoFailed].sort());
     // Newest first, by start time.
-    const starts = list.items.map((r: { startTime: string }) => r.startTime);
+    const starts = list.items.map((r) => r.startTime);
     expect(starts).toEqual([...starts].sort().reverse());
     expect(list.groups).toEqual([
       { failedStep: 'commentOnFront', errorClass: 'front 422', permanent: false, count: 3, leftUndone: 0 },
@@ -100,7 +100,7 @@ describe('sagas that need attention', () => {
 
     // One group, by its cause.
     const group = (await call(`${api}/sagas?outcome=attention&failedStep=commentOnFront&errorClass=${encodeURIComponent('front 422')}`, viewer)).json;
-    expect(group.items.map((r: { workflowId: string }) => r.workflowId).sort()).toEqual([...curable].sort());
+    expect(group.items.map((r) => r.workflowId).sort()).toEqual([...curable].sort());
   });
 
   it('finds a saga from one search box by workflow ID, event key, delivery id or request id; event types in any case', async () => {
@@ -118,7 +118,7 @@ describe('sagas that need attention', () => {
       [requestId.toUpperCase(), 'requestId'],
     ] as const) {
       const found = await search(q);
-      expect({ q, matchedBy: found.matchedBy, ids: found.items.map((r: { workflowId: string }) => r.workflowId) }).toEqual({ q, matchedBy, ids: [target] });
+      expect({ q, matchedBy: found.matchedBy, ids: found.items.map((r) => r.workflowId) }).toEqual({ q, matchedBy, ids: [target] });
     }
     expect((await search(`nothing-${randomUUID()}`)).items).toEqual([]);
     expect((await search(foreign)).items).toEqual([]);
@@ -131,19 +131,19 @@ describe('sagas that need attention', () => {
     expect((await stack.receiver.client.workflow.getHandle(foreign).describe()).status.name).toBe('FAILED');
     for (const outcome of ['attention', 'failed', 'compensated', '']) {
       const list = (await call(`${api}/sagas?outcome=${outcome}&pageSize=200`, viewer)).json;
-      expect(list.items.map((r: { workflowId: string }) => r.workflowId)).not.toContain(foreign);
+      expect(list.items.map((r) => r.workflowId)).not.toContain(foreign);
     }
     expect((await call(`${api}/sagas/${encodeURIComponent(foreign)}`, viewer)).status).toBe(404);
     expect((await call(`${api}/sagas/${encodeURIComponent(foreign)}/replay`, operator, { body: {} })).status).toBe(404);
     const preview = (await call(`${api}/replays/preview`, operator, { body: { filter: { outcome: 'attention', includePermanent: true } } })).json;
-    expect(preview.items.map((r: { workflowId: string }) => r.workflowId)).not.toContain(foreign);
+    expect(preview.items.map((r) => r.workflowId)).not.toContain(foreign);
     expect(preview.count).toBe(6);
   });
 
   it('leaves permanent failures out of bulk replay unless asked', async () => {
     const preview = (await call(`${api}/replays/preview`, operator, { body: { filter: { outcome: 'attention' } } })).json;
     expect(preview).toMatchObject({ count: 4, excluded: { permanent: 2, terminated: 0 } });
-    expect(preview.items.map((r: { workflowId: string }) => r.workflowId)).not.toEqual(expect.arrayContaining([permanent[0]]));
+    expect(preview.items.map((r) => r.workflowId)).not.toEqual(expect.arrayContaining([permanent[0]]));
   });
 
   it('audits refused replays: a viewer (403) and a stale bulk confirmation (409)', async () => {
@@ -161,8 +161,8 @@ describe('sagas that need attention', () => {
     const mine = (await call(`${api}/audit?limit=1&actor=looker-finn`, viewer)).json;
     expect(mine.entries).toHaveLength(1);
     expect(mine.entries[0]).toMatchObject({ actor: 'looker-finn' });
-    const older = (await call(`${api}/audit?limit=20&before=${mine.entries[0].id}&actor=looker-finn`, viewer)).json;
-    expect(older.entries.every((e: { id: string }) => e.id < mine.entries[0].id)).toBe(true);
+    const older = (await call(`${api}/audit?limit=20&before=${mine.entries[0]!.id}&actor=looker-finn`, viewer)).json;
+    expect(older.entries.every((e) => e.id < mine.entries[0]!.id)).toBe(true);
   });
 
   it('replays one group after the fix; the count drops to exactly the sagas no replay can cure', async () => {
@@ -187,7 +187,7 @@ describe('sagas that need attention', () => {
     }, 20_000, 'two sagas left needing attention');
     expect(after).toMatchObject({ permanent: 2, byOutcome: { attention: 2, failed: 2, compensated: 2, compensation_failed: 0 } });
     const left = (await call(`${api}/sagas?outcome=attention`, viewer)).json;
-    expect(left.items.map((r: { workflowId: string }) => r.workflowId).sort()).toEqual([...permanent].sort());
+    expect(left.items.map((r) => r.workflowId).sort()).toEqual([...permanent].sort());
 
     // Temporal agrees: each replayed saga's latest run completed; the permanent ones and the other deployment's have one run each.
     for (const id of [...curable, undoFailed]) expect((await stack.receiver.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');

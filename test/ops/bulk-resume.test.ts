@@ -8,6 +8,7 @@ import { PrivateRedis } from '../intake/support/private-servers';
 import { DIRECT_STARTS, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, temporalAddress, testConfig, uniqueRedisPrefix, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { OPS_ENV, SAMSARA_SECRET, call, deliverRouteStop, inBatches, sagaEnd, startSandbox, token } from './support';
+import type { OpsJson } from '../support/answers';
 import { until } from '../support/eventually';
 import { freePort } from '../support/ports';
 
@@ -61,7 +62,7 @@ async function startJob(receiverUrl: string, { ids, since }: { ids: string[]; si
   return started.json.jobId as string;
 }
 
-async function job(receiverUrl: string, jobId: string): Promise<any> {
+async function job(receiverUrl: string, jobId: string): Promise<OpsJson | undefined> {
   const res = await call(`${receiverUrl}/ops/api/replays/${jobId}`, token('viewer')).catch(() => undefined);
   return res?.status === 200 ? res.json : undefined;
 }
@@ -98,7 +99,7 @@ it('a bulk job whose Redis stalls for 3 s mid-job replays every saga exactly onc
     await sleep(3000);
     redis.thaw();
 
-    let last: any;
+    let last: OpsJson | undefined;
     const done = await until(async () => {
       last = (await job(receiver!.url, jobId)) ?? last;
       return last?.state === 'done' ? last : undefined;
@@ -140,7 +141,7 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
     child.kill('SIGKILL');
     await exited;
 
-    const stalled = await job(survivor.url, jobId);
+    const stalled = (await job(survivor.url, jobId))!;
     expect(stalled.results.length).toBeLessThan(COUNT);
     // Nobody holds it now: the job says so, with its counts, until the survivor takes it over.
     await until(async () => (await job(survivor.url, jobId))?.state === 'interrupted', 15_000, 'the job shown interrupted');
@@ -151,7 +152,7 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
     }, 60_000, 'the job resumed and ended');
     expect(done).toMatchObject({ total: COUNT, replayed: COUNT, refused: 0, errors: 0, outcomes: { completed: COUNT, failedAgain: 0, running: 0 } });
     expect(done.interruptions).toEqual([expect.objectContaining({ handled: expect.any(Number) })]);
-    expect(done.interruptions[0].handled).toBeGreaterThanOrEqual(stalled.results.length);
+    expect(done.interruptions[0]!.handled).toBeGreaterThanOrEqual(stalled.results.length);
 
     const { runs, latest } = await temporalRuns(survivor.client, ids);
     expect(runs.size).toBe(COUNT);

@@ -31,7 +31,7 @@ describe('bulk replay', () => {
       return res.json.count === COUNT ? res.json : undefined;
     }, 20_000, '50 failed sagas in visibility');
     expect(preview).toMatchObject({ count: COUNT, alreadyReplayed: 0, truncated: false, filter: filter() });
-    expect(new Set(preview.items.map((i: { workflowId: string }) => i.workflowId)).size).toBe(COUNT);
+    expect(new Set(preview.items.map((i) => i.workflowId)).size).toBe(COUNT);
 
     // A stale or made-up confirmation is refused, and nothing is replayed.
     const wrong = await call(`${api}/replays`, operator, { body: { filter: filter(), expect: COUNT - 1 } });
@@ -52,7 +52,7 @@ describe('bulk replay', () => {
 
     // Every saga now completes under its own workflow ID.
     const outcomes = await Promise.all(
-      job.results.map((r: { workflowId: string; runId: string }) => stack.receiver.client.workflow.getHandle(r.workflowId, r.runId).result().then(() => 'ok')),
+      job.results.map((r) => stack.receiver.client.workflow.getHandle(r.workflowId, r.runId).result().then(() => 'ok')),
     );
     expect(outcomes.filter((o) => o === 'ok')).toHaveLength(COUNT);
 
@@ -64,10 +64,10 @@ describe('bulk replay', () => {
     expect(after.count).toBe(0);
 
     // The audit has one entry per saga plus the job's start and finish.
-    const entries = (await call(`${api}/audit?limit=500`, operator)).json.entries.filter((e: { jobId?: string }) => e.jobId === started.json.jobId);
-    expect(entries.filter((e: { action: string }) => e.action === 'replay')).toHaveLength(COUNT);
-    expect(entries.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['bulk_replay_started', 'bulk_replay_finished']));
-    expect(entries.find((e: { action: string }) => e.action === 'bulk_replay_finished')).toMatchObject({ counts: { total: COUNT, replayed: COUNT } });
+    const entries = (await call(`${api}/audit?limit=500`, operator)).json.entries.filter((e) => e.jobId === started.json.jobId);
+    expect(entries.filter((e) => e.action === 'replay')).toHaveLength(COUNT);
+    expect(entries.map((e) => e.action)).toEqual(expect.arrayContaining(['bulk_replay_started', 'bulk_replay_finished']));
+    expect(entries.find((e) => e.action === 'bulk_replay_finished')).toMatchObject({ counts: { total: COUNT, replayed: COUNT } });
   });
 
   it('refuses outcomes that can never be replayed', async () => {

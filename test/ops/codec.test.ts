@@ -100,7 +100,7 @@ describe('the codec endpoint', () => {
     const input = (await rawHistory(workflowId)).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     const operator = await decode(token('operator'), [input]);
     expect(operator.status).toBe(200);
-    const [clear] = operator.json.payloads;
+    const clear = operator.json.payloads[0]!;
     expect(Buffer.from(clear.metadata.encoding, 'base64').toString()).toBe('json/plain');
     expect(JSON.parse(Buffer.from(clear.data, 'base64').toString()).event.data.driver.name).toBe(marker);
     expect((await decode(token('viewer'), [input])).status).toBe(403);
@@ -113,7 +113,7 @@ describe('the codec endpoint', () => {
     const clear = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from(JSON.stringify({ marker })).toString('base64') };
     const encoded = await call(`${stack.receiver.url}/codec/encode`, token('operator'), { body: { payloads: [clear] } });
     expect(encoded.status).toBe(200);
-    expect(Buffer.from(encoded.json.payloads[0].data, 'base64').toString('latin1')).not.toContain(marker);
+    expect(Buffer.from(encoded.json.payloads[0]!.data, 'base64').toString('latin1')).not.toContain(marker);
     const back = await call(`${stack.receiver.url}/codec/decode`, token('operator'), { body: encoded.json });
     expect(back.json.payloads[0]).toEqual(clear);
     expect((await call(`${stack.receiver.url}/codec/decode`, token('operator'), { body: { payloads: [{ data: 'not base64!' }] } })).status).toBe(400);
@@ -140,7 +140,7 @@ describe('the console', () => {
     const detail = await call(`${stack.receiver.url}/ops/api/sagas/${encodeURIComponent(workflowId)}`, token('viewer'));
     expect(detail.status).toBe(200);
     expect(detail.json.input.meta.eventKey).toBeDefined();
-    expect(detail.json.input.parts.event.fields.data.type).toBe('object');
+    expect(detail.json.input.parts.event!.fields.data!.type).toBe('object');
     expect(JSON.stringify(detail.json)).not.toContain(marker);
   });
 
@@ -161,7 +161,7 @@ describe('the console', () => {
     expect(detail.json.cause).toMatchObject({ failedStep: 'commentOnFront', errorClass: 'front 422', permanent: false });
     const list = await call(`${stack.receiver.url}/ops/api/sagas?outcome=attention`, token('viewer'));
     expect(list.status).toBe(200);
-    expect(list.json.items.find((r: { workflowId: string }) => r.workflowId === failedId)).toMatchObject({ cause: { errorClass: 'front 422' } });
+    expect(list.json.items.find((r) => r.workflowId === failedId)).toMatchObject({ cause: { errorClass: 'front 422' } });
     expect(list.json.groups).toContainEqual(expect.objectContaining({ failedStep: 'commentOnFront', errorClass: 'front 422' }));
 
     const replayed = await call(`${stack.receiver.url}/ops/api/sagas/${encodeURIComponent(failedId)}/replay`, token('operator'), { method: 'POST', body: {} });
@@ -198,13 +198,13 @@ describe('key rotation', () => {
     const rotatedConsole = await startReceiver({ ...env, TEMPORAL_TASK_QUEUE: stack.taskQueue });
     try {
       const detail = await call(`${rotatedConsole.url}/ops/api/sagas/${encodeURIComponent(workflowId)}`, token('viewer'));
-      expect(detail.json.input.parts.event.fields.data.type).toBe('object');
+      expect(detail.json.input.parts.event!.fields.data!.type).toBe('object');
     } finally {
       await rotatedConsole.close();
     }
     const oldInput = (await rawHistory(workflowId)).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     const decoded = await call(`${rotated.url}/codec/decode`, token('operator'), { body: { payloads: [toJson(oldInput)] } });
-    expect(JSON.parse(Buffer.from(decoded.json.payloads[0].data, 'base64').toString()).event.data.driver.name).toBe(marker);
+    expect(JSON.parse(Buffer.from(decoded.json.payloads[0]!.data, 'base64').toString()).event.data.driver.name).toBe(marker);
 
     // k1 dropped too early: its payloads are refused by key id (a 400 naming it), never a 500.
     const k2only = await startReceiver({ ...env, PAYLOAD_ENCRYPTION_KEYS: K2 });

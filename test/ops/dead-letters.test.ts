@@ -96,7 +96,7 @@ describe('dead letters', () => {
         cause: expect.stringMatching(new RegExp(`Namespace ${namespace} has no mapping defined for search attribute`)),
       });
     }
-    expect(listed.items.map((l: { workflowId: string }) => l.workflowId).sort()).toEqual([a.workflowId, a.workflowId, b.workflowId].sort());
+    expect(listed.items.map((l) => l.workflowId).sort()).toEqual([a.workflowId, a.workflowId, b.workflowId].sort());
     // Nothing started, and the receiver counts and gauges them.
     await expect(receiver.client.workflow.getHandle(b.workflowId).describe()).rejects.toThrow();
     expect(await metric(DEAD_LETTERED)).toBe(counted + 3);
@@ -108,7 +108,7 @@ describe('dead letters', () => {
     expect(cli).toMatch(/INVALID_ARGUMENT: Namespace .* has no mapping defined for search attribute/);
 
     // A viewer cannot re-queue; a bad id is a 400, not a 500.
-    const bLetter = listed.items.find((l: { workflowId: string }) => l.workflowId === b.workflowId);
+    const bLetter = listed.items.find((l) => l.workflowId === b.workflowId)!;
     expect((await call(`${api}/dead-letters/${bLetter.id}/requeue`, token('viewer'), { body: {} })).status).toBe(403);
     expect((await call(`${api}/dead-letters/not-an-id/requeue`, operator, { body: {} })).status).toBe(400);
 
@@ -147,7 +147,7 @@ describe('dead letters', () => {
 
     // Every re-queue is in the audit log beside the replays.
     const audit = (await call(`${api}/audit?limit=20`, operator)).json.entries;
-    expect(audit.filter((e: { action: string; outcome: string }) => e.action === 'requeue' && e.outcome === 'requeued')).toHaveLength(3);
+    expect(audit.filter((e) => e.action === 'requeue' && e.outcome === 'requeued')).toHaveLength(3);
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'requeue', outcome: 'refused:gone', actor: 'oncall-erin' })]));
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'bulk_requeue', counts: { total: 2, requeued: 2, gone: 0 } })]));
   }, 180_000);

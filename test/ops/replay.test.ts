@@ -43,8 +43,8 @@ describe('a saga that failed downstream', () => {
     }, 15_000, 'the failed saga in visibility');
     expect(rows).toEqual([expect.objectContaining({ workflowId, outcome: 'compensated', source: 'samsara', step: 'undo:updateTurvoStop', replayable: true })]);
 
-    const eventKey = rows[0].eventKey as string;
-    expect((await call(`${api}/sagas?eventKey=${encodeURIComponent(eventKey)}`, operator)).json.items.map((r: { workflowId: string }) => r.workflowId)).toEqual([workflowId]);
+    const eventKey = rows[0]!.eventKey;
+    expect((await call(`${api}/sagas?eventKey=${encodeURIComponent(eventKey)}`, operator)).json.items.map((r) => r.workflowId)).toEqual([workflowId]);
     expect((await call(`${api}/sagas?outcome=completed&taskQueue=${stack.taskQueue}`, operator)).json.items).toEqual([]);
     expect((await call(`${api}/sagas?outcome=failed&to=${since}&taskQueue=${stack.taskQueue}`, operator)).json.items).toEqual([]);
 
@@ -64,7 +64,7 @@ describe('a saga that failed downstream', () => {
       ['updateTurvoStop', 'completed', 'undone'],
       ['commentOnFront', 'failed', undefined],
     ]);
-    const failing = d.timeline.steps[2];
+    const failing = d.timeline.steps[2]!;
     expect(failing.error).toMatch(/archived|422/);
     expect(failing.calls[0]).toMatchObject({ activity: 'addConversationComment', state: 'failed', attempts: 1 });
     expect(d.failure).toMatchObject({ type: 'SagaFailed', saga: { outcome: 'compensated', failedStep: 'commentOnFront', stepsUndone: ['updateTurvoStop'] } });
@@ -93,7 +93,7 @@ describe('a saga that failed downstream', () => {
 
     const detail = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
     expect(detail).toMatchObject({ runId: res.json.runId, outcome: 'completed', replayable: false, replayOf: { by: 'oncall-alice' } });
-    expect(detail.runs.map((r: { status: string }) => r.status)).toEqual(['COMPLETED', 'FAILED']);
+    expect(detail.runs.map((r) => r.status)).toEqual(['COMPLETED', 'FAILED']);
 
     // The saga is fixed: its latest run decides, so it no longer counts or lists as failed, and the
     // list of all sagas shows its completed run, the failed one only inside the saga.
@@ -104,8 +104,8 @@ describe('a saga that failed downstream', () => {
     expect(counts.byOutcome).toMatchObject({ attention: 0, failed: 0, compensated: 0, completed: 1 });
     expect((await call(`${api}/sagas?outcome=failed`, operator)).json.items).toEqual([]);
     const rows = await until(async () => {
-      const items = (await call(`${api}/sagas`, operator)).json.items?.filter((r: { workflowId: string }) => r.workflowId === workflowId);
-      return items?.length === 1 && items[0].runId === res.json.runId ? items : undefined;
+      const items = (await call(`${api}/sagas`, operator)).json.items?.filter((r) => r.workflowId === workflowId);
+      return items?.length === 1 && items[0]!.runId === res.json.runId ? items : undefined;
     }, 15_000, 'the saga listed once, by its latest run');
     expect(rows[0]).toMatchObject({ workflowId, outcome: 'completed', replayable: false });
   });
@@ -117,8 +117,8 @@ describe('a saga that failed downstream', () => {
     for await (const info of stack.receiver.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(info.status.name);
     expect(runs.sort()).toEqual(['COMPLETED', 'FAILED']);
 
-    const entries = (await call(`${api}/audit?limit=200`, token('viewer'))).json.entries.filter((e: { workflowIds?: string[] }) => e.workflowIds?.includes(workflowId));
-    expect(entries.map((e: { actor: string; outcome: string }) => [e.actor, e.outcome])).toEqual([
+    const entries = (await call(`${api}/audit?limit=200`, token('viewer'))).json.entries.filter((e) => e.workflowIds?.includes(workflowId));
+    expect(entries.map((e) => [e.actor, e.outcome])).toEqual([
       ['oncall-alice', 'refused:completed'],
       ['oncall-alice', 'replayed'],
     ]);
@@ -140,18 +140,18 @@ describe('replay refusals', () => {
     const workflowId = await stack.deliver(`running-${randomUUID()}`);
     const detail = await until(async () => {
       const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
-      return d.status === 'RUNNING' && d.timeline.steps.some((s: { step: string }) => s.step === 'commentOnFront') ? d : undefined;
+      return d.status === 'RUNNING' && d.timeline.steps.some((s) => s.step === 'commentOnFront') ? d : undefined;
     }, 10_000, 'the saga to reach commentOnFront');
     expect(detail.timeline.from).toBe('query');
     expect(detail.replayable).toBe(false);
     // Temporal's pending activity: which service it waits for, the attempt, the next try, the last error.
     const waiting = await until(async () => {
       const d = (await call(`${api}/sagas/${encodeURIComponent(workflowId)}`, operator)).json;
-      return d.pending?.find((p: { attempt: number }) => p.attempt > 1);
+      return d.pending?.find((p) => p.attempt > 1);
     }, 15_000, 'a failed attempt of the comment');
     expect(waiting).toMatchObject({ activity: 'addConversationComment', service: 'front', nextAttemptAt: expect.any(String), lastError: expect.stringMatching(/front POST .* answered 503/) });
     // The list of running sagas says it too.
-    const running = (await call(`${api}/sagas?outcome=running`, operator)).json.items.find((r: { workflowId: string }) => r.workflowId === workflowId);
+    const running = (await call(`${api}/sagas?outcome=running`, operator)).json.items.find((r) => r.workflowId === workflowId);
     expect(running?.waiting).toMatchObject({ service: 'front', attempt: expect.any(Number) });
     const res = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: {} });
     expect(res).toMatchObject({ status: 409, json: { error: 'replay_refused_running' } });

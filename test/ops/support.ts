@@ -7,6 +7,7 @@ import { signSamsara } from '../../sources/samsara/verify';
 import { signOpsToken, type Role } from '../../src/ops/auth';
 import { createSandbox } from '../../sandbox/app';
 import { defaultSeed, type Seed } from '../../sandbox/seed';
+import { parseAnswer, type OpsJson } from '../support/answers';
 import { fixture } from '../support/fixtures';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
@@ -31,7 +32,7 @@ export function token(role: Role | Role[], sub = `${Array.isArray(role) ? role.j
 
 export interface ApiAnswer {
   status: number;
-  json: any;
+  json: OpsJson;
   headers: Headers;
 }
 
@@ -42,13 +43,7 @@ export async function call(url: string, bearer: string | undefined, init: { meth
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json: parseAnswer<OpsJson>(text, text), headers: res.headers };
 }
 
 /**
@@ -102,21 +97,27 @@ export const FRONT_REFUSES_COMMENTS = { service: 'front', method: 'POST', path: 
 
 export const SAMSARA_SECRET = Buffer.from('ops-test-samsara-secret').toString('base64');
 
+/** The fields of the Samsara route-stop arrival fixture the tests edit before sending it. */
+export interface RouteStopEvent {
+  eventId: string;
+  data: { driver: { name: string }; routeStopDetails: { externalIds: Record<string, unknown> } };
+}
+
 /** A route stop that names no Turvo stop: its saga fails before its first step (UnmappedRouteStop), and so would every replay. */
-export const UNMAPPED = (event: { data: { routeStopDetails: { externalIds: Record<string, unknown> } } }) => {
+export const UNMAPPED = (event: RouteStopEvent) => {
   delete event.data.routeStopDetails.externalIds.turvoStopId;
 };
 
 /** Sends a signed Samsara route-stop arrival to a receiver (`edit` changes the event first); returns its workflow ID. */
-export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID(), edit?: (event: any) => void): Promise<string> {
-  const event = JSON.parse(fixture('samsara', 'route-stop-arrival').toString('utf8'));
+export async function deliverRouteStop(receiverUrl: string, eventId: string = randomUUID(), edit?: (event: RouteStopEvent) => void): Promise<string> {
+  const event = JSON.parse(fixture('samsara', 'route-stop-arrival').toString('utf8')) as RouteStopEvent;
   event.eventId = eventId;
   event.data.routeStopDetails.externalIds.turvoStopId = stopId(deliveries++);
   edit?.(event);
   const body = Buffer.from(JSON.stringify(event));
   const res = await post(`${receiverUrl}/webhooks/samsara`, body, { ...signSamsara(body, SAMSARA_SECRET, Math.floor(Date.now() / 1000)), 'x-samsara-request': randomUUID() });
   if (res.status !== 202) throw new Error(`delivery not accepted: ${res.status} ${res.text}`);
-  return res.json.workflowId as string;
+  return res.json.workflowId;
 }
 
 /**
@@ -150,7 +151,7 @@ export interface OpsStack {
   sandbox: Awaited<ReturnType<typeof startSandbox>>;
   taskQueue: string;
   /** Sends a signed Samsara route-stop arrival (`edit` changes the event first); returns its workflow ID. */
-  deliver: (eventId?: string, edit?: (event: any) => void) => Promise<string>;
+  deliver: (eventId?: string, edit?: (event: RouteStopEvent) => void) => Promise<string>;
   close: () => Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../src/app';
 import { silentLogger } from '../../src/logger';
 import { startReceiver as composeReceiver } from '../../src/receiver';
 import { buildSources } from '../../sources';
+import { parseAnswer, type WebhookJson } from './answers';
 import { testClient, testConfig, uniqueRedisPrefix } from './temporal';
 
 /**
@@ -68,14 +69,8 @@ export async function startReceiver(
 }
 
 /** POSTs raw bytes with the given headers. */
-export async function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+export async function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<{ status: number; json: WebhookJson; text: string; headers: Headers }> {
   const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text, headers: response.headers };
+  return { status: response.status, json: parseAnswer<WebhookJson>(text, undefined), text, headers: response.headers };
 }

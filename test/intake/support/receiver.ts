@@ -4,6 +4,7 @@ import type { ForwarderOptions } from '../../../src/intake/forwarder';
 import { silentLogger, type Logger } from '../../../src/logger';
 import { startReceiver, type Receiver } from '../../../src/receiver';
 import { buildSources } from '../../../sources';
+import { parseAnswer, type ReadinessJson, type WebhookJson } from '../../support/answers';
 import { post } from '../../support/receiver';
 import { runRedisPrefix, uniqueRedisPrefix } from '../../support/temporal';
 
@@ -45,7 +46,7 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
 
 export interface Reply {
   status: number;
-  json: any;
+  json: WebhookJson;
   headers: Headers;
   ms: number;
 }
@@ -57,7 +58,7 @@ export async function postRaw(url: string, body: Buffer | string, headers: Recor
   return { status, json, headers: replyHeaders, ms: Date.now() - started };
 }
 
-export async function readiness(url: string): Promise<{ status: number; json: any }> {
+export async function readiness(url: string): Promise<{ status: number; json: ReadinessJson }> {
   const response = await fetch(`${url}/readyz`);
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: parseAnswer<ReadinessJson>(await response.text(), undefined) };
 }
