@@ -21,14 +21,15 @@ import { redisKeys } from './redis';
  * whose own credential was redacted cannot be re-verified, and says so. Signatures are kept.
  *
  * Keeping is never on the answer's path: the receiver answers first; a write that fails (Redis down)
- * is counted and logged once, and at most MAX_WRITES_IN_FLIGHT are pending, so a flood of forgeries
- * costs bounded memory. Requests refused before their body is read (404, 408, 413, 429, 431) are not
+ * is counted and logged once; one write at a time and at most MAX_WAITING waiting, so a flood of
+ * forgeries costs bounded memory and never queues more than one write ahead of genuine work. Requests refused before their body is read (404, 408, 413, 429, 431) are not
  * kept: they are only counted (webhook_rejections_total).
  */
 
 /** Bodies up to this size live beside the entry; larger ones go to the payload store (verified) or are not kept. */
 export const REFUSED_INLINE_BODY_BYTES = 16 * 1024;
-const MAX_WRITES_IN_FLIGHT = 32;
+/** Requests waiting to be written, at most (their bodies are in memory meanwhile). */
+const MAX_WAITING = 32;
 /** Always redacted, whichever source reads them. */
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'x-api-key'];
 export const REDACTED = '[redacted]';
@@ -168,7 +169,8 @@ const matches = (r: RefusedRequest, f: RefusedFilter) => (!f.source || r.source 
 export class RefusedRequests {
   private readonly stream: string;
   private readonly bodies: string;
-  private inFlight = 0;
+  private readonly waiting: KeepRequest[] = [];
+  private writing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -234,25 +236,33 @@ export class RefusedRequests {
 
   /**
    * Keeps the request without making anyone wait: the caller has answered (or is answering) the
-   * vendor already. A write that fails, or one past MAX_WRITES_IN_FLIGHT, is counted, never thrown.
+   * vendor already. One write at a time, after the current turn of the event loop, so that at most
+   * one of them is ever queued on the shared connection ahead of a delivery's own Redis commands;
+   * past MAX_WAITING waiting, or when the write fails, the request is counted, never thrown.
    */
   keepInBackground(request: KeepRequest): void {
     if (this.limits.maxEntries === 0) return;
-    if (this.inFlight >= MAX_WRITES_IN_FLIGHT) {
+    if (this.waiting.length >= MAX_WAITING) {
       refusedNotKept.inc({ why: 'busy' });
       return;
     }
-    this.inFlight++;
-    this.keep(request)
-      .then(() => this.state.recovered('redis'))
-      .catch((err: unknown) => {
+    this.waiting.push(request);
+    if (this.waiting.length === 1 && !this.writing) setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    for (let request = this.waiting.shift(); request; request = this.waiting.shift()) {
+      try {
+        await this.keep(request);
+        this.state.recovered('redis');
+      } catch (err) {
         refusedNotKept.inc({ why: 'redis' });
         this.state.failed('redis', err, 'refused requests are not kept (counted in webhook_refused_not_kept_total)');
         this.logger.debug('refused request not kept', { error: (err as Error).message, requestId: request.requestId });
-      })
-      .finally(() => {
-        this.inFlight--;
-      });
+      }
+    }
+    this.writing = false;
   }
 
   async get(id: string): Promise<RefusedRequest | undefined> {
