@@ -19,6 +19,7 @@ function parseCommandLine() {
         outcome: { type: 'string' },
         source: { type: 'string' },
         cause: { type: 'string' },
+        reason: { type: 'string' },
         type: { type: 'string' },
         key: { type: 'string' },
         since: { type: 'string' },
@@ -75,13 +76,19 @@ const USAGE = `npm run ops -- <command> [options]
                                                  terminated and canceled runs left out unless
                                                  --include-permanent / --include-terminated)
   replay  [filters] --yes --expect <n>           bulk replay (n = the dry run's count), with progress
-  audit   [--limit 20] [--actor sub]             replays and re-queues, accepted or refused
+  audit   [--limit 20] [--actor sub]             replays, re-queues and re-processes, accepted or refused
   dead-letters [--source s] [--cause c] [--limit 50] [--json]
                                                  starts Temporal refused, with their cause
   requeue <deadLetterId>                         put one back through the normal start path
   requeue [--source s] [--cause c]               dry run: what a bulk re-queue would take
   requeue [--source s] [--cause c] --yes --expect <n>
                                                  bulk re-queue (n = the dry run's count)
+  refused [--source s] [--reason r] [--since 2h] [--until …] [--limit 50] [--json]
+                                                 requests refused (400, 401, 415) or unrouted, kept
+  reprocess <refusedId>                          re-verify one at its receipt time, then deliver it
+  reprocess [--source s] [--reason r] [--since …] [--until …]
+                                                 dry run: what a bulk re-process would take
+  reprocess [same filters] --yes --expect <n>    bulk re-process (n = the dry run's count)
 
 Filters: --outcome attention|failed|compensated|compensation_failed|running|completed|superseded|terminated|timed_out|canceled|any
          (per saga, by its latest run; list, causes and replay default to attention, failed and failed)
@@ -359,6 +366,73 @@ async function requeueMany(): Promise<void> {
   print(`done: ${r.requeued} re-queued, ${r.gone} gone already (job ${r.jobId})`);
 }
 
+interface RefusedRow {
+  id: string;
+  source: string;
+  status: number;
+  reason: string;
+  eventType?: string;
+  receivedAt: string;
+  requestId: string;
+  reverifiable: boolean;
+  verified: boolean;
+  redacted: string[];
+  body: { kept: string; bytes: number };
+}
+
+interface Reprocessed {
+  id: string;
+  result: string;
+  workflowId?: string;
+  status?: number;
+  reason?: string;
+}
+
+function refusedFilter(): Record<string, string> {
+  const f = { source: values.source, reason: values.reason, from: when('since', values.since), to: when('until', values.until) };
+  return Object.fromEntries(Object.entries(f).filter((e): e is [string, string] => !!e[1]));
+}
+
+function refusedCells(r: RefusedRow): string[] {
+  const notes = [r.reverifiable ? '' : r.verified ? 'credential redacted (verified on arrival)' : 'credential redacted: cannot be re-verified', r.body.kept === 'no' ? 'body not kept' : ''].filter(Boolean).join('; ');
+  return [r.id, r.receivedAt.slice(0, 19), r.source, String(r.status), r.reason, r.eventType ?? '', r.requestId, notes];
+}
+
+const REFUSED_HEAD = ['ID', 'RECEIVED', 'SOURCE', 'STATUS', 'REASON', 'EVENT', 'REQUEST', 'NOTE'];
+
+async function refused(): Promise<void> {
+  const params = new URLSearchParams({ ...refusedFilter(), limit: String(Math.min(count('limit', 50), 500)) });
+  const page = await api<{ total: number; items: RefusedRow[]; next?: string }>(`/refused?${params}`);
+  if (values.json) return print(JSON.stringify(page, null, 2));
+  table(REFUSED_HEAD, page.items.map(refusedCells));
+  print(`${page.items.length} of ${page.total} refused request(s), newest first${page.next ? ': raise --limit for more' : ''}`);
+}
+
+const reprocessedLine = (r: Reprocessed) => `${r.id}: ${r.result}${r.workflowId ? ` ${r.workflowId}` : ''}${r.reason ? ` (${r.status ? `${r.status} ` : ''}${r.reason})` : ''}`;
+
+async function reprocessOne(id: string): Promise<void> {
+  const r = await api<Reprocessed>(`/refused/${encodeURIComponent(id)}/reprocess`, {});
+  print(reprocessedLine(r));
+  if (r.result === 'refused' || r.result === 'unrouted') process.exitCode = 1;
+}
+
+async function reprocessMany(): Promise<void> {
+  const preview = await api<{ count: number; truncated: boolean; excluded: Record<string, number>; filter: Record<string, string>; items: RefusedRow[] }>('/refused/reprocess/preview', { filter: refusedFilter() });
+  if (!values.yes || values.expect === undefined) {
+    table(REFUSED_HEAD, preview.items.slice(0, 20).map(refusedCells));
+    if (preview.count > 20) print(`  … and ${preview.count - 20} more`);
+    const left = Object.entries(preview.excluded).map(([why, n]) => `${n} ${why}`);
+    print(`${preview.count} refused request(s) would be re-processed${left.length ? `; left out (cannot be re-processed): ${left.join(', ')}` : ''}.`);
+    if (preview.truncated) throw new Error('too many match: narrow the filter');
+    if (preview.count > 0) print(`To re-process them: add --yes --expect ${preview.count}`);
+    return;
+  }
+  const r = await api<{ jobId: string; counts: Record<string, number>; results: Reprocessed[] }>('/refused/reprocess', { filter: preview.filter, expect: count('expect', 1) });
+  for (const x of r.results.filter((x) => !['started', 'queued', 'duplicate', 'answered'].includes(x.result))) print(`  ${reprocessedLine(x)}`);
+  const { total, ...counts } = r.counts;
+  print(`done: ${total} re-processed: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} (job ${r.jobId})`);
+}
+
 async function audit(): Promise<void> {
   const params = new URLSearchParams({ limit: String(Math.min(count('limit', 20), 500)) });
   if (values.actor) params.set('actor', values.actor);
@@ -366,7 +440,7 @@ async function audit(): Promise<void> {
   if (values.json) return print(JSON.stringify(entries, null, 2));
   table(
     ['AT', 'WHO', 'ACTION', 'OUTCOME', 'WHAT'],
-    entries.map((e) => [e.at, e.actor, e.action, e.outcome, (e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || '']),
+    entries.map((e) => [e.at, e.actor, e.action, e.outcome, (e.workflowIds ?? []).join(',') || e.jobId || e.deadLetterId || e.refusedId || '']),
   );
 }
 
@@ -394,8 +468,12 @@ async function main(): Promise<void> {
       return deadLetters();
     case 'requeue':
       return arg ? requeueOne(arg) : requeueMany();
+    case 'refused':
+      return refused();
+    case 'reprocess':
+      return arg ? reprocessOne(arg) : reprocessMany();
     default:
-      throw new OptionError(`unknown command ${command}: list | causes | find | counts | show | replay | audit | dead-letters | requeue`);
+      throw new OptionError(`unknown command ${command}: list | causes | find | counts | show | replay | audit | dead-letters | requeue | refused | reprocess`);
   }
 }
 

@@ -24,6 +24,9 @@ export interface RequestLine {
 /** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
 export type RouteTable = ReadonlyMap<string, SagaName>;
 
+/** A header (lower case) or a query parameter that carries a credential. */
+export type CredentialLocation = { readonly header: string } | { readonly query: string };
+
 /** What the receiver should do with a verified delivery. */
 export type Decision =
   /** Start (or dedup) a saga for this event. */
@@ -60,6 +63,12 @@ export interface SourceAdapter {
   readonly contentTypes?: readonly string[];
   /** Event type → saga (workflow type). Types not listed are answered 200 and logged. */
   readonly routes?: RouteTable;
+  /**
+   * Where this endpoint reads a static credential (a bearer or Basic token, an API key in a header or
+   * the query): a refused request kept for the console has these redacted (src/intake/refused.ts), so
+   * it cannot be re-verified. Signatures are not credentials: they prove one body, and are kept.
+   */
+  readonly credentials?: readonly CredentialLocation[];
   /**
    * Checks authenticity on the exact raw bytes. Throws WebhookVerificationError with a reason.
    * Must fail closed: no secret configured means nothing verifies.

@@ -60,6 +60,7 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
       }),
       bodyLimit: config.http.bodyLimit,
       bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
+      refused: parts.refused,
       logger,
     }),
   );
@@ -85,7 +86,8 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
 
   // The on-call console: its page and its JWT-protected API (src/ops).
   const eventTypes = [...new Set([...sources.values()].flatMap((s) => [...(s.routes?.keys() ?? [])]))];
-  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], eventTypes, signal }));
+  const delivery = { adapters: sources, intake: intake ?? parts.intake, refused: parts.refused };
+  app.use('/ops', opsRouter({ config, logger, temporal, redis, sources: [...sources.keys()], eventTypes, delivery, signal }));
   // The payload codec for the Temporal UI and CLI, behind the console's tokens (operators only).
   app.use(
     '/codec',

@@ -57,6 +57,18 @@ export const deadLettersDropped = new Counter({
   labelNames: ['source'] as const,
 });
 
+/** Refused and unrouted requests kept for the console (src/intake/refused.ts), and those that could not be. */
+export const refusedKept = new Counter({
+  name: 'webhook_refused_kept_total',
+  help: 'Refused (400, 401, 415) or unrouted requests kept for re-processing, by source and kind (refused, unrouted)',
+  labelNames: ['source', 'kind'] as const,
+});
+export const refusedNotKept = new Counter({
+  name: 'webhook_refused_not_kept_total',
+  help: 'Refused or unrouted requests that could not be kept: redis (the write failed) or busy (too many writes pending)',
+  labelNames: ['why'] as const,
+});
+
 export const metricsRegistry = register;
 
 /** Every metric name this process exports (for the alert-rule check). */

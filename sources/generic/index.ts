@@ -175,7 +175,8 @@ export const genericSource: SourceDefinition<GenericConfig> = {
       .filter((entry) => entry.kind === KIND)
       .map((entry) => configureOne(entry, env)),
   create(config): SourceAdapter {
-    return { name: config.name, contentTypes: config.contentTypes, routes: config.routes.table, verify: verifier(config), decide: (delivery) => decide(config, delivery) };
+    const credentials = config.scheme === 'token' || config.scheme === 'basic' ? [tokenLocation(config)] : [];
+    return { name: config.name, contentTypes: config.contentTypes, routes: config.routes.table, credentials, verify: verifier(config), decide: (delivery) => decide(config, delivery) };
   },
   sender: {
     fixturesDir: (config) => config.fixturesDir ?? join(__dirname, 'fixtures', config.preset ?? 'sample'),

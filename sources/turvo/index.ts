@@ -89,6 +89,8 @@ export const turvo: SourceDefinition<TurvoConfig> = {
       name: config.name,
       contentTypes: ['application/json'],
       routes: TURVO_ROUTES,
+      // A JWT or a static token is a credential; an HMAC signature is not.
+      credentials: config.mode === 'hmac' ? [] : [config.mode === 'jwt' ? { header: 'authorization' } : tokenLocation(config)],
       verify,
       decide(delivery) {
         const event = parseTurvoEvent(delivery.rawBody);

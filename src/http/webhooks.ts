@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { DeliveryError, MalformedPayloadError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
-import type { Intake } from '../intake/intake';
+import type { Intake, IntakeResult } from '../intake/intake';
+import type { KeepRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
 import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
-import type { Delivery, SourceAdapter } from '../../sources/types';
+import type { Decision, Delivery, SourceAdapter } from '../../sources/types';
 import { nestsDeeperThan } from './json-depth';
 import type { WebhookAnswer } from './openapi';
 import type { DeliveryBudgets } from './rate-limit';
@@ -19,6 +20,8 @@ export interface WebhookHandlerOptions {
   bodyLimit: number;
   /** A body not fully received within this is refused with 408 (default 10 s). */
   bodyReadTimeoutMs?: number;
+  /** Where refused and unrouted requests are kept for the console; none: only logged. */
+  refused?: Pick<RefusedRequests, 'keepInBackground'>;
   logger: Logger;
 }
 
@@ -43,17 +46,102 @@ function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** A content type sent twice: the first copy decides, as Node's own req.headers keeps only that one. */
+function singleValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Checks a delivery whose body has been read: the content type the source sends, hostile nesting,
+ * then the signature on the raw bytes at `now` (the receipt time: a re-processed request is checked
+ * at the time it arrived, so the replay window is the vendor's, not the operator's).
+ */
+export function verifyDelivery(source: SourceAdapter, delivery: Delivery, now: Date): void {
+  if (source.contentTypes && !source.contentTypes.includes(mediaType(singleValue(delivery.headers['content-type'])))) {
+    throw new UnsupportedMediaTypeError('unsupported_content_type');
+  }
+  // Before anything reads the body: deep nesting would overflow every recursive reader after this.
+  if (nestsDeeperThan(delivery.rawBody)) throw new MalformedPayloadError('body_too_deep');
+  source.verify(delivery, now);
+}
+
+/** What a verified delivery came to: a direct answer (handshake), ignored (no saga for it), or given to the intake. */
+export type DeliveryOutcome =
+  | Extract<Decision, { action: 'respond' }>
+  | Extract<Decision, { action: 'ignore' }>
+  | { action: 'start'; workflowId: string; result: IntakeResult };
+
+export interface DeliveryContext {
+  intake: Intake;
+  requestId: string;
+  log: Logger;
+  /** Hears the delivery's logger once it names the workflow. */
+  onLog?: (log: Logger) => void;
+}
+
+/**
+ * A verified delivery, decided and handed to the intake: the path the webhook handler and the
+ * console's re-processing (src/ops/refused.ts) share, so both derive the same workflow ID and dedup
+ * the same way. Throws MalformedPayloadError when the body is not what the source sends.
+ */
+export async function handleVerified(source: SourceAdapter, delivery: Delivery, { intake, requestId, log, onLog }: DeliveryContext): Promise<DeliveryOutcome> {
+  const decision = source.decide(delivery);
+
+  if (decision.action === 'respond') {
+    log.info('answered without a saga', { eventType: decision.eventType, status: decision.status });
+    return decision;
+  }
+  if (decision.action === 'ignore') {
+    // Keys are logged in their bounded search form: a key can be as long as the body.
+    const eventKey = decision.eventKey === undefined ? undefined : eventKeySearchValue(decision.eventKey);
+    log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey, why: decision.reason });
+    return decision;
+  }
+
+  const workflowId = workflowIdFor(source.name, decision.eventKey);
+  log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, workflowId });
+  onLog?.(log);
+  const result = await intake.submit(
+    {
+      workflowId,
+      saga: decision.saga,
+      input: {
+        meta: {
+          source: source.name,
+          eventKey: decision.eventKey,
+          eventType: decision.eventType,
+          workflowId,
+          receivedAt: delivery.receivedAt.toISOString(),
+          requestId,
+          ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+        },
+        event: decision.input,
+      },
+    },
+    log,
+  );
+  if (result.duplicate) log.info('duplicate delivery: saga already exists');
+  // Queued: durable in the outbox, the forwarder starts the saga once Temporal answers.
+  else if (!('queued' in result)) log.info('saga started', { runId: result.runId });
+  return { action: 'start', workflowId, result };
+}
+
+/** Refusals kept for the console (src/intake/refused.ts): the body was read, so it can be re-processed after the fix. */
+const KEPT_STATUSES = new Set([400, 401, 415]);
+
 /**
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
- * that keeps failing, cap and read the raw bytes, refuse hostile nesting, verify the signature on
- * those bytes, count the delivery against the source's budget, and only then parse and decide.
+ * that keeps failing, cap and read the raw bytes, check the content type, refuse hostile nesting,
+ * verify the signature on those bytes, count the delivery against the source's budget, and only then
+ * parse and decide. A refusal after the body was read, and an event no saga handles, are kept
+ * (after the answer, never delaying or changing it) for an operator to re-process.
  */
-export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, logger }: WebhookHandlerOptions): RequestHandler {
+export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, refused, logger }: WebhookHandlerOptions): RequestHandler {
   return async (req, res) => {
     const requestId = (req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
     res.setHeader('X-Request-Id', requestId);
     const name = String(req.params.source);
-    let log = logger.child({ requestId, source: name });
+    const log = logger.child({ requestId, source: name });
     res.locals.log = log;
 
     const source = sources.get(name);
@@ -61,75 +149,48 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
     // req.ip: the socket's address, or the proxy-reported one when TRUST_PROXY says whom to believe.
     const client = req.ip ?? 'unknown';
     budgets.admit(name, client);
+    const keep = (delivery: Delivery, kept: Pick<KeepRequest, 'kind' | 'status' | 'reason' | 'verified' | 'eventType'>) =>
+      refused?.keepInBackground({ source, delivery, requestId, client, ...kept });
 
-    let delivery: Delivery;
+    let delivery: Delivery | undefined;
     try {
-      if (source.contentTypes && !source.contentTypes.includes(mediaType(req.header('content-type')))) {
-        throw new UnsupportedMediaTypeError('unsupported_content_type');
-      }
       const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
-      // Before anything reads the body: deep nesting would overflow every recursive reader after this.
-      if (nestsDeeperThan(rawBody)) throw new MalformedPayloadError('body_too_deep');
       // req.protocol and req.host read X-Forwarded-Proto / -Host only from proxies TRUST_PROXY trusts.
       const request = { method: req.method, origin: `${req.protocol}://${req.host}`, target: req.originalUrl };
       delivery = { headers: headersAsSent(req.rawHeaders), rawBody, query: req.query as Record<string, string | undefined>, request, receivedAt: new Date() };
-      source.verify(delivery, delivery.receivedAt);
+      verifyDelivery(source, delivery, delivery.receivedAt);
     } catch (err) {
       // Nothing from this request was proven to come from the vendor: the client's failure budget pays.
-      if (err instanceof DeliveryError) await budgets.failed(name, client);
+      if (err instanceof DeliveryError) {
+        await budgets.failed(name, client);
+        if (delivery && KEPT_STATUSES.has(err.status)) keep(delivery, { kind: 'refused', status: err.status, reason: err.reason, verified: false });
+      }
       throw err;
     }
     await budgets.verified(name);
-    const decision = source.decide(delivery);
 
-    if (decision.action === 'respond') {
-      log.info('answered without a saga', { eventType: decision.eventType, status: decision.status });
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await handleVerified(source, delivery, { intake, requestId, log, onLog: (child) => (res.locals.log = child) });
+    } catch (err) {
+      if (err instanceof MalformedPayloadError) keep(delivery, { kind: 'refused', status: err.status, reason: err.reason, verified: true });
+      throw err;
+    }
+
+    if (outcome.action === 'respond') {
       res.locals.result = 'answered';
-      if (decision.contentType) res.type(decision.contentType);
-      res.status(decision.status).send(decision.body);
+      if (outcome.contentType) res.type(outcome.contentType);
+      res.status(outcome.status).send(outcome.body);
       return;
     }
-    if (decision.action === 'ignore') {
-      // Keys are logged in their bounded search form: a key can be as long as the body.
-      const eventKey = decision.eventKey === undefined ? undefined : eventKeySearchValue(decision.eventKey);
-      log.info('event ignored: no saga for it', { eventType: decision.eventType, eventKey, why: decision.reason });
+    if (outcome.action === 'ignore') {
+      keep(delivery, { kind: 'unrouted', status: 200, reason: 'unrouted', verified: true, eventType: outcome.eventType });
       res.locals.result = 'ignored';
-      res.status(200).json({ ignored: true, eventType: decision.eventType } satisfies WebhookAnswer);
+      res.status(200).json({ ignored: true, eventType: outcome.eventType } satisfies WebhookAnswer);
       return;
     }
-
-    const workflowId = workflowIdFor(source.name, decision.eventKey);
-    log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, workflowId });
-    res.locals.log = log;
-    const result = await intake.submit(
-      {
-        workflowId,
-        saga: decision.saga,
-        input: {
-          meta: {
-            source: source.name,
-            eventKey: decision.eventKey,
-            eventType: decision.eventType,
-            workflowId,
-            receivedAt: delivery.receivedAt.toISOString(),
-            requestId,
-            ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
-          },
-          event: decision.input,
-        },
-      },
-      log,
-    );
+    const { result } = outcome;
     res.locals.result = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
-    if (result.duplicate) {
-      log.info('duplicate delivery: saga already exists');
-      res.status(200).json(result satisfies WebhookAnswer);
-    } else if ('queued' in result) {
-      // Durable in the outbox: the forwarder starts the saga once Temporal answers.
-      res.status(202).json(result satisfies WebhookAnswer);
-    } else {
-      log.info('saga started', { runId: result.runId });
-      res.status(202).json(result satisfies WebhookAnswer);
-    }
+    res.status(result.duplicate ? 200 : 202).json(result satisfies WebhookAnswer);
   };
 }

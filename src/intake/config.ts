@@ -29,6 +29,10 @@ const schema = z.object({
 
   /** The dead-letter stream keeps this many entries; older ones are deleted, each logged and counted. */
   DEAD_LETTER_MAX_ENTRIES: env.int(10_000, 10, 1_000_000),
+  /** Refused and unrouted requests kept for the console (src/intake/refused.ts); 0 keeps none. */
+  REFUSED_MAX_ENTRIES: env.int(5000, 0, 100_000),
+  /** How long a refused request is kept: long enough to notice a botched secret rotation and fix it. */
+  REFUSED_MAX_AGE_HOURS: env.int(7 * 24, 1, 30 * 24),
 
   FORWARDER_IN_PROCESS: env.bool(true),
   FORWARDER_BATCH_SIZE: env.int(50, 1, 1000),
@@ -75,6 +79,7 @@ export interface IntakeConfig {
   admission: { maxInFlight: number; latencyBudgetMs: number };
   retryAfterSeconds: number;
   deadLetterMaxEntries: number;
+  refused: { maxEntries: number; maxAgeMs: number };
   forwarder: { inProcess: boolean; batchSize: number; maxConcurrency: number; claimIdleMs: number; maxBackoffMs: number; consumer?: string };
 }
 
@@ -110,6 +115,7 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
       admission: { maxInFlight: e.ADMISSION_MAX_IN_FLIGHT, latencyBudgetMs: e.ADMISSION_LATENCY_BUDGET_MS },
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
       deadLetterMaxEntries: e.DEAD_LETTER_MAX_ENTRIES,
+      refused: { maxEntries: e.REFUSED_MAX_ENTRIES, maxAgeMs: e.REFUSED_MAX_AGE_HOURS * 3_600_000 },
       forwarder: {
         inProcess: e.FORWARDER_IN_PROCESS,
         batchSize: e.FORWARDER_BATCH_SIZE,

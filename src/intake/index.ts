@@ -12,6 +12,7 @@ import { memoryCachedLedger, redisLedger, type DedupLedger } from './ledger';
 import { Outbox } from './outbox';
 import { redisPayloadStore } from './payload-store';
 import { sealer } from './sealing';
+import { RefusedRequests } from './refused';
 import { type PayloadStore } from '../../core/saga/input';
 
 export interface IntakeDeps {
@@ -30,6 +31,8 @@ export interface IntakeParts {
   payloads: PayloadStore;
   state: DependencyState;
   admission: Admission;
+  /** Refused and unrouted requests kept for the console. */
+  refused: RefusedRequests;
 }
 
 export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, state = new DependencyState(logger)): IntakeParts {
@@ -57,7 +60,8 @@ export function buildIntake({ config, logger, temporal, redis }: IntakeDeps, sta
     largePayloadBytes: config.intake.largePayloadBytes,
     state,
   });
-  return { intake, outbox, deadLetters, ledger, payloads, state, admission };
+  const refused = new RefusedRequests(redis, prefix, config.intake.refused, payloads, sealing, state, logger);
+  return { intake, outbox, deadLetters, ledger, payloads, state, admission, refused };
 }
 
 /** A forwarder draining this process's outbox, configured from AppConfig. */

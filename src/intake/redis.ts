@@ -70,6 +70,9 @@ export function redisKeys(prefix: string) {
     payload: (sha256: string) => `${prefix}payload:${sha256}`,
     outbox: `${prefix}outbox`,
     deadLetters: `${prefix}outbox:dead`,
+    /** Requests refused (or verified but unrouted), kept for the console, and their bodies by entry id (src/intake/refused.ts). */
+    refused: `${prefix}refused`,
+    refusedBodies: `${prefix}refused:bodies`,
     /** The console's audit stream, unless OPS_AUDIT_STREAM names another key. */
     audit: `${prefix}ops:audit`,
     replayJob: (id: string) => `${prefix}ops:replay-job:${id}`,

@@ -34,6 +34,13 @@ const failedStep = z.looseObject({ step: z.string(), phase: z.enum(['run', 'undo
 /** An activity Temporal is retrying (src/ops/pending.ts). */
 const pendingActivity = z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string(), service: z.string().optional(), nextAttemptAt: when.optional() });
 
+export const refusedFilter = z.object({
+  source: z.string().optional(),
+  reason: z.string().optional().meta({ description: 'The refusal code (signature_mismatch, malformed_json, …) or unrouted' }),
+  from: when.optional(),
+  to: when.optional(),
+});
+
 const sagaRow = z.object({
   workflowId: z.string(),
   runId: z.string(),
@@ -78,6 +85,38 @@ const deadLetter = z.object({
   cause: z.string(),
   causeType: z.string(),
   causeClass: z.string(),
+});
+
+const refusedRequest = z.object({
+  id: z.string(),
+  source: z.string(),
+  kind: z.enum(['refused', 'unrouted']),
+  status: z.number(),
+  reason: z.string(),
+  eventType: z.string().optional(),
+  receivedAt: when,
+  requestId: z.string(),
+  client: z.string(),
+  verified: z.boolean().meta({ description: 'The signature or token held when it arrived' }),
+  method: z.string(),
+  origin: z.string(),
+  target: z.string(),
+  headers: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  redacted: z.array(z.string()).meta({ description: 'What was replaced with [redacted]: header:<name>, query:<name>' }),
+  reverifiable: z.boolean(),
+  body: z.looseObject({ kept: z.enum(['inline', 'reference', 'no']), bytes: z.number(), sha256: z.string() }),
+});
+
+const reprocessOutcome = z.object({
+  id: z.string(),
+  source: z.string(),
+  result: z.enum(['started', 'queued', 'duplicate', 'answered', 'refused', 'unrouted', 'not_reprocessable']),
+  reverified: z.boolean(),
+  workflowId: z.string().optional(),
+  runId: z.string().optional(),
+  status: z.number().optional(),
+  reason: z.string().optional(),
 });
 
 const requeueOutcome = z.object({ id: z.string(), workflowId: z.string().optional(), result: z.enum(['requeued', 'gone']), outboxId: z.string().optional() });
@@ -185,16 +224,28 @@ export const opsAnswers = {
     gone: z.number(),
     results: z.array(requeueOutcome),
   }),
+  refused: z.object({ total: z.number().meta({ description: 'Every kept request the filter matches' }), items: z.array(refusedRequest), next: z.string().optional() }),
+  reprocessed: reprocessOutcome,
+  reprocessPreview: z.object({
+    filter: z.looseObject({}),
+    count: z.number(),
+    /** Left out: they cannot be re-processed (credential_redacted, body_not_kept, unknown_source). */
+    excluded: z.record(z.string(), z.number()),
+    truncated: z.boolean(),
+    items: z.array(refusedRequest),
+  }),
+  reprocessedMany: z.object({ jobId: z.string(), counts: z.record(z.string(), z.number()), results: z.array(reprocessOutcome) }),
   audit: z.object({
     entries: z.array(
       z.looseObject({
         id: z.string().meta({ description: 'The entry\'s id: page on with ?before=' }),
         at: when,
         actor: z.string(),
-        action: z.enum(['replay', 'bulk_replay_started', 'bulk_replay_refused', 'bulk_replay_resumed', 'bulk_replay_finished', 'requeue', 'bulk_requeue']),
+        action: z.enum(['replay', 'bulk_replay_started', 'bulk_replay_refused', 'bulk_replay_resumed', 'bulk_replay_finished', 'requeue', 'bulk_requeue', 'reprocess', 'bulk_reprocess']),
         workflowIds: z.array(z.string()).optional(),
         jobId: z.string().optional(),
         deadLetterId: z.string().optional(),
+        refusedId: z.string().optional(),
         outcome: z.string(),
         runId: z.string().optional(),
         previousRunId: z.string().optional(),

@@ -2,19 +2,21 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 
 /**
- * Every replay and dead-letter re-queue, written twice: to the logs (shipped and kept with the rest) and to a capped Redis
+ * Every replay, dead-letter re-queue and re-processed refused request, written twice: to the logs (shipped and kept with the rest) and to a capped Redis
  * stream the console and the CLI read back. Who is the token's `sub`, never the token.
  */
 export interface AuditEntry {
   at: string;
   actor: string;
-  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_refused' | 'bulk_replay_resumed' | 'bulk_replay_finished' | 'requeue' | 'bulk_requeue';
+  action: 'replay' | 'bulk_replay_started' | 'bulk_replay_refused' | 'bulk_replay_resumed' | 'bulk_replay_finished' | 'requeue' | 'bulk_requeue' | 'reprocess' | 'bulk_reprocess';
   /** The workflows concerned (one for a replay; bulk entries name the job instead). */
   workflowIds?: string[];
   jobId?: string;
   /** The dead letter a re-queue took (src/ops/dead-letters.ts). */
   deadLetterId?: string;
-  /** requeued | refused:gone for a re-queue; replayed | refused:<reason> | error:<message> for a replay; refused:forbidden for a caller without the operator role; counts for a bulk job. */
+  /** The refused request a re-process took (src/ops/refused.ts). */
+  refusedId?: string;
+  /** started | queued | duplicate | answered | unrouted:<why> | refused:<reason> | not_reprocessable:<why> | refused:gone for a re-process; requeued | refused:gone for a re-queue; replayed | refused:<reason> | error:<message> for a replay; refused:forbidden for a caller without the operator role; counts for a bulk job. */
   outcome: string;
   runId?: string;
   previousRunId?: string;

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { AuditLog } from './audit';
-import { OpsBadRequestError, OpsConflictError } from './errors';
+import { confirmBulk, OpsBadRequestError } from './errors';
 import type { CauseReader } from './cause';
 import { SAGA_OUTCOMES, type SagaFilter, type Scope } from './filters';
 import { matchingSagas, type SagaRow } from './find';
@@ -372,10 +372,7 @@ export function bulkReplays({ client, scope, causes, redis, jobKey, activeJobsKe
     async start(actor: string, filter: SagaFilter, expect: number): Promise<{ id: string; total: number }> {
       const effective = replayFilter(filter);
       const { rows, truncated } = await candidates(effective);
-      if (truncated) throw new OpsBadRequestError('too_many', `more than ${maxBulk} sagas match: narrow the filter`, { max: maxBulk });
-      if (rows.length !== expect) {
-        throw new OpsConflictError('count_changed', `the filter now matches ${rows.length} sagas, not ${expect}: look again`, { count: rows.length });
-      }
+      confirmBulk('sagas', { count: rows.length, truncated }, expect, maxBulk);
       const job: JobRecord = {
         id: randomUUID(),
         actor,

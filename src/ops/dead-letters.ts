@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../intake/dead-letters';
 import type { AuditLog } from './audit';
-import { OpsBadRequestError, OpsConflictError, OpsNotFoundError } from './errors';
+import { confirmBulk, OpsBadRequestError, OpsConflictError, OpsNotFoundError } from './errors';
 
 /**
  * Dead letters for the on-call engineer: list them with their cause, and after fixing the cause put
@@ -91,10 +91,7 @@ export function deadLetterConsole({ deadLetters, audit, maxBulk }: { deadLetters
 
     async requeueMany(actor: string, filter: DeadLetterFilter, expect: number) {
       const { items, truncated } = await candidates(filter);
-      if (truncated) throw new OpsBadRequestError('too_many', `more than ${maxBulk} dead letters match: narrow the filter`, { max: maxBulk });
-      if (items.length !== expect) {
-        throw new OpsConflictError('count_changed', `the filter now matches ${items.length} dead letters, not ${expect}: look again`, { count: items.length });
-      }
+      confirmBulk('dead letters', { count: items.length, truncated }, expect, maxBulk);
       const jobId = `requeue-${Date.now()}`;
       const results: RequeueOutcome[] = [];
       for (const letter of items) results.push(await requeue(actor, letter, jobId));

@@ -35,3 +35,12 @@ export class OpsConflictError extends OpsError {
 export class OpsUnavailableError extends OpsError {
   readonly status = 503;
 }
+
+/**
+ * A bulk action's confirmation: what the filter matches now must be what the dry run showed (else
+ * 409, look again), and within the bulk limit (else 400, narrow the filter). `what`: "sagas", ….
+ */
+export function confirmBulk(what: string, { count, truncated }: { count: number; truncated: boolean }, expect: number, maxBulk: number): void {
+  if (truncated) throw new OpsBadRequestError('too_many', `more than ${maxBulk} ${what} match: narrow the filter`, { max: maxBulk });
+  if (count !== expect) throw new OpsConflictError('count_changed', `the filter now matches ${count} ${what}, not ${expect}: look again`, { count });
+}

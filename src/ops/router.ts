@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AppConfig } from '../config';
 import type { ApiRoute } from '../http/openapi';
-import { deadLetterFilter, opsAnswers, opsRefusals, sagaFilter, sagaListQuery } from './api-schemas';
+import { deadLetterFilter, opsAnswers, opsRefusals, refusedFilter, sagaFilter, sagaListQuery } from './api-schemas';
 import type { Logger } from '../logger';
 import { redisAuditLog, type AuditEntry, type AuditFilter, type AuditLog } from './audit';
 import { authenticate, hasRole, principalOf, requireRole } from './auth';
@@ -23,6 +23,7 @@ import { OUTCOMES, parseFilter, type Scope } from './filters';
 import { countSagas, listSagas, searchSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, redisReplayGuard, replaySaga } from './replay';
+import { parseRefusedFilter, refusedConsole, refusedId, type DeliveryPath } from './refused';
 import { grpcCode } from '../intake/temporal';
 
 /**
@@ -80,6 +81,31 @@ export const OPS_API_ROUTES: readonly ApiRoute[] = [
     body: z.object({ filter: deadLetterFilter.optional(), expect: z.number().int().min(1) }),
     responses: { 200: { description: 'What was re-queued', schema: opsAnswers.requeuedMany }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
   },
+  {
+    method: 'get',
+    path: '/refused',
+    summary: 'Requests refused (400, 401, 415) or verified but unrouted, kept for re-processing; newest first, a page at a time',
+    role: 'viewer',
+    query: refusedFilter.extend({ limit: z.coerce.number().int().min(1).max(500).optional(), before: z.string().optional().meta({ description: 'The next page: the `next` of the previous one' }) }),
+    responses: { 200: { description: 'A page, with the total the filter matches', schema: opsAnswers.refused }, ...opsRefusals() },
+  },
+  {
+    method: 'post',
+    path: '/refused/:id/reprocess',
+    summary: 'Re-process one kept request: re-verified against today\'s configuration at its receipt time, then handled as a delivery',
+    role: 'operator',
+    params: { id: 'The kept request' },
+    responses: { 200: { description: 'What it came to (a saga started, queued or found; refused again; still unrouted)', schema: opsAnswers.reprocessed }, ...opsRefusals({ 404: 'No such kept request (re-processed already?)', 409: 'It cannot be re-processed: credential_redacted, body_not_kept, body_expired, unknown_source' }) },
+  },
+  { method: 'post', path: '/refused/reprocess/preview', summary: 'Dry run of a bulk re-process', role: 'operator', body: z.object({ filter: refusedFilter.optional() }), responses: { 200: { description: 'What would be re-processed, and what is left out', schema: opsAnswers.reprocessPreview }, ...opsRefusals() } },
+  {
+    method: 'post',
+    path: '/refused/reprocess',
+    summary: 'Re-process every kept request a filter matches, confirming the dry run count',
+    role: 'operator',
+    body: z.object({ filter: refusedFilter.optional(), expect: z.number().int().min(1) }),
+    responses: { 200: { description: 'What each came to', schema: opsAnswers.reprocessedMany }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
+  },
   { method: 'get', path: '/audit', summary: 'The newest audit entries', role: 'viewer', query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }), responses: { 200: { description: 'The entries', schema: opsAnswers.audit }, ...opsRefusals() } },
 ];
 
@@ -93,6 +119,8 @@ export interface OpsDeps {
   /** The event types the sources route, as they spell them. */
   eventTypes?: readonly string[];
   audit?: AuditLog;
+  /** The delivery path and the kept refused requests, for re-processing them (src/ops/refused.ts). */
+  delivery: DeliveryPath;
   /** Aborted when the receiver stops: its bulk jobs are handed back for another receiver to resume. */
   signal?: AbortSignal;
 }
@@ -179,13 +207,16 @@ async function withPageToken<T>(token: unknown, list: (token: string | undefined
 }
 
 /** The replay or re-queue decision a POST makes, by its path (dry runs decide nothing). */
-function decisionOf(path: string): { action: AuditEntry['action']; bulk: boolean; workflowId?: string; deadLetterId?: string } | undefined {
+function decisionOf(path: string): { action: AuditEntry['action']; bulk: boolean; workflowId?: string; deadLetterId?: string; refusedId?: string } | undefined {
   const one = /^\/sagas\/([^/]+)\/replay$/.exec(path);
   if (one) return { action: 'replay', bulk: false, workflowId: decodeURIComponent(one[1]!) };
   if (path === '/replays') return { action: 'bulk_replay_refused', bulk: true };
   const dead = /^\/dead-letters\/([^/]+)\/requeue$/.exec(path);
   if (dead && dead[1] !== 'requeue') return { action: 'requeue', bulk: false, deadLetterId: decodeURIComponent(dead[1]!) };
   if (path === '/dead-letters/requeue') return { action: 'bulk_requeue', bulk: true };
+  const kept = /^\/refused\/([^/]+)\/reprocess$/.exec(path);
+  if (kept && kept[1] !== 'reprocess') return { action: 'reprocess', bulk: false, refusedId: decodeURIComponent(kept[1]!) };
+  if (path === '/refused/reprocess') return { action: 'bulk_reprocess', bulk: true };
   return undefined;
 }
 
@@ -195,7 +226,7 @@ function workflowIdParam(req: Request): string {
   return id;
 }
 
-export function opsRouter({ config, logger, temporal, redis, sources, eventTypes = [], audit: auditOverride, signal }: OpsDeps): Router {
+export function opsRouter({ config, logger, temporal, redis, sources, eventTypes = [], audit: auditOverride, delivery, signal }: OpsDeps): Router {
   const keys = redisKeys(config.intake.keyPrefix);
   const audit = auditOverride ?? redisAuditLog(redis, logger, config.ops.auditStream ?? keys.audit);
   const guard = redisReplayGuard(redis, keys.replayGuard, logger);
@@ -222,6 +253,7 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     audit,
     maxBulk: config.ops.replay.maxBulk,
   });
+  const refused = refusedConsole({ path: delivery, audit, maxBulk: config.ops.replay.maxBulk, logger: logger.child({ component: 'reprocess' }) });
 
   /** Event types are matched whatever their case: a known type is searched as its sources spell it. */
   const filterOf = (input: Record<string, unknown>) => parseFilter(input, eventTypes);
@@ -320,6 +352,27 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     res.json(await deadLetters.requeueMany(principalOf(res).sub, parseDeadLetterFilter(req.body?.filter ?? {}), expect));
   });
 
+  api.get('/refused', requireRole('viewer'), async (req, res) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
+    const before = req.query.before;
+    if (before !== undefined && before !== '' && (typeof before !== 'string' || !/^\d{1,20}-\d{1,20}$/.test(before))) throw new OpsBadRequestError('bad_page_token', 'before is not a refused request id');
+    res.json(await refused.list(parseRefusedFilter(req.query as Record<string, unknown>), { limit, ...(before ? { before: before as string } : {}) }));
+  });
+
+  api.post('/refused/:id/reprocess', requireRole('operator'), async (req, res) => {
+    res.json(await refused.reprocessOne(principalOf(res).sub, refusedId(req.params.id)));
+  });
+
+  api.post('/refused/reprocess/preview', requireRole('operator'), async (req, res) => {
+    res.json(await refused.preview(parseRefusedFilter(req.body?.filter ?? {})));
+  });
+
+  api.post('/refused/reprocess', requireRole('operator'), async (req, res) => {
+    const expect = req.body?.expect;
+    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
+    res.json(await refused.reprocessMany(principalOf(res).sub, parseRefusedFilter(req.body?.filter ?? {}), expect));
+  });
+
   api.get('/audit', requireRole('viewer'), async (req, res) => {
     const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
     const before = req.query.before;
@@ -341,7 +394,7 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     if (decision && refused) {
       const actor = (res.locals.principal as { sub?: string } | undefined)?.sub ?? 'unknown';
       const counts = err instanceof OpsConflictError && typeof err.details?.count === 'number' ? { count: err.details.count, expected: Number(req.body?.expect) } : undefined;
-      await audit.record({ actor, action: decision.action, workflowIds: decision.workflowId ? [decision.workflowId] : undefined, deadLetterId: decision.deadLetterId, outcome: `refused:${err.reason}`, counts, filter: decision.bulk ? req.body?.filter : undefined });
+      await audit.record({ actor, action: decision.action, workflowIds: decision.workflowId ? [decision.workflowId] : undefined, deadLetterId: decision.deadLetterId, refusedId: decision.refusedId, outcome: `refused:${err.reason}`, counts, filter: decision.bulk ? req.body?.filter : undefined });
     }
     next(err);
   });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020';
+import { eventually } from '../support/eventually';
 import { uniqueTaskQueue } from '../support/temporal';
 import { startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
@@ -184,7 +185,7 @@ describe('real console API answers match it', () => {
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
 
-  it('reads: me, sagas, counts, one saga, dead letters, audit', async () => {
+  it('reads: me, sagas, counts, one saga, dead letters, refused requests, audit', async () => {
     const started = await deliver(main, samsara, samsara.newEvent(randomUUID()).message);
     expect(started.status).toBe(202);
     const { workflowId } = JSON.parse(started.text) as { workflowId: string };
@@ -192,11 +193,17 @@ describe('real console API answers match it', () => {
       ['/ops/api/me', '/me', as('viewer'), 200],
       ['/ops/api/sagas', `/sagas?source=samsara&pageSize=5`, as('viewer'), 200],
       ['/ops/api/counts', '/counts', as('viewer'), 200],
+      ['/ops/api/refused', '/refused?source=samsara&limit=5', as('viewer'), 200],
+      ['/ops/api/refused', '/refused?from=yesterday', as('viewer'), 400],
       ['/ops/api/sagas/{workflowId}', `/sagas/${encodeURIComponent(workflowId)}`, as('viewer'), 200],
       ['/ops/api/sagas/{workflowId}', '/sagas/samsara%3Ano-such-event', as('viewer'), 404],
       ['/ops/api/dead-letters', '/dead-letters?limit=5', as('viewer'), 200],
       ['/ops/api/audit', '/audit', as('viewer'), 200],
     ];
+    // A refusal is kept (after its answer): the list has an item to check.
+    expect((await deliver(main, samsara, { ...samsara.newEvent(randomUUID()).message, body: Buffer.from('{"tampered":1}') })).status).toBe(401);
+    const listed = await eventually(async () => JSON.parse((await send(api('/refused?reason=signature_mismatch'), as('viewer'))).text), (page) => page.total >= 1);
+    expect(listed.items[0]).toMatchObject({ source: 'samsara', status: 401 });
     for (const [documented, path, init, status] of reads) {
       const answer = await send(api(path), init);
       expect([path, answer.status]).toEqual([path, status]);
@@ -208,11 +215,17 @@ describe('real console API answers match it', () => {
     const cases: ['get' | 'post', string, string, RequestInit, number][] = [
       ['post', '/ops/api/replays/preview', '/replays/preview', as('operator', { body: { filter: { outcome: 'compensated', source: 'samsara', eventType: 'NoSuchType' } } }), 200],
       ['post', '/ops/api/dead-letters/requeue/preview', '/dead-letters/requeue/preview', as('operator', { body: { filter: {} } }), 200],
+      ['post', '/ops/api/refused/reprocess/preview', '/refused/reprocess/preview', as('operator', { body: { filter: { source: 'samsara' } } }), 200],
+      ['post', '/ops/api/refused/{id}/reprocess', '/refused/1-0/reprocess', as('operator', { body: {} }), 404],
+      ['post', '/ops/api/refused/reprocess', '/refused/reprocess', as('operator', { body: { filter: {}, expect: 100_000 } }), 409],
       ['post', '/ops/api/replays', '/replays', as('operator', { body: { filter: {} } }), 400],
       ['get', '/ops/api/sagas', '/sagas?pageToken=made-up', as('viewer'), 400],
       ['get', '/ops/api/me', '/me', as(undefined), 401],
       ['post', '/ops/api/sagas/{workflowId}/replay', '/sagas/samsara%3Ax/replay', as('viewer', { body: {} }), 403],
     ];
+    // A kept refusal re-processed: its signature still does not hold, so it is refused again (200, with the reason).
+    const [tampered] = JSON.parse((await send(api('/refused?reason=signature_mismatch'), as('viewer'))).text).items;
+    cases.push(['post', '/ops/api/refused/{id}/reprocess', `/refused/${tampered.id}/reprocess`, as('operator', { body: {} }), 200]);
     for (const [method, documented, path, init, status] of cases) {
       const answer = await send(api(path), init);
       expect([path, answer.status]).toEqual([path, status]);

@@ -85,3 +85,15 @@ it('the large-event store keeps ciphertext under the plain content hash, and giv
   // A worker missing the key fails loudly instead of handing the saga ciphertext.
   await expect(redisPayloadStore(cutOff.redis, { prefix, ttlSeconds: 60 }).get(ref)).rejects.toThrow(/key "rest1"/);
 });
+
+it('a refused request kept for re-processing keeps its body encrypted, and gives it back', async () => {
+  const marker = `Dock-3-${randomUUID()}`;
+  const body = fixtureWith('samsara', 'route-stop-arrival', { eventId: randomUUID(), note: marker });
+  const forged = signSamsara(body, Buffer.from('not-the-secret').toString('base64'), Math.floor(Date.now() / 1000));
+  expect((await postRaw(`${cutOff.url}/webhooks/samsara`, body, forged)).status).toBe(401);
+  const kept = await eventually(() => cutOff.parts.refused.list({ source: 'samsara' }, { limit: 10 }), (page) => page.items.length > 0, { timeoutMs: 10_000 });
+  const entry = kept.items[0]!;
+  const raw = (await cutOff.redis.hgetBuffer(redisKeys(prefix).refusedBodies, entry.id))!;
+  expect(raw.toString('latin1')).not.toContain(marker);
+  expect((await cutOff.parts.refused.body(entry))!.equals(body)).toBe(true);
+});

@@ -19,7 +19,7 @@ const OUTCOME_LABELS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { me: null, filter: {}, nextPageToken: undefined, listGeneration: 0, listKey: null, listScroll: 0, followGeneration: 0 };
+const state = { me: null, filter: {}, refusedFilter: {}, nextPageToken: undefined, listGeneration: 0, listKey: null, listScroll: 0, followGeneration: 0 };
 /** The list's own query parameters (everything else in a list URL is ignored). */
 const FILTER_FIELDS = ['outcome', 'source', 'eventType', 'eventKey', 'from', 'to', 'failedStep', 'errorClass'];
 const DEFAULT_LIST = '#/sagas?outcome=attention';
@@ -110,6 +110,7 @@ async function signIn(token) {
   $('bulk-open').hidden = !state.me.canReplay;
   fillSelect($('f-outcome'), state.me.outcomes, (o) => OUTCOME_LABELS[o] || o);
   fillSelect($('f-source'), state.me.sources, (s) => s);
+  fillSelect($('r-source'), state.me.sources, (s) => s);
   // Back where the link (or the expired session) was: every view is in the URL.
   await route();
 }
@@ -119,7 +120,7 @@ function fillSelect(select, values, label) {
   for (const v of values) select.append(h('option', { value: v }, label(v)));
 }
 
-// --- routing: every view has a URL (#/sagas?…, #/search?q=…, #/saga/<id>?run=…, #/job/<id>) ----
+// --- routing: every view has a URL (#/sagas?…, #/search?q=…, #/saga/<id>?run=…, #/job/<id>, #/refused?…) ----
 
 function go(hash) {
   if (window.location.hash !== hash) window.history.pushState(null, '', hash);
@@ -133,7 +134,7 @@ function parseHash() {
 }
 
 function showView(id) {
-  for (const view of ['list-view', 'detail-view', 'job-view']) $(view).hidden = view !== id;
+  for (const view of ['list-view', 'detail-view', 'job-view', 'refused-view']) $(view).hidden = view !== id;
 }
 
 async function route() {
@@ -144,6 +145,7 @@ async function route() {
   if (parts[0] === 'saga' && parts[1]) return showDetail(parts[1], params.get('run') || undefined, params.get('follow') === '1');
   if (parts[0] === 'job' && parts[1]) return showJob(parts[1]);
   if (parts[0] === 'search') return showSearch(params.get('q') || '');
+  if (parts[0] === 'refused') return showRefused(params);
   if (parts[0] !== 'sagas') {
     window.history.replaceState(null, '', DEFAULT_LIST);
     return route();
@@ -214,7 +216,7 @@ async function refresh() {
     delete clear.errorClass;
     fill($('cause-filter'), 'Cause: ', h('b', {}, causeLine({ failedStep: state.filter.failedStep, errorClass: state.filter.errorClass || '' })), ' ', h('a', { href: listHash(clear) }, 'all causes'));
   }
-  await Promise.all([loadPage(), loadCounts(), loadAudit(), loadDeadLetters()]);
+  await Promise.all([loadPage(), loadCounts(), loadAudit(), loadDeadLetters(), loadRefusedCount()]);
 }
 
 async function loadPage() {
@@ -372,6 +374,7 @@ async function loadAudit(before) {
         ...(e.workflowIds || []).map((id) => h('a', { href: `#/saga/${encodeURIComponent(id)}`, class: 'wid' }, id)),
         e.jobId && !(e.workflowIds || []).length ? h('a', { href: `#/job/${encodeURIComponent(e.jobId)}` }, `job ${e.jobId.slice(0, 8)}`) : null,
         e.deadLetterId || '',
+        e.refusedId ? h('a', { href: refusedHash({}) }, `refused ${e.refusedId}`) : null,
         ` → ${e.outcome}`,
       ),
     );
@@ -444,6 +447,129 @@ async function previewRequeue() {
     };
   } catch (err) {
     $('dead-status').textContent = err.message;
+  }
+}
+
+// --- refused requests ----------------------------------------------------------------------
+
+const REFUSED_FIELDS = ['source', 'reason', 'from', 'to'];
+const refusedHash = (filter) => `#/refused${Object.keys(filter).length ? `?${new URLSearchParams(filter)}` : ''}`;
+
+async function loadRefusedCount() {
+  try {
+    const page = await api('/refused?limit=1');
+    $('refused-count').textContent = page.total ? `(${page.total})` : '(none)';
+  } catch {
+    /* the list still works without it */
+  }
+}
+
+/** #/refused?source=…&reason=…&from=…&to=…: the kept requests, newest first, a page at a time. */
+async function showRefused(params) {
+  showView('refused-view');
+  const filter = {};
+  for (const k of REFUSED_FIELDS) if (params.get(k)) filter[k] = params.get(k);
+  state.refusedFilter = filter;
+  $('r-source').value = filter.source || '';
+  $('r-reason').value = filter.reason || '';
+  $('r-from').value = filter.from ? toLocalInput(filter.from) : '';
+  $('r-to').value = filter.to ? toLocalInput(filter.to) : '';
+  $('refused-status').textContent = '';
+  $('refused-confirm').hidden = true;
+  await reloadRefused();
+}
+
+/** The table again from its newest entry (after a re-process: what was handled has left it). */
+async function reloadRefused() {
+  $('refused-table').querySelector('tbody').replaceChildren();
+  await loadRefused();
+}
+
+async function loadRefused(before) {
+  const filter = state.refusedFilter;
+  const params = new URLSearchParams({ ...filter, limit: '50' });
+  if (before) params.set('before', before);
+  try {
+    const page = await api(`/refused?${params}`);
+    // A page asked for before the filter changed must not land in the new table.
+    if (filter !== state.refusedFilter) return;
+    const body = $('refused-table').querySelector('tbody');
+    body.append(...page.items.map(refusedRow));
+    $('refused-total').textContent = `${body.children.length} of ${plural(page.total, 'request')}, newest first`;
+    $('refused-bulk').hidden = !state.me.canReplay || page.total === 0;
+    const more = $('refused-more');
+    more.hidden = !page.next;
+    more.onclick = () => void loadRefused(page.next);
+  } catch (err) {
+    $('refused-status').textContent = err.message;
+  }
+}
+
+function refusedNote(r) {
+  if (!r.reverifiable) return r.verified ? 'credential redacted (it verified on arrival)' : 'credential redacted: cannot be re-verified';
+  if (r.body.kept === 'no') return 'body not kept (too large)';
+  return r.kind === 'unrouted' ? `no saga for ${r.eventType}` : '';
+}
+
+function refusedRow(r) {
+  const canReprocess = state.me.canReplay && (r.reverifiable || r.verified) && r.body.kept !== 'no';
+  return h(
+    'tr',
+    { 'data-refused-id': r.id },
+    h('td', { 'data-label': 'Received' }, time(r.receivedAt)),
+    h('td', { 'data-label': 'Source' }, r.source),
+    h('td', { 'data-label': 'Status' }, r.status),
+    h('td', { 'data-label': 'Reason', class: 'error-text' }, r.reason),
+    h('td', { 'data-label': 'Request', class: 'wid' }, r.requestId),
+    h('td', { 'data-label': 'Note' }, refusedNote(r)),
+    h('td', {}, canReprocess ? h('button', { type: 'button', class: 'secondary', onclick: (e) => reprocessOne(r, e.currentTarget) }, 'Re-process') : null),
+  );
+}
+
+/** What a re-process came to, in words (a saga links to its page). */
+function reprocessed(outcome) {
+  if (outcome.workflowId) return [`${outcome.result}: `, h('a', { href: sagaHash(outcome.workflowId), class: 'wid' }, outcome.workflowId)];
+  return `${outcome.result}${outcome.reason ? ` (${outcome.status ? `${outcome.status} ` : ''}${outcome.reason})` : ''}`;
+}
+
+async function reprocessOne(r, button) {
+  button.disabled = true;
+  try {
+    const outcome = await api(`/refused/${encodeURIComponent(r.id)}/reprocess`, { method: 'POST', body: {} });
+    fill($('refused-status'), `Re-processed ${r.id}: `, reprocessed(outcome));
+  } catch (err) {
+    $('refused-status').textContent = `Not re-processed: ${err.message}`;
+  }
+  await reloadRefused();
+}
+
+/** Dry run first; the confirmation sends the count back, and a different count now is refused (409). */
+async function previewReprocess() {
+  const confirm = $('refused-confirm');
+  const filter = state.refusedFilter;
+  confirm.hidden = true;
+  try {
+    const preview = await api('/refused/reprocess/preview', { method: 'POST', body: { filter } });
+    const left = Object.entries(preview.excluded).map(([why, n]) => `${n} ${why.replace(/_/g, ' ')}`);
+    $('refused-status').textContent = preview.truncated
+      ? 'Too many match: narrow the filter.'
+      : `${plural(preview.count, 'request')} would be re-processed${left.length ? `; left out (cannot be re-processed): ${left.join(', ')}` : ''}.`;
+    if (preview.count === 0 || preview.truncated) return;
+    confirm.hidden = false;
+    confirm.textContent = `Re-process ${preview.count}`;
+    confirm.onclick = async () => {
+      confirm.hidden = true;
+      try {
+        const done = await api('/refused/reprocess', { method: 'POST', body: { filter: preview.filter, expect: preview.count } });
+        const { total, ...counts } = done.counts;
+        $('refused-status').textContent = `Done: ${total} re-processed: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`;
+      } catch (err) {
+        $('refused-status').textContent = err.status === 409 && err.body.count !== undefined ? `Now ${err.body.count} match: run the dry run again.` : err.message;
+      }
+      await reloadRefused();
+    };
+  } catch (err) {
+    $('refused-status').textContent = err.message;
   }
 }
 
@@ -776,6 +902,19 @@ function main() {
   $('bulk-open').addEventListener('click', () => void openBulk());
   $('bulk-close').addEventListener('click', () => $('bulk').close());
   $('dead-bulk').addEventListener('click', () => void previewRequeue());
+  $('refused-bulk').addEventListener('click', () => void previewReprocess());
+  $('refused-back').addEventListener('click', () => go(listHash(state.filter)));
+  $('refused-filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const filter = {};
+    for (const [k, v] of new window.FormData($('refused-filters')).entries()) {
+      if (v) filter[k] = k === 'from' || k === 'to' ? new Date(v).toISOString() : v.trim();
+    }
+    const hash = refusedHash(filter);
+    // The same search again reloads it.
+    if (hash === window.location.hash) void showRefused(new URLSearchParams(filter));
+    else go(hash);
+  });
   $('audit-filter').addEventListener('submit', (e) => {
     e.preventDefault();
     void loadAudit();
