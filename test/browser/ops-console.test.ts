@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { FRONT_REFUSES_COMMENTS, UNMAPPED, call, sagaEnd, startOpsStack, token, type OpsStack } from '../ops/support';
 import { until } from '../support/eventually';
+import { fixture } from '../support/fixtures';
+import { post } from '../support/receiver';
+import { signSamsara } from '../../sources/samsara/verify';
 
 /**
  * The incident of the README's runbook in a real browser: Debian's headless chromium (installed by
@@ -208,6 +211,25 @@ describe('the on-call console in chromium: an incident from first look to zero c
     await page.locator('#replay-result').waitFor({ timeout: 60_000 });
     expect(await page.locator('#replay-result').textContent()).toBe('Run completed.');
     expect(await page.locator('#waiting').count()).toBe(0);
+  });
+
+  it('lists a delivery refused for its signature under Refused requests, and re-processing it says why it is still refused', async () => {
+    const body = fixture('samsara', 'route-stop-arrival');
+    const forged = await post(`${stack.receiver.url}/webhooks/samsara`, body, signSamsara(body, Buffer.from('rotated-away').toString('base64'), Math.floor(Date.now() / 1000)));
+    expect(forged.status).toBe(401);
+    const requestId = forged.headers.get('x-request-id')!;
+    // The view's own link, as a deep link (the previous step left the page on a saga).
+    await page.goto(`${stack.receiver.url}/ops/#/refused?source=samsara`);
+    await page.locator('#refused-view').waitFor();
+    const row = page.locator('#refused-table tr', { hasText: requestId });
+    // Kept just after the answer: the page's own reload until it is listed.
+    await until(async () => {
+      await page.locator('#refused-filters button[type="submit"]').click();
+      return (await row.count()) === 1;
+    }, 15_000, 'the refused request listed');
+    expect(await row.locator('td[data-label="Reason"]').textContent()).toBe('signature_mismatch');
+    await row.getByRole('button', { name: 'Re-process' }).click();
+    await page.locator('#refused-status').filter({ hasText: 'signature_mismatch' }).waitFor();
   });
 
   it('is readable on a phone: no horizontal scrolling, long errors wrap', async () => {
