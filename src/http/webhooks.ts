@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { DeliveryError, MalformedPayloadError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
-import type { Intake } from '../intake/intake';
+import type { Intake, IntakeResult } from '../intake/intake';
 import type { Logger } from '../logger';
-import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
+import { eventKeySearchValue, sagaWorkflowIds } from '../../core/workflow-id';
 import type { Delivery, SourceAdapter } from '../../sources/types';
 import { nestsDeeperThan } from './json-depth';
 import type { WebhookAnswer } from './openapi';
@@ -98,38 +98,46 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       return;
     }
 
-    const workflowId = workflowIdFor(source.name, decision.eventKey);
-    log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, workflowId });
+    // One workflow per saga of the event: a fan-out route names several (core/workflow-id.ts).
+    const starts = sagaWorkflowIds(source.name, decision.eventKey, decision.sagas);
+    const fanOut = starts.length > 1;
+    log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, ...(fanOut ? {} : { workflowId: starts[0]!.workflowId }) });
     res.locals.log = log;
-    const result = await intake.submit(
-      {
-        workflowId,
-        saga: decision.saga,
-        input: {
-          meta: {
-            source: source.name,
-            eventKey: decision.eventKey,
-            eventType: decision.eventType,
-            workflowId,
-            receivedAt: delivery.receivedAt.toISOString(),
-            requestId,
-            ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+    const submit = async ({ saga, workflowId }: (typeof starts)[number]): Promise<IntakeResult> => {
+      const sagaLog = fanOut ? log.child({ saga, workflowId }) : log;
+      const result = await intake.submit(
+        {
+          workflowId,
+          saga,
+          input: {
+            meta: {
+              source: source.name,
+              eventKey: decision.eventKey,
+              eventType: decision.eventType,
+              workflowId,
+              receivedAt: delivery.receivedAt.toISOString(),
+              requestId,
+              ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+            },
+            event: decision.input,
           },
-          event: decision.input,
         },
-      },
-      log,
-    );
-    res.locals.result = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
-    if (result.duplicate) {
-      log.info('duplicate delivery: saga already exists');
-      res.status(200).json(result satisfies WebhookAnswer);
-    } else if ('queued' in result) {
-      // Durable in the outbox: the forwarder starts the saga once Temporal answers.
-      res.status(202).json(result satisfies WebhookAnswer);
-    } else {
-      log.info('saga started', { runId: result.runId });
-      res.status(202).json(result satisfies WebhookAnswer);
-    }
+        sagaLog,
+      );
+      // Queued: durable in the outbox, the forwarder starts the saga once Temporal answers.
+      if (result.duplicate) sagaLog.info('duplicate delivery: saga already exists');
+      else if (!('queued' in result)) sagaLog.info('saga started', { runId: result.runId });
+      return result;
+    };
+    // Each saga is deduped on its own. One that could not be made durable fails the delivery (503),
+    // whatever the others did: the vendor retries, and the ones that started answer duplicate.
+    const settled = await Promise.allSettled(starts.map(submit));
+    const refused = settled.find((s) => s.status === 'rejected');
+    if (refused) throw refused.reason;
+    const results = settled.map((s) => (s as PromiseFulfilledResult<IntakeResult>).value);
+    const duplicate = results.every((r) => r.duplicate);
+    res.locals.result = duplicate ? 'duplicate' : results.some((r) => 'queued' in r) ? 'queued' : 'started';
+    const answer = fanOut ? { sagas: results.map((r, i) => ({ saga: starts[i]!.saga, ...r })) } : results[0]!;
+    res.status(duplicate ? 200 : 202).json(answer satisfies WebhookAnswer);
   };
 }

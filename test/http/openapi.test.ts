@@ -14,7 +14,10 @@ import { OPS_ENV, token } from '../ops/support';
  * on the test Temporal server and Redis, must be one the document lists (status, content type,
  * declared headers) and match its schema. Webhook answers cover every status of the README's table.
  */
-const { env: sourcesEnv, drivers } = oneReceiverDrivers();
+const { env: driversEnv, drivers } = oneReceiverDrivers();
+/** Beside the drivers' endpoints, one whose route fans out to two sagas (its answer lists both). */
+const FAN_OUT = { kind: 'generic', scheme: 'token', secrets: ['fan-out-token'], token: { header: 'x-api-key' }, eventKey: 'body:id', eventType: 'body:type', routes: { 'order.created': ['recordEventSaga', 'frontInboundSaga'] } };
+const sourcesEnv = { ...driversEnv, SOURCES_CONFIG: JSON.stringify({ ...JSON.parse(driversEnv.SOURCES_CONFIG ?? '{}'), 'fan-out': FAN_OUT }) };
 const samsara = drivers.find((d) => d.name === 'samsara')!;
 const frontapp = drivers.find((d) => d.name === 'frontapp')!;
 const taskQueue = uniqueTaskQueue('openapi');
@@ -117,6 +120,21 @@ describe('real webhook answers match it', () => {
     const repeat = await deliver(main, samsara, message);
     expect(JSON.parse(repeat.text).duplicate).toBe(true);
     conforms('post', WEBHOOK, repeat);
+  });
+
+  it('202 and 200 for an event routed to several sagas: one answer per saga', async () => {
+    const fanOut = (receiver: IntakeReceiver, id: string) =>
+      send(`${receiver.url}/webhooks/fan-out`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'fan-out-token' }, body: JSON.stringify({ id, type: 'order.created' }) });
+    const id = `ord_${randomUUID()}`;
+    const first = await fanOut(main, id);
+    expect([first.status, JSON.parse(first.text).sagas?.length]).toEqual([202, 2]);
+    conforms('post', WEBHOOK, first);
+    const repeat = await fanOut(main, id);
+    expect([repeat.status, JSON.parse(repeat.text).sagas?.map((a: { duplicate: boolean }) => a.duplicate)]).toEqual([200, [true, true]]);
+    conforms('post', WEBHOOK, repeat);
+    const queued = await fanOut(noTemporal, `ord_${randomUUID()}`);
+    expect([queued.status, JSON.parse(queued.text).sagas?.map((a: { queued?: boolean }) => a.queued)]).toEqual([202, [true, true]]);
+    conforms('post', WEBHOOK, queued);
   });
 
   it('202 queued when Temporal does not answer, 503 + Retry-After when Redis does not either', async () => {
