@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventKeySearchValue } from '../../core/workflow-id';
 import { OPS_ENV, call, token } from '../ops/support';
 import { eventually } from '../support/eventually';
+import { bearerEndpoint } from '../support/fixtures';
 import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
 
@@ -15,17 +16,7 @@ const SOURCE = 'fan-shop';
 const TOKEN = 'fan-out-token';
 const FAN_OUT = ['recordEventSaga', 'frontInboundSaga'] as const;
 const taskQueue = uniqueTaskQueue('fan-out');
-const SOURCES_CONFIG = JSON.stringify({
-  [SOURCE]: {
-    kind: 'generic',
-    scheme: 'token',
-    secrets: [TOKEN],
-    token: { header: 'authorization', scheme: 'Bearer' },
-    eventKey: 'body:id',
-    eventType: 'body:type',
-    routes: { 'order.created': [...FAN_OUT], 'order.paid': 'recordEventSaga' },
-  },
-});
+const SOURCES_CONFIG = JSON.stringify({ [SOURCE]: bearerEndpoint(TOKEN, { 'order.created': [...FAN_OUT], 'order.paid': 'recordEventSaga' }) });
 
 let receiver: TestReceiver;
 const started: string[] = [];
