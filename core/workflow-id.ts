@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SagaName } from './saga/registry';
 
 /**
  * The two forms an event key takes on Temporal: the workflow ID (dedup: one saga per key) and the
@@ -42,8 +43,24 @@ function sha256Hex(key: string): string {
  * and are at most 63 characters, so an ID stays far below Temporal's 1,000-byte limit.
  */
 export function workflowIdFor(source: string, eventKey: string): string {
-  if (SAFE_KEY.test(eventKey) && !HASH_FORM.test(eventKey)) return `${source}:${eventKey}`;
-  return `${source}:sha256-${sha256Hex(eventKey)}`;
+  return `${source}:${keyForm(eventKey)}`;
+}
+
+/** The key as a workflow ID carries it: itself, or `sha256-<hex>`. Neither form contains `/`. */
+function keyForm(eventKey: string): string {
+  return SAFE_KEY.test(eventKey) && !HASH_FORM.test(eventKey) ? eventKey : `sha256-${sha256Hex(eventKey)}`;
+}
+
+/**
+ * The workflow ID of each saga one event starts (a fan-out route names several). The first keeps the
+ * event's own ID, `<source>:<key>` as above, so a route that gains sagas keeps the IDs of the events
+ * it already started; each further saga gets `<source>:<key form>/<saga>`. A key form has no `/` and
+ * a saga name (a JS identifier, core/saga/registry.ts) has none either, so these never equal an event's own ID nor
+ * each other for a different source, key or saga.
+ */
+export function sagaWorkflowIds(source: string, eventKey: string, sagas: readonly SagaName[]): { saga: SagaName; workflowId: string }[] {
+  const form = keyForm(eventKey);
+  return sagas.map((saga, i) => ({ saga, workflowId: i === 0 ? `${source}:${form}` : `${source}:${form}/${saga}` }));
 }
 
 /**

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const what = expected.refusal
     ? `tampered (${values.tamper}): expect 401 ${expected.refusal}`
     : expected.decision?.action === 'start'
-      ? `${expected.decision.eventType} → ${expected.decision.saga}, workflow ${expected.workflowId}`
+      ? `${expected.decision.eventType} → ${expected.starts!.map((s) => `${s.saga}, workflow ${s.workflowId}`).join('; ')}`
       : `${expected.decision?.action ?? '?'} ${expected.decision?.eventType ?? ''}`;
   process.stdout.write(`POST ${prepared.endpoint}  ${fixture}${values.fresh ? ' (fresh)' : ''}\n  ${what}\n`);
 

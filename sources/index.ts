@@ -50,13 +50,16 @@ export function buildSourceInstances(env: NodeJS.ProcessEnv = process.env): Sour
 }
 
 /**
- * A route must name a saga the worker registers, or every delivery of that type would start a
- * workflow no worker can run. Declared sources are checked as they are parsed; this also catches a
- * code source whose table escaped the type-check.
+ * A route must name sagas the worker registers, or every delivery of that type would start a
+ * workflow no worker can run, at least one and none twice (it would run twice for one event).
+ * Declared sources are checked as they are parsed; this also catches a code source whose table
+ * escaped the type-check.
  */
 function checkRoutes(adapter: SourceAdapter, label: string): void {
-  for (const [eventType, saga] of adapter.routes ?? []) {
-    if (!isSagaName(saga)) throw new ConfigError(`${label}.routes.${eventType}: ${unknownSagaProblem(saga)}`);
+  for (const [eventType, sagas] of adapter.routes ?? []) {
+    const unknown = sagas.find((saga) => !isSagaName(saga));
+    const problem = unknown !== undefined ? unknownSagaProblem(unknown) : sagas.length === 0 ? 'at least one saga' : new Set(sagas).size < sagas.length ? 'names a saga twice' : undefined;
+    if (problem) throw new ConfigError(`${label}.routes.${eventType}: ${problem}`);
   }
 }
 

@@ -21,22 +21,29 @@ export interface RequestLine {
   readonly target: string;
 }
 
-/** Event type → saga. A Map, so a vendor's event type `constructor` or `__proto__` finds nothing. */
-export type RouteTable = ReadonlyMap<string, SagaName>;
+/**
+ * Event type → the sagas it starts: usually one; several is a fan-out, each saga its own workflow
+ * (core/workflow-id.ts sagaWorkflowIds), none twice. A Map, so a vendor's event type `constructor` or
+ * `__proto__` finds nothing.
+ */
+export type RouteTable = ReadonlyMap<string, readonly SagaName[]>;
 
 /** A header (lower case) or a query parameter that carries a credential. */
 export type CredentialLocation = { readonly header: string } | { readonly query: string };
 
 /** What the receiver should do with a verified delivery. */
 export type Decision =
-  /** Start (or dedup) a saga for this event. */
+  /** Start (or dedup) this event's sagas. */
   | {
       readonly action: 'start';
-      /** Stable across redeliveries of the same event: the workflow ID is derived from it. */
+      /** Stable across redeliveries of the same event: the workflow IDs are derived from it. */
       readonly eventKey: string;
       readonly eventType: string;
-      /** A saga the worker registers (core/saga/registry.ts). */
-      readonly saga: SagaName;
+      /**
+       * Sagas the worker registers (core/saga/registry.ts), at least one, in the route's order: the
+       * first gets the event's own workflow ID, the others one each (core/workflow-id.ts sagaWorkflowIds).
+       */
+      readonly sagas: readonly SagaName[];
       /** Saga input: the event (or the part of it the saga needs). Never secrets. */
       readonly input: unknown;
       /** The vendor's id for this delivery attempt, when it sends one (differs between retries). */
@@ -61,7 +68,7 @@ export interface SourceAdapter {
    * refused with 415 before verification. Omit to accept any.
    */
   readonly contentTypes?: readonly string[];
-  /** Event type → saga (workflow type). Types not listed are answered 200 and logged. */
+  /** Event type → sagas (workflow types). Types not listed are answered 200 and logged. */
   readonly routes?: RouteTable;
   /**
    * Where this endpoint reads a static credential (a bearer or Basic token, an API key in a header or

@@ -4,7 +4,7 @@ import { buildSourceInstances, type SourceInstance } from '../../sources';
 import { asDelivery } from '../../sources/sender/request';
 import { listFixtures, loadFixture, loadMessageFile } from '../../sources/sender/fixtures';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
-import { workflowIdFor } from '../../core/workflow-id';
+import { sagaWorkflowIds } from '../../core/workflow-id';
 
 /**
  * The sender CLI's work (scripts/send.ts), apart from argument parsing and printing: find the
@@ -31,7 +31,8 @@ export interface PreparedSend {
   /** The same event, signed anew for each attempt (a vendor re-signs every retry). */
   attempts: OutgoingDelivery[];
   /** What the receiver should answer, as the adapter decides it here; or the refusal reason expected. */
-  expected: { decision?: Decision; workflowId?: string; refusal?: string };
+  /** `starts`: each saga the event starts, with its workflow ID. */
+  expected: { decision?: Decision; starts?: { saga: string; workflowId: string }[]; refusal?: string };
 }
 
 export function findInstance(env: NodeJS.ProcessEnv, name: string): SourceInstance {
@@ -82,7 +83,7 @@ export function prepareSend(env: NodeJS.ProcessEnv, options: SendOptions): Prepa
     try {
       adapter.verify(delivery, delivery.receivedAt);
       expected.decision = adapter.decide(delivery);
-      if (expected.decision.action === 'start') expected.workflowId = workflowIdFor(config.name, expected.decision.eventKey);
+      if (expected.decision.action === 'start') expected.starts = sagaWorkflowIds(config.name, expected.decision.eventKey, expected.decision.sagas);
     } catch (err) {
       expected.refusal = (err as { reason?: string }).reason ?? (err as Error).message;
     }

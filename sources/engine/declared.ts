@@ -112,37 +112,86 @@ export function resolveSecrets(entry: { secrets?: string[] | undefined; secretsE
 }
 
 /**
- * Event type → saga; at least one route, each to a saga the worker registers (the error names the
- * route and lists the sagas that exist). Read into a Map: a route table is never an object whose
+ * Event type → saga, or a list of sagas (a fan-out: each its own workflow, core/workflow-id.ts); at
+ * least one route, each to sagas the worker registers (the error names the route and lists the sagas
+ * that exist), none twice in one route. Read into a Map: a route table is never an object whose
  * prototype a vendor's event type could reach.
  */
 const sagaSchema = z.enum(SAGA_NAMES, { error: (issue) => unknownSagaProblem(String(issue.input)) });
 
+/**
+ * One route's value: an item or a list of them, each read by `item` with its path inside the route
+ * (`[]`, or `[i]` in a list), so an error names the field itself rather than zod's "Invalid input" of
+ * a union. A list names each saga once (a saga twice would run twice for one event).
+ */
+function oneOrList<T>(item: (value: unknown) => z.ZodSafeParseResult<T>, sagaOf: (item: T) => SagaName) {
+  return z.unknown().transform((value, ctx): { item: T; path: number[] }[] => {
+    const list = Array.isArray(value);
+    const values: unknown[] = list ? value : [value];
+    if (values.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one saga' });
+    const items: { item: T; path: number[] }[] = [];
+    values.forEach((v, i) => {
+      const path = list ? [i] : [];
+      const parsed = item(v);
+      if (parsed.success) items.push({ item: parsed.data, path });
+      else for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...path, ...issue.path] });
+    });
+    const sagas = items.map((i) => sagaOf(i.item));
+    const twice = sagas.find((saga, i) => sagas.indexOf(saga) !== i);
+    if (twice) ctx.addIssue({ code: 'custom', message: `names ${twice} twice` });
+    return items;
+  });
+}
+
+const atLeastOneRoute = (routes: Record<string, unknown>) => Object.keys(routes).length > 0;
+
 export const routesSchema = z
-  .record(z.string().min(1), sagaSchema)
-  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga')
-  .transform((routes): RouteTable => new Map(Object.entries(routes)));
+  .record(
+    z.string().min(1),
+    oneOrList((v) => sagaSchema.safeParse(v), (saga) => saga),
+  )
+  .refine(atLeastOneRoute, 'at least one event type → saga')
+  .transform((routes): RouteTable => new Map(Object.entries(routes).map(([type, items]) => [type, items.map((i) => i.item)])));
+
+/** A saga that starts only when its filter holds (sources/engine/filter.ts). */
+const filteredSagaSchema = z.strictObject({ saga: sagaSchema, when: filterSchema });
 
 /**
- * Routes that may carry a filter: `"type": "saga"`, or `"type": { "saga": "...", "when": { <filter> } }`
- * (sources/engine/filter.ts), the saga starting only when the filter holds (else answered 200 and logged).
+ * Routes whose sagas may carry a filter: each saga of a route is `"saga"` or `{ "saga": "...", "when": { <filter> } }`,
+ * one or a list. A filtered saga starts only when its filter holds; when none of the route's does,
+ * the event is answered 200 and logged.
  */
 export const filteredRoutesSchema = z
-  .record(z.string().min(1), z.union([sagaSchema, z.strictObject({ saga: sagaSchema, when: filterSchema })]))
-  .refine((routes) => Object.keys(routes).length > 0, 'at least one event type → saga')
+  .record(
+    z.string().min(1),
+    oneOrList<SagaName | z.infer<typeof filteredSagaSchema>>(
+      (v) => (typeof v === 'string' ? sagaSchema.safeParse(v) : filteredSagaSchema.safeParse(v)),
+      (route) => (typeof route === 'string' ? route : route.saga),
+    ),
+  )
+  .refine(atLeastOneRoute, 'at least one event type → saga')
   .transform((routes): FilteredRoutes => {
-    const table = new Map<string, SagaName>();
-    const filters = new Map<string, Filter>();
-    for (const [type, route] of Object.entries(routes)) {
-      table.set(type, typeof route === 'string' ? route : route.saga);
-      if (typeof route !== 'string') filters.set(type, route.when);
+    const table = new Map<string, SagaName[]>();
+    const filters = new Map<string, RouteFilter[]>();
+    for (const [type, items] of Object.entries(routes)) {
+      table.set(type, items.map(({ item }) => (typeof item === 'string' ? item : item.saga)));
+      const filtered = items.flatMap(({ item, path }) => (typeof item === 'string' ? [] : [{ saga: item.saga, filter: item.when, path: [type, ...path, 'when'] }]));
+      if (filtered.length) filters.set(type, filtered);
     }
     return { table, filters };
   });
 
+export interface RouteFilter {
+  readonly saga: SagaName;
+  readonly filter: Filter;
+  /** Where it is declared, inside `routes` (`[type, "when"]`, or `[type, i, "when"]` in a list): for start-up errors. */
+  readonly path: readonly (string | number)[];
+}
+
 export interface FilteredRoutes {
   readonly table: RouteTable;
-  readonly filters: ReadonlyMap<string, Filter>;
+  /** Per event type, the filters of its filtered sagas. */
+  readonly filters: ReadonlyMap<string, readonly RouteFilter[]>;
 }
 
 export const contentTypesSchema = z.array(z.string().regex(/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/, 'a media type such as application/json')).min(1);

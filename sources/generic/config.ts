@@ -127,7 +127,7 @@ export const entrySchema = z
     if ('from' in entry.eventType) check(entry.eventType, ['eventType']);
     const filters = (filter: Filter, path: (string | number)[]) => filter.conditions.forEach((c) => check(c.selector, [...path, `${c.selector.from}:${c.selector.path}`]));
     entry.handshakes.forEach((h, i) => filters(h.when, ['handshakes', i, 'when']));
-    for (const [type, filter] of entry.routes.filters) filters(filter, ['routes', type, 'when']);
+    for (const route of [...entry.routes.filters.values()].flat()) filters(route.filter, ['routes', ...route.path]);
   })
   .superRefine((entry, ctx) => {
     entry.handshakes.forEach((h, i) => {

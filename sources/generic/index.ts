@@ -6,7 +6,7 @@ import type { Decision, Delivery, SourceAdapter, SourceDefinition } from '../typ
 import { ASYMMETRIC_ALGORITHMS, parsePublicKey, verifyAsymmetric, type AsymmetricAlgorithm, type AsymmetricScheme } from '../engine/asymmetric';
 import { basicVerifier, tokenVerifier, type TokenLocation } from '../engine/credentials';
 import { declaredSources, parseDeclared, resolveSecrets, type DeclaredConfig, type DeclaredEntry, type FilteredRoutes } from '../engine/declared';
-import { matches, type Filter } from '../engine/filter';
+import { matches } from '../engine/filter';
 import { editForm, parseFormObject } from '../engine/form';
 import { decodeKey, secretProblem, verifyHmac, type HmacScheme } from '../engine/hmac';
 import { parseJsonObject, type JsonObject } from '../engine/json';
@@ -162,9 +162,8 @@ function decide(config: GenericConfig, delivery: Delivery): Decision {
   const keys = selectors(config).map((s) => selectKey(s, delivery, body, 'event_key'));
   const eventKey = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
   const eventType = 'value' in config.eventType ? config.eventType.value : selectString(config.eventType, delivery, body, 'event_type');
-  const filter: Filter | undefined = config.routes.filters.get(eventType);
-  if (filter && !matches(filter, delivery, body)) return { action: 'ignore', eventType, eventKey, reason: 'the route filter does not match' };
-  return routeEvent(config.routes.table, { eventKey, eventType, input: body });
+  const filters = config.routes.filters.get(eventType) ?? [];
+  return routeEvent(config.routes.table, { eventKey, eventType, input: body }, (saga) => filters.every((f) => f.saga !== saga || matches(f.filter, delivery, body)));
 }
 
 export const genericSource: SourceDefinition<GenericConfig> = {

@@ -25,7 +25,8 @@ export interface SourceDriver {
   starters: OutgoingDelivery[];
   sign(message: OutgoingDelivery, now?: Date): OutgoingDelivery;
   /**
-   * A new event (a fresh event key) from one of the starters, with the workflow ID it must map to:
+   * A new event (a fresh event key) from one of the starters, with the workflow ID it must map to
+   * (the event's own: its first saga's, core/workflow-id.ts):
    * `unsigned` is what a vendor re-signs on every retry, `message` is it signed now.
    */
   newEvent(unique: string, index?: number): { unsigned: OutgoingDelivery; message: OutgoingDelivery; workflowId: string };

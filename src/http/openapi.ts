@@ -34,12 +34,21 @@ export interface ApiRoute {
 const retryAfter = { 'Retry-After': 'Seconds to wait before sending again' };
 const refusal = (reason: string) => z.object({ error: z.string().meta({ description: reason }) });
 
+const started = z.object({ workflowId: z.string(), runId: z.string(), duplicate: z.literal(false) });
+const queued = z.object({ workflowId: z.string(), queued: z.literal(true), duplicate: z.literal(false) });
+const duplicate = z.object({ workflowId: z.string(), duplicate: z.literal(true) });
+const ofSaga = { saga: z.string().meta({ description: 'The saga (workflow type) this workflow runs' }) };
+
 /** Answers of POST /webhooks/{source} (README, "Status codes"). */
 export const WebhookAnswers = {
-  started: z.object({ workflowId: z.string(), runId: z.string(), duplicate: z.literal(false) }),
-  queued: z.object({ workflowId: z.string(), queued: z.literal(true), duplicate: z.literal(false) }),
-  duplicate: z.object({ workflowId: z.string(), duplicate: z.literal(true) }),
+  started,
+  queued,
+  duplicate,
   ignored: z.object({ ignored: z.literal(true), eventType: z.string() }),
+  /** An event routed to several sagas (a fan-out): each saga's answer, in the route's order (202 unless every one is a duplicate). */
+  fanOut: z.object({ sagas: z.array(z.union([started.extend(ofSaga), queued.extend(ofSaga), duplicate.extend(ofSaga)])).min(2) }),
+  /** A repeat of such an event: every saga already exists. */
+  fanOutDuplicate: z.object({ sagas: z.array(duplicate.extend(ofSaga)).min(2) }),
 };
 
 /** A handshake answered in the vendor's own terms (a source's `respond` decision): Samsara's ping, FrontApp's challenge. */
@@ -55,11 +64,14 @@ export const WEBHOOK_ROUTE: ApiRoute = {
   rawBody: 'The delivery exactly as the vendor sends it (JSON for every built-in source), signed per its scheme',
   responses: {
     200: {
-      description: 'A repeat delivery (the saga exists), an ignored event type, or a handshake answered as the vendor expects',
-      schema: z.union([WebhookAnswers.duplicate, WebhookAnswers.ignored, handshake]),
+      description: 'A repeat delivery (the saga exists; for a fan-out, every saga of the event), an ignored event type, or a handshake answered as the vendor expects',
+      schema: z.union([WebhookAnswers.duplicate, WebhookAnswers.fanOutDuplicate, WebhookAnswers.ignored, handshake]),
       others: { 'text/plain': 'FrontApp challenge, as text', 'application/x-www-form-urlencoded': 'FrontApp challenge, as a form (challenge=…)' },
     },
-    202: { description: 'A new saga was started, or queued in the Redis outbox because Temporal did not answer in time', schema: z.union([WebhookAnswers.started, WebhookAnswers.queued]) },
+    202: {
+      description: 'A new saga was started, or queued in the Redis outbox because Temporal did not answer in time; for an event routed to several sagas, each one\'s answer (some may be duplicates)',
+      schema: z.union([WebhookAnswers.started, WebhookAnswers.queued, WebhookAnswers.fanOut]),
+    },
     400: { description: 'The signature holds but the body is malformed, or nested too deep', schema: refusal('malformed_json, missing_<field>, invalid_utf8, body_too_deep') },
     401: { description: 'Missing, malformed or wrong signature; timestamp outside the window; no secret configured; a repeated header', schema: refusal('e.g. signature_mismatch, timestamp_too_old, duplicate_header') },
     404: { description: 'Unknown source', schema: refusal('unknown_source') },

@@ -5,7 +5,7 @@ import { DeliveryError, MalformedPayloadError, UnknownSourceError, UnsupportedMe
 import type { Intake, IntakeResult } from '../intake/intake';
 import type { KeepRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
-import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
+import { eventKeySearchValue, sagaWorkflowIds } from '../../core/workflow-id';
 import type { Decision, Delivery, SourceAdapter } from '../../sources/types';
 import { nestsDeeperThan } from './json-depth';
 import type { WebhookAnswer } from './openapi';
@@ -69,7 +69,14 @@ export function verifyDelivery(source: SourceAdapter, delivery: Delivery, now: D
 export type DeliveryOutcome =
   | Extract<Decision, { action: 'respond' }>
   | Extract<Decision, { action: 'ignore' }>
-  | { action: 'start'; workflowId: string; result: IntakeResult };
+  | { action: 'start'; starts: SagaStart[] };
+
+/** One saga of a delivery and what the intake made of it (a fan-out route starts several). */
+export interface SagaStart {
+  saga: string;
+  workflowId: string;
+  result: IntakeResult;
+}
 
 export interface DeliveryContext {
   intake: Intake;
@@ -98,32 +105,43 @@ export async function handleVerified(source: SourceAdapter, delivery: Delivery, 
     return decision;
   }
 
-  const workflowId = workflowIdFor(source.name, decision.eventKey);
-  log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, workflowId });
+  // One workflow per saga of the event: a fan-out route names several (core/workflow-id.ts).
+  const ids = sagaWorkflowIds(source.name, decision.eventKey, decision.sagas);
+  const fanOut = ids.length > 1;
+  log = log.child({ eventKey: eventKeySearchValue(decision.eventKey), eventType: decision.eventType, ...(fanOut ? {} : { workflowId: ids[0]!.workflowId }) });
   onLog?.(log);
-  const result = await intake.submit(
-    {
-      workflowId,
-      saga: decision.saga,
-      input: {
-        meta: {
-          source: source.name,
-          eventKey: decision.eventKey,
-          eventType: decision.eventType,
-          workflowId,
-          receivedAt: delivery.receivedAt.toISOString(),
-          requestId,
-          ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+  const submit = async ({ saga, workflowId }: (typeof ids)[number]): Promise<SagaStart> => {
+    const sagaLog = fanOut ? log.child({ saga, workflowId }) : log;
+    const result = await intake.submit(
+      {
+        workflowId,
+        saga,
+        input: {
+          meta: {
+            source: source.name,
+            eventKey: decision.eventKey,
+            eventType: decision.eventType,
+            workflowId,
+            receivedAt: delivery.receivedAt.toISOString(),
+            requestId,
+            ...(decision.deliveryId ? { deliveryId: decision.deliveryId } : {}),
+          },
+          event: decision.input,
         },
-        event: decision.input,
       },
-    },
-    log,
-  );
-  if (result.duplicate) log.info('duplicate delivery: saga already exists');
-  // Queued: durable in the outbox, the forwarder starts the saga once Temporal answers.
-  else if (!('queued' in result)) log.info('saga started', { runId: result.runId });
-  return { action: 'start', workflowId, result };
+      sagaLog,
+    );
+    if (result.duplicate) sagaLog.info('duplicate delivery: saga already exists');
+    // Queued: durable in the outbox, the forwarder starts the saga once Temporal answers.
+    else if (!('queued' in result)) sagaLog.info('saga started', { runId: result.runId });
+    return { saga, workflowId, result };
+  };
+  // Each saga is deduped on its own. One that could not be made durable fails the delivery (503),
+  // whatever the others did: the vendor retries, and the ones that started answer duplicate.
+  const settled = await Promise.allSettled(ids.map(submit));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return { action: 'start', starts: settled.map((s) => (s as PromiseFulfilledResult<SagaStart>).value) };
 }
 
 /** Refusals kept for the console (src/intake/refused.ts): the body was read, so it can be re-processed after the fix. */
@@ -189,8 +207,11 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       res.status(200).json({ ignored: true, eventType: outcome.eventType } satisfies WebhookAnswer);
       return;
     }
-    const { result } = outcome;
-    res.locals.result = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
-    res.status(result.duplicate ? 200 : 202).json(result satisfies WebhookAnswer);
+    const { starts } = outcome;
+    const duplicate = starts.every((s) => s.result.duplicate);
+    res.locals.result = duplicate ? 'duplicate' : starts.some((s) => 'queued' in s.result) ? 'queued' : 'started';
+    // One saga: exactly the answer vendors always had; a fan-out lists each saga's.
+    const answer = starts.length > 1 ? { sagas: starts.map((s) => ({ saga: s.saga, ...s.result })) } : starts[0]!.result;
+    res.status(duplicate ? 200 : 202).json(answer satisfies WebhookAnswer);
   };
 }

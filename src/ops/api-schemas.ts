@@ -115,6 +115,7 @@ const reprocessOutcome = z.object({
   reverified: z.boolean(),
   workflowId: z.string().optional(),
   runId: z.string().optional(),
+  workflowIds: z.array(z.string()).optional().meta({ description: 'A fan-out event: every saga\'s workflow, the first being workflowId' }),
   status: z.number().optional(),
   reason: z.string().optional(),
 });

@@ -36,6 +36,8 @@ export interface ReprocessOutcome {
   reverified: boolean;
   workflowId?: string;
   runId?: string;
+  /** A fan-out event: every saga's workflow, the first being `workflowId`. */
+  workflowIds?: string[];
   /** For `refused`: today's status and reason; for `not_reprocessable`: why. */
   status?: number;
   reason?: string;
@@ -107,9 +109,18 @@ export function refusedConsole({ path, audit, maxBulk, logger }: { path: Deliver
       if (outcome.action === 'ignore') return { ...base, result: 'unrouted', reverified, reason: outcome.reason };
       await refused.remove(entry.id);
       if (outcome.action === 'respond') return { ...base, result: 'answered', reverified, status: outcome.status };
-      const { result } = outcome;
-      const kind = result.duplicate ? 'duplicate' : 'queued' in result ? 'queued' : 'started';
-      return { ...base, result: kind, reverified, workflowId: outcome.workflowId, ...('runId' in result ? { runId: result.runId } : {}) };
+      // A fan-out starts several sagas: the first is the event's own workflow, the others are listed too.
+      const { starts } = outcome;
+      const [first] = starts;
+      const kind = starts.every((s) => s.result.duplicate) ? 'duplicate' : starts.some((s) => 'queued' in s.result) ? 'queued' : 'started';
+      return {
+        ...base,
+        result: kind,
+        reverified,
+        workflowId: first!.workflowId,
+        ...('runId' in first!.result ? { runId: first!.result.runId } : {}),
+        ...(starts.length > 1 ? { workflowIds: starts.map((s) => s.workflowId) } : {}),
+      };
     } catch (err) {
       if (err instanceof ServiceUnavailableError) throw new OpsUnavailableError('intake_unavailable', 'neither Temporal nor Redis took the event: try again shortly');
       if (err instanceof DeliveryError) return { ...base, result: 'refused', reverified: entry.reverifiable, status: err.status, reason: err.reason };
@@ -129,7 +140,7 @@ export function refusedConsole({ path, audit, maxBulk, logger }: { path: Deliver
       actor,
       action: 'reprocess',
       refusedId: entry.id,
-      ...(outcome.workflowId ? { workflowIds: [outcome.workflowId] } : {}),
+      ...(outcome.workflowId ? { workflowIds: outcome.workflowIds ?? [outcome.workflowId] } : {}),
       ...(outcome.runId ? { runId: outcome.runId } : {}),
       ...(jobId ? { jobId } : {}),
       outcome: outcome.reason ? `${outcome.result}:${outcome.reason}` : outcome.result,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { SOURCE_DEFINITIONS, buildSourceInstances, type SourceInstance } from '../../sources';
 import { declaredSources } from '../../sources/engine/declared';
 import { listFixtures, loadFixture } from '../../sources/sender/fixtures';
-import type { OutgoingDelivery, SignOptions } from '../../sources/types';
+import { sagaWorkflowIds } from '../../core/workflow-id';
+import type { Decision, OutgoingDelivery, SignOptions } from '../../sources/types';
 
 /**
  * Everything the contract suite runs against: every registered source under each of its kit's
@@ -118,6 +119,28 @@ export function sign(c: ContractCase, message: OutgoingDelivery, options: Partia
 export function sendsJson(c: ContractCase): boolean {
   const types = c.instance.adapter.contentTypes;
   return !types || types.some((t) => t === 'application/json' || t.endsWith('+json'));
+}
+
+/** The workflows a decision to start makes at this endpoint: one per saga (a fan-out route names several). */
+export function startsOf(c: ContractCase, decision: Extract<Decision, { action: 'start' }>): { saga: string; workflowId: string }[] {
+  return sagaWorkflowIds(c.instance.config.name, decision.eventKey, decision.sagas);
+}
+
+/** A 2xx answer per saga: the answer itself for one saga, its `sagas` list for a fan-out (README, "Status codes"). */
+export function perSaga(json: unknown): SagaAnswer[] {
+  const answer = (json ?? {}) as SagaAnswer & { sagas?: SagaAnswer[] };
+  return answer.sagas ?? [answer];
+}
+
+interface SagaAnswer {
+  workflowId?: string;
+  runId?: string;
+  duplicate?: boolean;
+}
+
+/** What a redelivery of an event that made `starts` is answered with: 200, every saga a duplicate. */
+export function duplicateAnswer(starts: { saga: string; workflowId: string }[]): unknown {
+  return starts.length === 1 ? { workflowId: starts[0]!.workflowId, duplicate: true } : { sagas: starts.map((s) => ({ ...s, duplicate: true })) };
 }
 
 export { asDelivery } from '../../sources/sender/request';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
-import { workflowIdFor } from '../../core/workflow-id';
 import type { Decision, OutgoingDelivery } from '../../sources/types';
 import { DIRECT_STARTS, post, startReceiver, type TestReceiver } from '../support/receiver';
 import { uniqueTaskQueue } from '../support/temporal';
-import { asDelivery, contractCases, fixturesOf, sign } from './cases';
+import { asDelivery, contractCases, duplicateAnswer, fixturesOf, perSaga, sign, startsOf } from './cases';
 
 /**
  * The adapter contract end to end: every case of adapters.contract.test.ts through the real receiver
@@ -66,7 +65,7 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
     }
   }
 
-  it('answers every fixture as its decision says: a started saga of the routed type, a 200 for the rest', async () => {
+  it('answers every fixture as its decision says: a started saga of each routed type, a 200 for the rest', async () => {
     for (const f of fixtures) {
       const action = decide(signHere(f.message)).action;
       const message = action === 'start' ? kit.fresh(f.message, config, randomUUID()) : f.message;
@@ -74,11 +73,14 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
       const expected = decide(signed);
       const res = await send(signed);
       if (expected.action === 'start') {
-        const workflowId = workflowIdFor(config.name, expected.eventKey);
-        expect({ fixture: f.name, status: res.status, workflowId: res.json?.workflowId }).toEqual({ fixture: f.name, status: 202, workflowId });
-        started.push(workflowId);
-        const description = await receiver.client.workflow.getHandle(workflowId).describe();
-        expect([f.name, description.type, description.taskQueue]).toEqual([f.name, expected.saga, taskQueue]);
+        const starts = startsOf(c, expected);
+        const workflowIds = starts.map((s) => s.workflowId);
+        expect({ fixture: f.name, status: res.status, workflowIds: perSaga(res.json).map((a) => a.workflowId) }).toEqual({ fixture: f.name, status: 202, workflowIds });
+        started.push(...workflowIds);
+        for (const { saga, workflowId } of starts) {
+          const description = await receiver.client.workflow.getHandle(workflowId).describe();
+          expect([f.name, description.type, description.taskQueue]).toEqual([f.name, saga, taskQueue]);
+        }
       } else if (expected.action === 'ignore') {
         expect([f.name, res.status, res.json]).toEqual([f.name, 200, { ignored: true, eventType: expected.eventType }]);
       } else {
@@ -89,13 +91,19 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
     }
   });
 
-  it('answers a redelivery of the same event (new delivery id, signed later) as a duplicate of the same workflow', async () => {
+  it('answers a redelivery of the same event (new delivery id, signed later) as a duplicate of the same workflows', async () => {
     const message = freshStarter();
-    const first = await send(signHere(message, { deliveryId: randomUUID(), now: new Date(Date.now() - 20_000) }));
+    const signed = signHere(message, { deliveryId: randomUUID(), now: new Date(Date.now() - 20_000) });
+    const decision = decide(signed);
+    if (decision.action !== 'start') throw new Error('a fresh starter must start');
+    const first = await send(signed);
     expect(first.status).toBe(202);
-    started.push(first.json.workflowId);
+    const workflowIds = perSaga(first.json).map((a) => a.workflowId!);
+    started.push(...workflowIds);
+    const starts = startsOf(c, decision);
+    expect(workflowIds).toEqual(starts.map((s) => s.workflowId));
     const retry = await send(signHere(message, { deliveryId: randomUUID() }));
-    expect([retry.status, retry.json]).toEqual([200, { workflowId: first.json.workflowId, duplicate: true }]);
+    expect([retry.status, retry.json]).toEqual([200, duplicateAnswer(starts)]);
   });
 
   it('refuses every tampering, a wrong key and an out-of-window signing time with 401 and the reason, starting nothing', async () => {
@@ -112,7 +120,7 @@ if (cases.length > 0) describe.each(cases.map((c) => [c.label, c] as const))('%s
       const res = await send(delivery);
       expect({ name, status: res.status, body: res.json }).toEqual({ name, status: 401, body: { error: reason } });
     }
-    expect(await exists(workflowIdFor(config.name, expected.eventKey))).toBe(false);
+    for (const { workflowId } of startsOf(c, expected)) expect(await exists(workflowId)).toBe(false);
   });
 
   it('answers random requests with a 4xx, never a 2xx or a 5xx', async () => {

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { eventKeySearchValue, keyBytes, searchablePrefix, workflowIdFor } from '../../core/workflow-id';
+import { SAGA_NAMES, type SagaName } from '../../core/saga/registry';
+import { eventKeySearchValue, keyBytes, sagaWorkflowIds, searchablePrefix, workflowIdFor } from '../../core/workflow-id';
 
 /**
  * The two forms of an event key (core/workflow-id.ts), checked alone on 100,000 generated
- * pairs of hostile keys: different keys (or sources) never share a workflow ID or a search value, and
- * both forms stay within Temporal's limits. Every form seen in the run is remembered, so a collision
- * between any two of the 200,000 keys fails, not only within a pair.
+ * pairs of hostile keys: different keys (or sources) never share a workflow ID or a search value, the
+ * further sagas of a fan-out get IDs that differ for every other (source, key, saga) and from every
+ * event's own ID, and all stay within Temporal's limits. Every form seen in the run is remembered, so
+ * a collision between any two of the 200,000 keys fails, not only within a pair.
  */
 const RUNS = Number(process.env.WORKFLOW_ID_PAIRS ?? 100_000);
 const sha256Hex = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -51,6 +53,9 @@ const lookAlikes = hostile.chain((k) =>
   ),
 );
 const source = fc.constantFrom('samsara', 'turvo', 'acme-yard', 'a', 'x'.repeat(63));
+const saga = fc.constantFrom(...SAGA_NAMES);
+/** The ID `saga` gets as a further saga of a fan-out (another saga comes first). */
+const otherThan = (s: SagaName) => SAGA_NAMES.find((n) => n !== s)!;
 
 describe('workflowIdFor and eventKeySearchValue', () => {
   it(`map ${RUNS.toLocaleString('en')} pairs of distinct keys to distinct, bounded forms`, () => {
@@ -65,26 +70,34 @@ describe('workflowIdFor and eventKeySearchValue', () => {
     const fail = (what: string, key: string) => {
       throw new Error(`${what} for ${JSON.stringify(key)}`);
     };
-    const check = (src: string, key: string) => {
+    const check = (src: string, key: string, s: SagaName) => {
       const id = workflowIdFor(src, key);
+      const [first, further] = sagaWorkflowIds(src, key, [otherThan(s), s]).map((f) => f.workflowId) as [string, string];
       const value = eventKeySearchValue(key);
-      remember(ids, id, `${src}:${key}`);
+      // Who an ID stands for: `|<source>:<key>` for an event, `<saga>|<source>:<key>` for a further saga (neither name has `|` or `:`).
+      remember(ids, id, `|${src}:${key}`);
+      remember(ids, further, `${s}|${src}:${key}`);
       remember(searchValues, value, key);
-      // Temporal's limits: IDs up to 1,000 bytes, Keywords up to 2 KB (255 characters in SQL visibility).
-      if (Buffer.byteLength(id) > 1000) fail('workflow ID over 1,000 bytes', key);
+      // The first saga of a fan-out keeps the event's own ID.
+      if (first !== id) fail('first saga not on the event ID', key);
+      // Temporal's limits: IDs up to 1,000 bytes (the further ID is the event's own and `/<saga>`), Keywords up to 2 KB (255 characters in SQL visibility).
+      if (Buffer.byteLength(further) > 1000) fail('workflow ID over 1,000 bytes', key);
       if (value.length > 200 || Buffer.byteLength(value) > 2048) fail('search value too long', key);
       // Both are sent as protobuf strings: they must survive UTF-8 unchanged, and the value is quoted into queries.
-      if (/\p{Cs}/u.test(id) || /\p{Cs}/u.test(value)) fail('lone surrogate', key);
+      if (/\p{Cs}/u.test(further) || /\p{Cs}/u.test(value)) fail('lone surrogate', key);
       if (/['\\]/.test(value)) fail('quote or backslash in the search value', key);
       // A prefix search finds the key whatever its length.
       const cut = key.slice(0, 1 + (key.length % 130));
       if (searchablePrefix(cut) && !value.startsWith(cut)) fail(`prefix ${JSON.stringify(cut)} not found`, key);
+      return { id, further };
     };
     fc.assert(
-      fc.property(fc.oneof(fc.tuple(hostile, hostile), lookAlikes), source, source, ([a, b], sa, sb) => {
-        check(sa, a);
-        check(sb, b);
-        if ((a !== b || sa !== sb) && workflowIdFor(sa, a) === workflowIdFor(sb, b)) fail('shared workflow ID', `${a} / ${b}`);
+      fc.property(fc.oneof(fc.tuple(hostile, hostile), lookAlikes), source, source, saga, saga, ([a, b], sa, sb, ga, gb) => {
+        const x = check(sa, a, ga);
+        const y = check(sb, b, gb);
+        if ((a !== b || sa !== sb) && x.id === y.id) fail('shared workflow ID', `${a} / ${b}`);
+        if ((a !== b || sa !== sb || ga !== gb) && x.further === y.further) fail('shared fan-out workflow ID', `${a} / ${b}`);
+        if (x.further === y.id || y.further === x.id) fail('fan-out ID equal to an event ID', `${a} / ${b}`);
         if (a !== b && eventKeySearchValue(a) === eventKeySearchValue(b)) fail('shared search value', `${a} / ${b}`);
       }),
       { numRuns: RUNS },
@@ -93,6 +106,11 @@ describe('workflowIdFor and eventKeySearchValue', () => {
 
   it('keeps the IDs of ordinary keys and the hashes of well-formed ones as they were', () => {
     expect(workflowIdFor('samsara', '9f2c1e4a-0b7d-4c1a-9d53-2b1f6e8a7c10')).toBe('samsara:9f2c1e4a-0b7d-4c1a-9d53-2b1f6e8a7c10');
+    expect(sagaWorkflowIds('shop', 'evt_1', ['recordEventSaga', 'frontInboundSaga'])).toEqual([
+      { saga: 'recordEventSaga', workflowId: 'shop:evt_1' },
+      { saga: 'frontInboundSaga', workflowId: 'shop:evt_1/frontInboundSaga' },
+    ]);
+    expect(sagaWorkflowIds('shop', 'a b', ['recordEventSaga', 'frontInboundSaga'])[1]!.workflowId).toBe(`shop:sha256-${sha256Hex('a b')}/frontInboundSaga`);
     expect(workflowIdFor('samsara', 'a b 123')).toBe(`samsara:sha256-${sha256Hex('a b 123')}`);
     const literal = `sha256-${sha256Hex('a b 123')}`;
     expect(workflowIdFor('samsara', literal)).toBe(`samsara:sha256-${sha256Hex(literal)}`);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import type { OutgoingDelivery } from '../../sources/types';
+import type { OutgoingDelivery, RouteTable } from '../../sources/types';
 import { allDrivers, asDelivery, headersFor, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import { uniqueTaskQueue } from '../support/temporal';
 import { deletePrefix, postRaw, startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
@@ -205,7 +205,7 @@ const event = fc
     return { driver, unsigned, identity: `${driver.name}|${t.keyHeader ?? 'body'}|${keyLexeme.toString('hex')}`, unrouted, what: `${driver.label} key ${keyLexeme.toString('latin1').slice(0, 80)}` };
   });
 
-function routes(driver: SourceDriver): ReadonlyMap<string, string> {
+function routes(driver: SourceDriver): RouteTable {
   return driver.instance.adapter.routes ?? new Map();
 }
 function typeText(h: Hostile): string {

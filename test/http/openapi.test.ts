@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020';
 import { eventually } from '../support/eventually';
+import { bearerEndpoint } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
@@ -15,7 +16,10 @@ import { OPS_ENV, token } from '../ops/support';
  * on the test Temporal server and Redis, must be one the document lists (status, content type,
  * declared headers) and match its schema. Webhook answers cover every status of the README's table.
  */
-const { env: sourcesEnv, drivers } = oneReceiverDrivers();
+const { env: driversEnv, drivers } = oneReceiverDrivers();
+/** Beside the drivers' endpoints, one whose route fans out to two sagas (its answer lists both). */
+const FAN_OUT = bearerEndpoint('fan-out-token', { 'order.created': ['recordEventSaga', 'frontInboundSaga'] });
+const sourcesEnv = { ...driversEnv, SOURCES_CONFIG: JSON.stringify({ ...JSON.parse(driversEnv.SOURCES_CONFIG ?? '{}'), 'fan-out': FAN_OUT }) };
 const samsara = drivers.find((d) => d.name === 'samsara')!;
 const frontapp = drivers.find((d) => d.name === 'frontapp')!;
 const taskQueue = uniqueTaskQueue('openapi');
@@ -123,6 +127,25 @@ describe('real webhook answers match it', () => {
     const repeat = await deliver(main, samsara, message);
     expect(JSON.parse(repeat.text).duplicate).toBe(true);
     conforms('post', WEBHOOK, repeat);
+  });
+
+  it('202 and 200 for an event routed to several sagas: one answer per saga', async () => {
+    const fanOut = (receiver: IntakeReceiver, id: string) =>
+      send(`${receiver.url}/webhooks/fan-out`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer fan-out-token' }, body: JSON.stringify({ id, type: 'order.created' }) });
+    const id = `ord_${randomUUID()}`;
+    const first = await fanOut(main, id);
+    expect([first.status, JSON.parse(first.text).sagas?.length]).toEqual([202, 2]);
+    conforms('post', WEBHOOK, first);
+    // On a loaded machine a start may be queued: the repeat is a duplicate once both sagas exist.
+    const ids = (JSON.parse(first.text).sagas as { workflowId: string }[]).map((a) => a.workflowId);
+    const exists = (workflowId: string) => main.client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+    expect(await eventually(async () => (await Promise.all(ids.map(exists))).every(Boolean), Boolean)).toBe(true);
+    const repeat = await fanOut(main, id);
+    expect([repeat.status, JSON.parse(repeat.text).sagas?.map((a: { duplicate: boolean }) => a.duplicate)]).toEqual([200, [true, true]]);
+    conforms('post', WEBHOOK, repeat);
+    const queued = await fanOut(noTemporal, `ord_${randomUUID()}`);
+    expect([queued.status, JSON.parse(queued.text).sagas?.map((a: { queued?: boolean }) => a.queued)]).toEqual([202, [true, true]]);
+    conforms('post', WEBHOOK, queued);
   });
 
   it('202 queued when Temporal does not answer, 503 + Retry-After when Redis does not either', async () => {

@@ -7,6 +7,7 @@ import { defaultSeed, type Seed } from '../../sandbox/seed';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 import { startSandbox, type RunningSandbox } from '../support/sandbox';
+import { bearerEndpoint } from '../support/fixtures';
 
 /**
  * Entity order (README, "Sagas"): Turvo status updates for one shipment, delivered through the real
@@ -19,13 +20,15 @@ const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'entity-order-token';
 // Event keys (so workflow IDs) derive from the shipment id: new ids per run keep runs apart.
 const RUN = randomUUID().slice(0, 8);
-const SHIPMENTS = [1, 2, 3, 4, 5, 6, 7].map((i) => `EO${i}-${RUN}`);
-const [PAIR_A, PAIR_B, CRASH, HELD, UNDONE, RESET] = SHIPMENTS.slice(1);
+const SHIPMENTS = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `EO${i}-${RUN}`);
+const [PAIR_A, PAIR_B, CRASH, HELD, UNDONE, RESET, FAN_OUT] = SHIPMENTS.slice(1);
 const BASE = Date.parse('2026-11-24T08:00:00.000Z');
 
 function seed(): Seed {
   const s = defaultSeed();
   for (const id of SHIPMENTS) s.links.push({ shipmentId: id, frontConversationId: `cnv_${id}` });
+  // The fan-out's document saga attaches to the shipment in Turvo and marks it delivered.
+  s.shipments.push({ id: FAN_OUT!, customId: FAN_OUT!, status: { code: { key: '2101', value: 'En route' } }, stops: [] });
   return s;
 }
 
@@ -122,12 +125,12 @@ async function outcomeCount(client: Client, sent: Sent[], outcome: string): Prom
  * Each saga's writes as a span of the sandbox's request sequence, in the order they happened. The
  * spans must not interleave: one saga's writes all come before the next one's.
  */
-function writeSpans(sent: Sent[]): { n: number; first: number; last: number }[] {
+function writeSpans(sent: Sent[], keyPrefix = (s: Sent) => `${s.workflowId}/`): { n: number; first: number; last: number }[] {
   const spans = sent
     .map((s) => {
       const seqs = sandbox
         .requests()
-        .filter((r) => r.method !== 'GET' && r.idempotencyKey?.startsWith(`${s.workflowId}/`))
+        .filter((r) => r.method !== 'GET' && r.idempotencyKey?.startsWith(keyPrefix(s)))
         .map((r) => r.seq);
       return seqs.length ? { n: s.n, first: Math.min(...seqs), last: Math.max(...seqs) } : undefined;
     })
@@ -360,3 +363,38 @@ it('a Temporal Reset to the first workflow task asks for a new turn: the old gra
   expect(after.slice(resetAt).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'turn').length).toBeGreaterThanOrEqual(2);
   expect(statusHistory(shipmentId).map((e) => e.at)).toEqual([sent.at]);
 }, 150_000);
+
+it('two sagas of one event (a fan-out) changing the same shipment both run, one after the other', async () => {
+  const taskQueue = uniqueTaskQueue('entity-order-fan-out');
+  // A config-only endpoint whose one event is both a Turvo status update and a Samsara proof of
+  // delivery for one shipment: both sagas take the shipment's turns.
+  const SOURCES_CONFIG = JSON.stringify({ yard: bearerEndpoint(TOKEN, { 'shipment.delivered': ['turvoShipmentStatusSaga', 'samsaraDocumentSaga'] }) });
+  const receiver = await startReceiver({ ...sandbox.env, SOURCES_CONFIG, TEMPORAL_TASK_QUEUE: taskQueue });
+  receivers.push(receiver);
+  await startWorker(taskQueue);
+  // Whichever saga gets the first turn holds it a while: the other's writes would land inside it without turns.
+  for (const path of [`/shipments/${FAN_OUT}/status-history$`, `/shipments/${FAN_OUT}/attachments`]) {
+    await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ service: path.includes('status') ? 'records' : 'turvo', method: 'POST', path, delayMs: 1000, times: 1 }) });
+  }
+  const at = new Date(BASE).toISOString();
+  const body = JSON.stringify({
+    id: `fan-${FAN_OUT}`,
+    type: 'shipment.delivered',
+    eventName: 'SHIPMENT_STATUS_UPDATE',
+    eventPayload: { id: FAN_OUT, customId: FAN_OUT, lastUpdatedOn: at, status: { code: { key: '2110', value: 'Delivered' } } },
+    data: { document: { id: `doc-${FAN_OUT}`, name: 'POD', documentType: { name: 'Proof of Delivery' }, routeStop: { externalIds: { turvoShipmentId: FAN_OUT } } } },
+  });
+  const res = await post(`${receiver.url}/webhooks/yard`, body, { authorization: `Bearer ${TOKEN}` });
+  expect(res.status).toBe(202);
+  const sent: Sent[] = (res.json.sagas as { workflowId: string }[]).map((a, n) => ({ n, shipmentId: FAN_OUT!, at, workflowId: a.workflowId }));
+  expect(sent).toHaveLength(2);
+
+  const runs = await closedRuns(receiver.client, sent);
+  // Both applied (neither superseded by the other: they read different vendors' clocks), once each.
+  for (const s of sent) expect([runs.get(s.workflowId)!.length, runs.get(s.workflowId)![0]!.status.name, runs.get(s.workflowId)![0]!.searchAttributes.SagaOutcome?.[0]]).toEqual([1, 'COMPLETED', 'completed']);
+  // Their writes never overlap: one saga's all come before the other's. Keys are `<workflowId>/<runId>/<step>`,
+  // and the first saga's workflow ID begins the other's: told apart by the run.
+  const spans = writeSpans(sent, (s) => `${s.workflowId}/${runs.get(s.workflowId)![0]!.runId}/`);
+  expect(spans).toHaveLength(2);
+  expect(spans[1]!.first).toBeGreaterThan(spans[0]!.last);
+}, 120_000);

@@ -35,7 +35,12 @@ describe('SOURCES_CONFIG', () => {
     expect(builtIn.length).toBeGreaterThan(0);
     const sources = buildSources({ SOURCES_CONFIG: JSON.stringify({ acme: hmacEntry, 'acme-eu': { ...hmacEntry, secrets: ['other'] }, billing: standardEntry }) });
     expect([...sources.keys()].sort()).toEqual(['acme', 'acme-eu', 'billing', ...builtIn].sort());
-    expect(sources.get('billing')!.routes).toEqual(new Map([['invoice.paid', 'recordEventSaga']]));
+    expect(sources.get('billing')!.routes).toEqual(new Map([['invoice.paid', ['recordEventSaga']]]));
+  });
+
+  it('reads a route naming several sagas (a fan-out) as their list, in its order', () => {
+    const sources = buildSources({ SOURCES_CONFIG: JSON.stringify({ acme: { ...hmacEntry, routes: { 'order.created': ['recordEventSaga', 'frontInboundSaga'], 'order.paid': 'recordEventSaga' } } }) });
+    expect(sources.get('acme')!.routes).toEqual(new Map([['order.created', ['recordEventSaga', 'frontInboundSaga']], ['order.paid', ['recordEventSaga']]]));
   });
 
   it('reads a fixtures folder relative to the config file, and only for the entry that names it', () => {
@@ -98,6 +103,9 @@ describe('SOURCES_CONFIG', () => {
     ['an empty route table', { acme: { ...hmacEntry, routes: {} } }, /SOURCES_CONFIG acme\.routes: at least one/],
     ['a route to something that is no workflow name', { acme: { ...hmacEntry, routes: { 'order.created': 'record event' } } }, /SOURCES_CONFIG acme\.routes\.order\.created/],
     ['a route to a saga that does not exist', { acme: { ...hmacEntry, routes: { 'order.created': 'recordEventSag' } } }, /SOURCES_CONFIG acme\.routes\.order\.created: "recordEventSag" is not a saga .*recordEventSaga/],
+    ['a fan-out to a saga that does not exist', { acme: { ...hmacEntry, routes: { 'order.created': ['recordEventSaga', 'frontInboundSag'] } } }, /SOURCES_CONFIG acme\.routes\.order\.created\.1: "frontInboundSag" is not a saga/],
+    ['a fan-out naming a saga twice', { acme: { ...hmacEntry, routes: { 'order.created': ['recordEventSaga', 'recordEventSaga'] } } }, /SOURCES_CONFIG acme\.routes\.order\.created: names recordEventSaga twice/],
+    ['an empty fan-out', { acme: { ...hmacEntry, routes: { 'order.created': [] } } }, /SOURCES_CONFIG acme\.routes\.order\.created: at least one saga/],
     ['an event key from an unsigned header', { acme: { ...hmacEntry, eventKey: 'header:x-acme-event-id' } }, /SOURCES_CONFIG acme\.eventKey: header x-acme-event-id is not covered by the signature/],
     ['an event type from an unsigned header', { acme: { ...hmacEntry, eventType: 'header:x-acme-event-type' } }, /SOURCES_CONFIG acme\.eventType: header x-acme-event-type is not covered/],
     ['a Standard Webhooks type from an unsigned header', { billing: { ...standardEntry, eventType: 'header:x-event-type' } }, /SOURCES_CONFIG billing\.eventType: header x-event-type is not covered/],

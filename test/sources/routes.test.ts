@@ -15,8 +15,8 @@ describe('source routes', () => {
     const instances = buildSourceInstances(env);
     expect(instances.length).toBeGreaterThan(0);
     for (const { adapter } of instances) {
-      for (const [eventType, saga] of adapter.routes ?? []) {
-        expect({ source: adapter.name, eventType, registered: registered.has(saga) }).toEqual({ source: adapter.name, eventType, registered: true });
+      for (const [eventType, sagas] of adapter.routes ?? []) {
+        for (const saga of sagas) expect({ source: adapter.name, eventType, saga, registered: registered.has(saga) }).toEqual({ source: adapter.name, eventType, saga, registered: true });
       }
     }
   });
@@ -26,14 +26,14 @@ describe('source routes', () => {
   });
 
   it('no route starts an internal workflow (an entity lock)', () => {
-    const routed = configurations.flatMap(({ env }) => buildSourceInstances(env).flatMap(({ adapter }) => [...(adapter.routes ?? new Map()).values()]));
+    const routed = configurations.flatMap(({ env }) => buildSourceInstances(env).flatMap(({ adapter }) => [...(adapter.routes ?? new Map()).values()].flat()));
     expect(routed.filter((saga) => (INTERNAL_WORKFLOWS as readonly string[]).includes(saga))).toEqual([]);
   });
 
   it('routes the events the sagas were written for', () => {
     const routes = Object.fromEntries(buildSourceInstances({ ...DEV_SECRETS }).map((i) => [i.adapter.name, Object.fromEntries(i.adapter.routes ?? [])]));
-    expect(routes.samsara).toMatchObject({ RouteStopArrival: 'samsaraRouteStopSaga', DocumentSubmitted: 'samsaraDocumentSaga' });
-    expect(routes.turvo).toMatchObject({ SHIPMENT_STATUS_UPDATE: 'turvoShipmentStatusSaga' });
-    expect(routes.frontapp).toMatchObject({ inbound: 'frontInboundSaga' });
+    expect(routes.samsara).toMatchObject({ RouteStopArrival: ['samsaraRouteStopSaga'], DocumentSubmitted: ['samsaraDocumentSaga'] });
+    expect(routes.turvo).toMatchObject({ SHIPMENT_STATUS_UPDATE: ['turvoShipmentStatusSaga'] });
+    expect(routes.frontapp).toMatchObject({ inbound: ['frontInboundSaga'] });
   });
 });

@@ -24,7 +24,7 @@ describe('FrontApp application webhooks', () => {
   it('accepts a delivery signed as the docs describe and starts the inbound saga keyed by the event id', () => {
     const d = appSigned(appFixture('inbound'));
     expect(reason(() => app.verify(d, NOW))).toBe('accepted');
-    expect(app.decide(d)).toMatchObject({ action: 'start', eventKey: 'evt_3a9f1c2b', eventType: 'inbound', saga: 'frontInboundSaga' });
+    expect(app.decide(d)).toMatchObject({ action: 'start', eventKey: 'evt_3a9f1c2b', eventType: 'inbound', sagas: ['frontInboundSaga'] });
   });
 
   it('refuses a timestamp outside five minutes either way (milliseconds)', () => {
@@ -67,7 +67,7 @@ describe('FrontApp rule webhooks', () => {
   it('accepts HMAC-SHA1 of the raw body and keys by the event id in the body', () => {
     const d = ruleSigned(ruleFixture('comment'));
     expect(reason(() => rule.verify(d, NOW))).toBe('accepted');
-    expect(rule.decide(d)).toMatchObject({ action: 'start', eventKey: 'evt_3a9f2c5d', eventType: 'comment', saga: 'recordEventSaga' });
+    expect(rule.decide(d)).toMatchObject({ action: 'start', eventKey: 'evt_3a9f2c5d', eventType: 'comment', sagas: ['recordEventSaga'] });
   });
 
   it('has no handshake: a challenge header is not echoed, the body is decided on', () => {

@@ -125,6 +125,15 @@ describe('handshakes and route filters', () => {
     expect(decide({ currency: 'gbp', customer: 'cus_1' })).toBe('ignore');
     expect(decide({ currency: 'usd' })).toBe('ignore');
   });
+
+  it('a fan-out starts every saga of the route whose filter holds, in the route\'s order', () => {
+    const fanOut = endpoint({ preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': [{ saga: 'frontInboundSaga', when: { 'body:livemode': { equals: true } } }, 'recordEventSaga'] } });
+    const decide = (livemode: boolean) => fanOut.decide(delivery({ body: JSON.stringify({ id: 'evt_1', type: 'invoice.paid', livemode }), headers: {} }));
+    expect(decide(true)).toMatchObject({ action: 'start', eventKey: 'evt_1', sagas: ['frontInboundSaga', 'recordEventSaga'] });
+    expect(decide(false)).toMatchObject({ action: 'start', eventKey: 'evt_1', sagas: ['recordEventSaga'] });
+    const none = endpoint({ preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': [{ saga: 'recordEventSaga', when: { 'body:livemode': { equals: true } } }] } });
+    expect(none.decide(delivery({ body: '{"id":"evt_1","type":"invoice.paid","livemode":false}', headers: {} }))).toMatchObject({ action: 'ignore', reason: 'the route filter does not match' });
+  });
 });
 
 describe('asymmetric signatures against node:crypto as an independent signer', () => {
@@ -165,6 +174,8 @@ describe('configuration errors name the field', () => {
     ['github without an event key', { preset: 'github', secrets: ['s'], eventType: 'body:action', routes }, /SOURCES_CONFIG vendor\.eventKey/],
     ['an unsigned header as event type', { preset: 'github', secrets: ['s'], eventKey: 'body:id', eventType: 'header:x-github-event', routes }, /vendor\.eventType: header x-github-event is not covered by the signature/],
     ['a route filter on an unsigned header', { preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': { saga: 'recordEventSaga', when: { 'header:x-live': { equals: '1' } } } } }, /vendor\.routes\.invoice\.paid\.when\.header:x-live: header x-live is not covered/],
+    ['a fan-out filter on an unsigned header', { preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': ['recordEventSaga', { saga: 'frontInboundSaga', when: { 'header:x-live': { equals: '1' } } }] } }, /vendor\.routes\.invoice\.paid\.1\.when\.header:x-live: header x-live is not covered/],
+    ['a fan-out naming a saga twice, filtered or not', { preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': ['recordEventSaga', { saga: 'recordEventSaga', when: { 'body:livemode': { equals: true } } }] } }, /vendor\.routes\.invoice\.paid: names recordEventSaga twice/],
     ['a filter with an unknown condition', { preset: 'stripe', secrets: ['s'], routes: { 'invoice.paid': { saga: 'recordEventSaga', when: { 'body:livemode': { is: true } } } } }, /vendor\.routes\.invoice\.paid/],
     ['a public key that is not one', { kind: 'generic', scheme: 'ed25519', publicKeys: ['abc'], signature: { header: 'x-sig' }, eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.publicKeys\[0\]: not a public key/],
     ['an RSA key for ed25519', { kind: 'generic', scheme: 'ed25519', publicKeys: [generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' })], signature: { header: 'x-sig' }, eventKey: 'body:id', eventType: 'body:type', routes }, /vendor\.publicKeys\[0\]: a rsa key, not one for ed25519/],
