@@ -22,7 +22,7 @@ export { SERVICES, type Fault, type RecordedRequest, type Service } from './type
  *
  *   GET    /_sandbox/requests?service=&method=&key=   what it was sent (key: idempotency-key prefix)
  *   GET    /_sandbox/state                            its data (shipments, conversations, records…)
- *   POST   /_sandbox/faults  {service, method?, path?, status?, times?, delayMs?, retryAfter?, message?}
+ *   POST   /_sandbox/faults  {service?, method?, path?, status?, times?, after?, delayMs?, retryAfter?, message?}
  *   GET    /_sandbox/faults                           the faults armed now
  *   DELETE /_sandbox/faults[/:id]                     clear all faults (or one)
  *   POST   /_sandbox/reset                            back to the seed; requests, keys and faults cleared
@@ -124,6 +124,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     app.use(`/${service}`, router);
   }
 
+  /** The fault that answers this request: the first armed one that matches it, past the requests it lets through. */
+  function faultFor(service: Service, req: Request): Fault | undefined {
+    for (const f of faults) {
+      if ((f.service && f.service !== service) || (f.method && f.method !== req.method) || (f.path && !new RegExp(f.path).test(req.path))) continue;
+      if (f.times !== undefined && f.hits >= f.times) continue;
+      if (f.passed < (f.after ?? 0)) {
+        f.passed++;
+        continue;
+      }
+      return f;
+    }
+    return undefined;
+  }
+
   /**
    * Before any service route: record the request, apply a matching fault, answer a repeated
    * idempotency key from the cache. After it: remember a successful write's answer under its key.
@@ -144,13 +158,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (requests.length > MAX_RECORDED) requests.shift();
       res.on('finish', () => (record.status = res.statusCode));
 
-      const fault = faults.find(
-        (f) =>
-          f.service === service &&
-          (!f.method || f.method === req.method) &&
-          (!f.path || new RegExp(f.path).test(req.path)) &&
-          (f.times === undefined || f.hits < f.times),
-      );
+      const fault = faultFor(service, req);
       if (fault) {
         fault.hits++;
         record.faultId = fault.id;

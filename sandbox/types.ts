@@ -3,7 +3,8 @@ export type Service = (typeof SERVICES)[number];
 
 export interface Fault {
   id: string;
-  service: Service;
+  /** The service whose requests it matches; every service's when absent. */
+  service?: Service;
   /** HTTP method to match; any when absent. */
   method?: string;
   /** Regular expression tested against the path after the service prefix (`/shipments/98765/status`); any when absent. */
@@ -12,11 +13,15 @@ export interface Fault {
   status?: number;
   /** How many matching requests it hits; until cleared when absent. */
   times?: number;
+  /** Matching requests let through before it hits (to fail an undo that calls the same path as its step). */
+  after?: number;
   delayMs?: number;
   /** Seconds sent as `Retry-After` with the fault's status (a 429 or 503 asking the caller to wait). */
   retryAfter?: number;
   message?: string;
   hits: number;
+  /** Matching requests let through so far (see `after`). */
+  passed: number;
 }
 
 export interface RecordedRequest {

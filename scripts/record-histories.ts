@@ -32,7 +32,7 @@ import { ROOT, TEST_TEMPORAL, startTemporal, stopTemporal, temporalAddress } fro
 
 export const HISTORIES_DIR = join(ROOT, 'test', 'fixtures', 'histories');
 
-type FaultSpec = Omit<Fault, 'id' | 'hits'>;
+type FaultSpec = Omit<Fault, 'id' | 'hits' | 'passed'>;
 
 interface Scenario {
   name: string;

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import type { Principal } from '../ops/auth';
 import type { DeliveryResult } from './metrics';
+import type { ApiRoute } from './openapi';
 
 /** What the receiver's middleware leave for each other in `res.locals`, typed once. */
 declare global {
@@ -15,6 +16,8 @@ declare global {
       rejection?: { reason: string };
       /** Who called the console (src/ops/auth.ts authenticate). */
       principal?: Principal;
+      /** The console request's query and body, checked with its route's schemas (src/ops/input.ts). */
+      opsInput?: { route: ApiRoute; query: unknown; body: unknown };
     }
   }
 }

@@ -88,8 +88,9 @@ function openApiPath(path: string): string {
   return path.replace(/:(\w+)/g, '{$1}');
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' });
+/** A request is described as the client sends it (`input`: before defaults and transforms), an answer as it is sent. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
   return rest;
 }
 
@@ -100,11 +101,11 @@ function operation(route: ApiRoute): Record<string, unknown> {
       name,
       in: 'query',
       required: !(schema as z.ZodType).safeParse(undefined).success,
-      schema: jsonSchema(schema as z.ZodType),
+      schema: jsonSchema(schema as z.ZodType, 'input'),
     })),
   ];
   const requestBody = route.body
-    ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } }
+    ? { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } }
     : route.rawBody
       ? { required: true, description: route.rawBody, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }
       : undefined;

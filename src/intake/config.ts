@@ -37,7 +37,6 @@ const schema = z.object({
   FORWARDER_IN_PROCESS: env.bool(true),
   FORWARDER_BATCH_SIZE: env.int(50, 1, 1000),
   FORWARDER_MAX_CONCURRENCY: env.int(64, 1, 1000),
-  FORWARDER_CLAIM_IDLE_MS: env.int(30_000, 100),
   FORWARDER_MAX_BACKOFF_MS: env.int(5000, 100),
   /** This forwarder's name in the consumer group; must differ between live processes. Default: host-pid-random. */
   FORWARDER_CONSUMER: z.string().regex(/^[\w.:-]{1,100}$/).optional(),
@@ -80,7 +79,7 @@ export interface IntakeConfig {
   retryAfterSeconds: number;
   deadLetterMaxEntries: number;
   refused: { maxEntries: number; maxAgeMs: number };
-  forwarder: { inProcess: boolean; batchSize: number; maxConcurrency: number; claimIdleMs: number; maxBackoffMs: number; consumer?: string };
+  forwarder: { inProcess: boolean; batchSize: number; maxConcurrency: number; maxBackoffMs: number; consumer?: string };
 }
 
 export interface HttpLimitsConfig {
@@ -120,7 +119,6 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
         inProcess: e.FORWARDER_IN_PROCESS,
         batchSize: e.FORWARDER_BATCH_SIZE,
         maxConcurrency: e.FORWARDER_MAX_CONCURRENCY,
-        claimIdleMs: e.FORWARDER_CLAIM_IDLE_MS,
         maxBackoffMs: e.FORWARDER_MAX_BACKOFF_MS,
         ...(e.FORWARDER_CONSUMER ? { consumer: e.FORWARDER_CONSUMER } : {}),
       },

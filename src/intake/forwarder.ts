@@ -31,8 +31,8 @@ export interface ForwarderOptions {
   latencyTargetMs: number;
   /** Told how each start went, so a receiver's admission knows how the engine is doing. */
   admission?: Pick<Admission, 'observe'>;
-  /** Entries another forwarder left unacknowledged this long are taken over. */
-  claimIdleMs: number;
+  /** Entries another forwarder left unacknowledged this long are taken over (default CLAIM_IDLE_MS; tests shorten it). */
+  claimIdleMs?: number;
   maxBackoffMs: number;
   startTimeoutMs: number;
   /** Other consumers with nothing pending and idle this long are removed from the group (default 10 × claimIdleMs). */
@@ -64,12 +64,19 @@ const POLL_MS = 50;
  * they have been idle for claimIdleMs. Several forwarders share the stream through the consumer
  * group, each reading only about what it can start soon.
  */
+/**
+ * How long an entry another forwarder read may stay unacknowledged before it is taken over: a
+ * crashed forwarder's entries wait this long, far more than a start takes.
+ */
+const CLAIM_IDLE_MS = 30_000;
+
 export function startForwarder(options: ForwarderOptions): Forwarder {
+  const claimIdleMs = options.claimIdleMs ?? CLAIM_IDLE_MS;
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = options.logger.child({ component: 'forwarder', consumer });
   const blockMs = options.blockMs ?? 1000;
   // A live forwarder touches the group every blockMs (or its backoff, at most maxBackoffMs): far less.
-  const consumerGoneMs = options.consumerGoneMs ?? options.claimIdleMs * 10;
+  const consumerGoneMs = options.consumerGoneMs ?? claimIdleMs * 10;
   // Blocking reads get their own connection, with a command timeout longer than the block.
   const reader = options.redis.duplicate({ commandTimeout: blockMs + 2000 });
   reader.on('error', () => undefined);
@@ -198,9 +205,9 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
 
   /** Up to `count` entries to take on: stale ones claimed from a gone forwarder first, then new ones. */
   async function read(count: number, block: boolean): Promise<OutboxEntry[]> {
-    if (Date.now() - lastClaimAt >= options.claimIdleMs / 2) {
+    if (Date.now() - lastClaimAt >= claimIdleMs / 2) {
       lastClaimAt = Date.now();
-      const claimed = (await options.outbox.claimStale(consumer, options.claimIdleMs, count)).filter((entry) => !held.has(entry.id));
+      const claimed = (await options.outbox.claimStale(consumer, claimIdleMs, count)).filter((entry) => !held.has(entry.id));
       if (claimed.length > 0) {
         log.info('claimed entries left pending by another forwarder', { count: claimed.length });
         return claimed;

@@ -83,7 +83,6 @@ export function forwarderFor(
     maxConcurrency: config.intake.forwarder.maxConcurrency,
     latencyTargetMs: config.intake.admission.latencyBudgetMs,
     ...(parts.admission ? { admission: parts.admission } : {}),
-    claimIdleMs: config.intake.forwarder.claimIdleMs,
     maxBackoffMs: config.intake.forwarder.maxBackoffMs,
     startTimeoutMs: config.temporal.startTimeoutMs,
     ...(config.intake.forwarder.consumer ? { consumer: config.intake.forwarder.consumer } : {}),

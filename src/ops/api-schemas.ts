@@ -1,32 +1,159 @@
 import { z } from 'zod';
 import type { ApiResponse } from '../http/openapi';
-import { OUTCOMES } from './filters';
+import { SEARCH_PREFIX_LENGTH, searchablePrefix } from '../../core/workflow-id';
+import { OUTCOMES, SEARCHABLE } from './filters';
 
 /**
  * The console API's requests and answers as zod schemas, for its OpenAPI description (the route
- * list is in router.ts, beside the routes). They describe what the handlers send (find.ts,
- * inspect.ts, bulk.ts, dead-letters.ts, audit.ts); test/http/openapi.test.ts checks real answers.
+ * list is in router.ts, beside the routes). The requests' schemas are also what the router checks
+ * them with; the answers' describe what the handlers send (find.ts, inspect.ts, bulk.ts,
+ * dead-letters.ts, audit.ts); test/http/openapi.test.ts checks real answers.
  */
 const ROW_OUTCOMES = [...OUTCOMES.filter((o) => o !== 'failed'), 'failed', 'other'] as const;
 const when = z.string().meta({ description: 'ISO-8601' });
 
+/**
+ * What a console request may carry, and the refusal a bad value gets: the router checks every route's
+ * query and body with these (src/ops/input.ts) before its handler runs, and answers the first bad
+ * field with its reason, `{ error: reason, message, field? }`. A field without a reason of its own is
+ * a `bad_request`. Empty strings and nulls count as absent.
+ */
+export const refusals = z.registry<{ reason: string; field: boolean }>();
+
+function refusedAs<T extends z.ZodType>(reason: string, schema: T, { field = true } = {}): T {
+  refusals.add(schema, { reason, field });
+  return schema;
+}
+
+/** Printable, no quote or backslash, at most 200 characters: a value quoted into a visibility query (src/ops/filters.ts). */
+const searchable = (name: string) => {
+  const message = `${name} has characters the console does not search for`;
+  return refusedAs('bad_filter', z.string({ error: message }).regex(SEARCHABLE).trim());
+};
+
+/** true or false, as JSON or in a query string; false is as good as absent. */
+const flag = (name: string) =>
+  refusedAs(
+    'bad_filter',
+    z.union([z.boolean(), z.enum(['true', 'false'])], { error: `${name} is true or false` }).transform((v) => (v === true || v === 'true' ? true : undefined)),
+  );
+
+const time = (name: string) =>
+  refusedAs(
+    'bad_filter',
+    searchable(name)
+      .refine((v) => !Number.isNaN(new Date(v).getTime()), { error: `${name} is not a date` })
+      .transform((v) => new Date(v).toISOString()),
+  );
+
+/**
+ * An exact event key is searched by its search-attribute form (core/workflow-id.ts), always safe to
+ * quote, so it may hold any character; a prefix must be plain and short enough to lie within every
+ * key's search form.
+ */
+const eventKey = refusedAs(
+  'bad_filter',
+  z.string({ error: 'eventKey must be a string' }).refine((v) => !v.endsWith('*') || searchablePrefix(v.slice(0, -1)), {
+    error: `an eventKey prefix (ending in *) is at most ${SEARCH_PREFIX_LENGTH} characters (UTF-16 units) without quotes, backslashes or control characters; search the exact key instead`,
+  }),
+);
+
+/** Temporal run IDs are UUIDs: anything else is the caller's mistake (Temporal would refuse it as invalid, a 500 here). */
+const runId = refusedAs('bad_run_id', z.string({ error: 'runId is not a run id' }).regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/));
+
+/** The dry run's count, sent back to confirm a bulk action. */
+const expected = refusedAs('confirmation_required', z.number({ error: 'send expect: the count the dry run showed' }).int().min(1), { field: false });
+
+/** How many entries to read: out of range is brought into 1..500, anything else is the default. */
+const limit = z.coerce
+  .number()
+  .catch(50)
+  .transform((n) => Math.min(Math.max(Math.trunc(n) || 50, 1), 500))
+  .meta({ description: '1..500 (brought into range), default 50' });
+
 export const sagaFilter = z.object({
-  outcome: z.enum(OUTCOMES).optional(),
-  source: z.string().optional(),
-  eventType: z.string().optional(),
-  eventKey: z.string().optional().meta({ description: 'An exact key, or a prefix ending in *' }),
-  from: when.optional(),
-  to: when.optional(),
-  failedStep: z.string().optional().meta({ description: 'A cause group: the step that failed' }),
-  errorClass: z.string().optional().meta({ description: 'A cause group: the error class (e.g. "front 422")' }),
+  outcome: refusedAs('bad_filter', z.enum(OUTCOMES, { error: `outcome must be one of ${OUTCOMES.join(', ')}` })).optional(),
+  source: searchable('source').optional(),
+  eventType: searchable('eventType').optional().meta({ description: 'Matched whatever its case' }),
+  eventKey: eventKey.optional().meta({ description: 'An exact key, or a prefix ending in *' }),
+  from: time('from').optional().meta({ description: 'Started at or after (ISO-8601)' }),
+  to: time('to').optional().meta({ description: 'Started before (ISO-8601)' }),
+  taskQueue: searchable('taskQueue').optional(),
+  failedStep: searchable('failedStep').optional().meta({ description: 'A cause group: the step that failed' }),
+  errorClass: searchable('errorClass').optional().meta({ description: 'A cause group: the error class (e.g. "front 422")' }),
+  includePermanent: flag('includePermanent').optional().meta({ description: 'Bulk replay: also permanent failures' }),
+  includeTerminated: flag('includeTerminated').optional().meta({ description: 'Bulk replay: also terminated and canceled runs' }),
 });
 
-export const sagaListQuery = sagaFilter.extend({
-  pageSize: z.coerce.number().int().min(1).max(200).optional(),
-  pageToken: z.string().optional(),
+const plainName = (field: string) => refusedAs('bad_filter', z.string({ error: `${field} must be a name` }).regex(/^[A-Za-z0-9_-]{1,64}$/));
+
+export const deadLetterFilter = z.object({ source: plainName('source').optional(), cause: plainName('cause').optional() });
+
+/** A refusal code (signature_mismatch, malformed_json, …) or a source name. */
+const refusalName = (field: string) => refusedAs('bad_filter', z.string({ error: `${field} must be a name` }).regex(/^[A-Za-z0-9_.-]{1,64}$/));
+
+export const refusedFilter = z.object({
+  source: refusalName('source').optional(),
+  reason: refusalName('reason').optional().meta({ description: 'The refusal code (signature_mismatch, malformed_json, …) or unrouted' }),
+  from: time('from').optional().meta({ description: 'Received at or after (ISO-8601)' }),
+  to: time('to').optional().meta({ description: 'Received before (ISO-8601)' }),
 });
 
-export const deadLetterFilter = z.object({ source: z.string().optional(), cause: z.string().optional() });
+const auditValue = (name: string) => refusedAs('bad_filter', z.string({ error: `${name} must be one value` }).max(1000)).optional();
+
+const pageTokenMessage = 'pageToken is not a token this API gave out';
+const SEARCH_MESSAGE = 'q is a workflow ID, an event key (or prefix*), a delivery id or a request id';
+
+/** Base64url of a JSON object: the form of Temporal's visibility page tokens (SQL and Elasticsearch). */
+function isJsonObjectInBase64url(token: string): boolean {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** The query or body of each console route, by the route (the list in router.ts). */
+export const opsRequests = {
+  sagaList: sagaFilter.extend({
+    pageSize: refusedAs('bad_request', z.coerce.number({ error: 'pageSize must be 1..200' }).int().min(1).max(200), { field: false }).optional(),
+    /** An opaque token from an earlier page; one Temporal cannot read is refused too (router.ts). */
+    pageToken: refusedAs(
+      'bad_page_token',
+      z.string({ error: pageTokenMessage }).regex(/^[A-Za-z0-9_-]{1,4096}$/).refine(isJsonObjectInBase64url),
+      { field: false },
+    ).optional(),
+  }),
+  search: sagaFilter.extend({
+    q: refusedAs('bad_request', z.string({ error: SEARCH_MESSAGE }).trim().min(1).max(1000)),
+  }),
+  counts: sagaFilter,
+  saga: z.object({ runId: runId.optional() }),
+  replay: z.object({ runId: runId.optional() }),
+  bulkPreview: z.object({ filter: sagaFilter.optional() }),
+  bulkStart: z.object({ filter: sagaFilter.optional(), expect: expected }),
+  deadLetters: deadLetterFilter.extend({ limit: limit.optional() }),
+  requeuePreview: z.object({ filter: deadLetterFilter.optional() }),
+  requeueMany: z.object({ filter: deadLetterFilter.optional(), expect: expected }),
+  refused: refusedFilter.extend({
+    limit: limit.optional(),
+    before: refusedAs('bad_page_token', z.string({ error: 'before is not a refused request id' }).regex(/^\d{1,20}-\d{1,20}$/), { field: false })
+      .optional()
+      .meta({ description: 'The next page: the `next` of the previous one' }),
+  }),
+  reprocessPreview: z.object({ filter: refusedFilter.optional() }),
+  reprocessMany: z.object({ filter: refusedFilter.optional(), expect: expected }),
+  audit: z.object({
+    limit: limit.optional(),
+    before: refusedAs('bad_page_token', z.string({ error: 'before is not an audit entry id' }).regex(/^\d{1,20}-\d{1,20}$/), { field: false })
+      .optional()
+      .meta({ description: "An entry's id: the entries before it" }),
+    actor: auditValue('actor'),
+    workflowId: auditValue('workflowId'),
+    action: auditValue('action'),
+  }),
+};
 
 /** A step that failed, or an undo that failed (core/saga/status.ts FailedStep). */
 const failedStep = z.looseObject({ step: z.string(), phase: z.enum(['run', 'undo']), error: z.string(), attempts: z.number().optional(), key: z.string().optional() });
@@ -34,12 +161,6 @@ const failedStep = z.looseObject({ step: z.string(), phase: z.enum(['run', 'undo
 /** An activity Temporal is retrying (src/ops/pending.ts). */
 const pendingActivity = z.object({ activity: z.string(), attempt: z.number(), lastError: z.string().optional(), state: z.string(), service: z.string().optional(), nextAttemptAt: when.optional() });
 
-export const refusedFilter = z.object({
-  source: z.string().optional(),
-  reason: z.string().optional().meta({ description: 'The refusal code (signature_mismatch, malformed_json, …) or unrouted' }),
-  from: when.optional(),
-  to: when.optional(),
-});
 
 const sagaRow = z.object({
   workflowId: z.string(),
@@ -266,7 +387,7 @@ const opsError = z.looseObject({ error: z.string(), message: z.string() });
 /** The refusals every console route may answer. */
 export function opsRefusals(extra: Record<number, string> = {}): Record<number, ApiResponse> {
   const base: Record<number, string> = {
-    400: 'A malformed request: a filter, page token, run id, JSON nested too deep (bad_filter, bad_page_token, bad_run_id, body_too_deep)',
+    400: 'A malformed request, `{ error, message, field? }`: a filter, page token, run id, missing confirmation, JSON nested too deep (bad_filter, bad_page_token, bad_run_id, confirmation_required, body_too_deep, bad_request)',
     401: 'No token, or one not accepted or expired',
     403: 'The token lacks the role',
     503: 'No key configured to verify tokens (OPS_JWT_SECRET or OPS_JWT_PUBLIC_KEY)',

@@ -26,11 +26,14 @@ export function hasRole(principal: Principal, role: Role): boolean {
  * exp required). The caller learns only "expired" or "not accepted": which claim failed, and what
  * issuer or audience was expected, goes to the log through the error's cause, not to the caller.
  */
+/** Clock skew allowed between the identity provider and the receiver when checking exp, nbf and iat. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+
 export function verifyOpsToken(token: string, config: OpsJwtConfig): Principal {
   if (!config.key) throw new OpsUnavailableError('ops_auth_not_configured', 'set OPS_JWT_SECRET or OPS_JWT_PUBLIC_KEY');
   let payload: JwtPayload;
   try {
-    payload = verifyJwt(token, [config.key], config);
+    payload = verifyJwt(token, [config.key], { ...config, clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS });
   } catch (err) {
     if (!(err instanceof JwtRefusedError)) throw err;
     if (err.reason === 'token_expired') throw new OpsUnauthorizedError('token_expired', 'token expired', undefined, err);

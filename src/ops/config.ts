@@ -16,7 +16,6 @@ const schema = z.object({
   OPS_JWT_PUBLIC_KEY: z.string().optional(),
   OPS_JWT_ISSUER: z.string().default('webhook-sagas'),
   OPS_JWT_AUDIENCE: z.string().default('webhook-sagas-ops'),
-  OPS_JWT_CLOCK_TOLERANCE_SECONDS: env.int(30, 0, 300),
   OPS_REPLAY_CONCURRENCY: env.int(4, 1, 50),
   OPS_REPLAY_MAX: env.int(1000, 1, 10_000),
   /** The audit stream's full key; unset, `<REDIS_KEY_PREFIX>ops:audit` (src/intake/redis.ts). */
@@ -32,7 +31,6 @@ export interface OpsJwtConfig {
   key?: string;
   issuer: string;
   audience: string;
-  clockToleranceSeconds: number;
 }
 
 export interface OpsConfig {
@@ -63,7 +61,6 @@ export function opsConfigFromEnv(source: NodeJS.ProcessEnv): OpsConfig {
       key,
       issuer: e.OPS_JWT_ISSUER,
       audience: e.OPS_JWT_AUDIENCE,
-      clockToleranceSeconds: e.OPS_JWT_CLOCK_TOLERANCE_SECONDS,
     },
     replay: { concurrency: e.OPS_REPLAY_CONCURRENCY, maxBulk: e.OPS_REPLAY_MAX },
     ...(e.OPS_AUDIT_STREAM ? { auditStream: e.OPS_AUDIT_STREAM } : {}),

@@ -19,18 +19,9 @@ export function deadLetterId(raw: unknown): string {
   return raw;
 }
 
-export function parseDeadLetterFilter(raw: Record<string, unknown>): DeadLetterFilter {
-  const filter: DeadLetterFilter = {};
-  for (const [name, key] of [
-    ['source', 'source'],
-    ['cause', 'causeClass'],
-  ] as const) {
-    const value = raw[name];
-    if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || !/^[a-z0-9_-]{1,64}$/i.test(value)) throw new OpsBadRequestError('bad_filter', `${name} must be a name`, { field: name });
-    filter[key] = value;
-  }
-  return filter;
+/** The console's filter (checked by its schema, api-schemas.ts) as the dead letters name their fields. */
+export function deadLetterFilterOf({ source, cause }: { source?: string; cause?: string } = {}): DeadLetterFilter {
+  return { ...(source ? { source } : {}), ...(cause ? { causeClass: cause } : {}) };
 }
 
 export interface RequeueOutcome {

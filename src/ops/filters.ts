@@ -1,4 +1,4 @@
-import { eventKeySearchValue, searchablePrefix, SEARCH_PREFIX_LENGTH } from '../../core/workflow-id';
+import { eventKeySearchValue, searchablePrefix } from '../../core/workflow-id';
 import { OpsBadRequestError } from './errors';
 
 /**
@@ -75,78 +75,25 @@ export interface Scope {
   sources: readonly string[];
 }
 
-/** Printable, and no quote or backslash: the characters that could break out of a quoted value. */
-const SAFE_VALUE = /^[^'"\\\p{Cc}]{1,200}$/u;
+/** Printable, and no quote or backslash: the characters that could break out of a quoted value (filters are checked with it: api-schemas.ts). */
+export const SEARCHABLE = /^[^'"\\\p{Cc}]{1,200}$/u;
 
 /** Whether a value can be quoted into a query as it is (else only searched by its key form, or in memory). */
 export function quotable(value: string): boolean {
-  return SAFE_VALUE.test(value);
+  return SEARCHABLE.test(value);
 }
 
-function text(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !SAFE_VALUE.test(value)) throw new OpsBadRequestError('bad_filter', `${name} has characters the console does not search for`, { field: name });
+/** A value of our own (the scope, workflow IDs from Temporal) about to be quoted, still checked. */
+function text(name: string, value: string): string {
+  if (!SEARCHABLE.test(value)) throw new OpsBadRequestError('bad_filter', `${name} has characters the console does not search for`, { field: name });
   return value.trim();
 }
 
-function flag(name: string, value: unknown): boolean | undefined {
-  if (value === undefined || value === null || value === '' || value === false || value === 'false') return undefined;
-  if (value === true || value === 'true') return true;
-  throw new OpsBadRequestError('bad_filter', `${name} is true or false`, { field: name });
-}
-
-function time(name: string, value: unknown): string | undefined {
-  const raw = text(name, value);
-  if (!raw) return undefined;
-  const date = new Date(raw);
-  if (Number.isNaN(date.getTime())) throw new OpsBadRequestError('bad_filter', `${name} is not a date`, { field: name });
-  return date.toISOString();
-}
-
-/**
- * An event key is searched by its search-attribute form (core/workflow-id.ts), which is
- * always safe to quote, so an exact key may hold any character and be as long as a key can be. A
- * prefix must be plain and short enough to lie within every key's search form.
- */
-function eventKey(value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new OpsBadRequestError('bad_filter', 'eventKey must be a string', { field: 'eventKey' });
-  if (value.endsWith('*') && !searchablePrefix(value.slice(0, -1))) {
-    throw new OpsBadRequestError(
-      'bad_filter',
-      `an eventKey prefix (ending in *) is at most ${SEARCH_PREFIX_LENGTH} characters (UTF-16 units) without quotes, backslashes or control characters; search the exact key instead`,
-      { field: 'eventKey' },
-    );
-  }
-  return value;
-}
-
-function canonical(value: string | undefined, known: readonly string[]): string | undefined {
-  if (!value) return value;
-  const lower = value.toLowerCase();
-  return known.find((k) => k.toLowerCase() === lower) ?? value;
-}
-
-/** Reads a filter from a query string or a JSON body; unknown outcomes and unsafe values are a 400. */
-export function parseFilter(input: Record<string, unknown>, eventTypes: readonly string[] = []): SagaFilter {
-  const outcome = text('outcome', input.outcome);
-  if (outcome && !OUTCOMES.includes(outcome as OutcomeFilter)) {
-    throw new OpsBadRequestError('bad_filter', `outcome must be one of ${OUTCOMES.join(', ')}`, { field: 'outcome' });
-  }
-  const filter: SagaFilter = {
-    outcome: outcome as OutcomeFilter | undefined,
-    source: text('source', input.source),
-    eventType: canonical(text('eventType', input.eventType), eventTypes),
-    eventKey: eventKey(input.eventKey),
-    from: time('from', input.from),
-    to: time('to', input.to),
-    taskQueue: text('taskQueue', input.taskQueue),
-    failedStep: text('failedStep', input.failedStep),
-    errorClass: text('errorClass', input.errorClass),
-    includePermanent: flag('includePermanent', input.includePermanent),
-    includeTerminated: flag('includeTerminated', input.includeTerminated),
-  };
-  return Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) as SagaFilter;
+/** An event type as its sources spell it, whatever the case it was asked in. */
+export function withKnownEventType(filter: SagaFilter, eventTypes: readonly string[]): SagaFilter {
+  const lower = filter.eventType?.toLowerCase();
+  const known = lower === undefined ? undefined : eventTypes.find((k) => k.toLowerCase() === lower);
+  return known ? { ...filter, eventType: known } : filter;
 }
 
 /** The conditions that keep a query to this deployment's sagas (every saga carries WebhookSource, set when the receiver starts it). */

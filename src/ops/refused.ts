@@ -45,28 +45,10 @@ export interface ReprocessOutcome {
 
 const ID = /^\d{1,20}-\d{1,20}$/;
 const PREVIEW_ITEMS = 100;
-const NAME = /^[a-z0-9_.-]{1,64}$/i;
 
 export function refusedId(raw: unknown): string {
   if (typeof raw !== 'string' || !ID.test(raw)) throw new OpsBadRequestError('bad_request', 'a refused request id looks like 1700000000000-0');
   return raw;
-}
-
-export function parseRefusedFilter(raw: Record<string, unknown>): RefusedFilter {
-  const filter: RefusedFilter = {};
-  for (const name of ['source', 'reason'] as const) {
-    const value = raw[name];
-    if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || !NAME.test(value)) throw new OpsBadRequestError('bad_filter', `${name} must be a name`, { field: name });
-    filter[name] = value;
-  }
-  for (const name of ['from', 'to'] as const) {
-    const value = raw[name];
-    if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new OpsBadRequestError('bad_filter', `${name} must be an ISO-8601 time`, { field: name });
-    filter[name] = new Date(value).toISOString();
-  }
-  return filter;
 }
 
 /** Why an entry cannot be re-processed at all (nothing is attempted), or undefined. */

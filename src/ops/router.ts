@@ -4,26 +4,26 @@ import type { Client } from '@temporalio/client';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { AppConfig } from '../config';
 import type { ApiRoute } from '../http/openapi';
-import { deadLetterFilter, opsAnswers, opsRefusals, refusedFilter, sagaFilter, sagaListQuery } from './api-schemas';
+import { opsAnswers, opsRefusals, opsRequests } from './api-schemas';
+import { checkedInput, inputOf } from './input';
 import type { Logger } from '../logger';
-import { redisAuditLog, type AuditEntry, type AuditFilter, type AuditLog } from './audit';
+import { redisAuditLog, type AuditEntry, type AuditLog } from './audit';
 import { authenticate, hasRole, principalOf, requireRole } from './auth';
 import { bulkReplays } from './bulk';
-import { deadLetterConsole, deadLetterId, parseDeadLetterFilter } from './dead-letters';
+import { deadLetterConsole, deadLetterFilterOf, deadLetterId } from './dead-letters';
 import { DeadLetters } from '../intake/dead-letters';
 import { redisKeys } from '../intake/redis';
 import { OpsBadRequestError, OpsConflictError, OpsForbiddenError, OpsNotFoundError } from './errors';
 import { opsErrorHandler } from './error-handler';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../http/json-depth';
 import { causeReader } from './cause';
-import { OUTCOMES, parseFilter, type Scope } from './filters';
+import { OUTCOMES, withKnownEventType, type SagaFilter, type Scope } from './filters';
 import { countSagas, listSagas, searchSagas } from './find';
 import { inspectSaga } from './inspect';
 import { ReplayRefusedError, redisReplayGuard, replaySaga } from './replay';
-import { parseRefusedFilter, refusedConsole, refusedId, type DeliveryPath } from './refused';
+import { refusedConsole, refusedId, type DeliveryPath } from './refused';
 import { grpcCode } from '../intake/temporal';
 
 /**
@@ -32,16 +32,16 @@ import { grpcCode } from '../intake/temporal';
  */
 export const OPS_API_ROUTES: readonly ApiRoute[] = [
   { method: 'get', path: '/me', summary: 'Who the token says you are, and what the console offers', role: 'any', responses: { 200: { description: 'The caller', schema: opsAnswers.me }, ...opsRefusals() } },
-  { method: 'get', path: '/sagas', summary: 'Sagas matching a filter, newest first, a page at a time', role: 'viewer', query: sagaListQuery, responses: { 200: { description: 'A page', schema: opsAnswers.sagaPage }, ...opsRefusals() } },
-  { method: 'get', path: '/search', summary: 'Finds sagas by workflow ID, event key (or prefix*), vendor delivery id or request id', role: 'viewer', query: sagaFilter.extend({ q: z.string() }), responses: { 200: { description: 'The sagas found', schema: opsAnswers.search }, ...opsRefusals() } },
-  { method: 'get', path: '/counts', summary: 'Counts per outcome and source under a filter', role: 'viewer', query: sagaFilter, responses: { 200: { description: 'The counts', schema: opsAnswers.counts }, ...opsRefusals() } },
+  { method: 'get', path: '/sagas', summary: 'Sagas matching a filter, newest first, a page at a time', role: 'viewer', query: opsRequests.sagaList, responses: { 200: { description: 'A page', schema: opsAnswers.sagaPage }, ...opsRefusals() } },
+  { method: 'get', path: '/search', summary: 'Finds sagas by workflow ID, event key (or prefix*), vendor delivery id or request id', role: 'viewer', query: opsRequests.search, responses: { 200: { description: 'The sagas found', schema: opsAnswers.search }, ...opsRefusals() } },
+  { method: 'get', path: '/counts', summary: 'Counts per outcome and source under a filter', role: 'viewer', query: opsRequests.counts, responses: { 200: { description: 'The counts', schema: opsAnswers.counts }, ...opsRefusals() } },
   {
     method: 'get',
     path: '/sagas/:workflowId',
     summary: 'One saga: why it failed, its step timeline, its delivery and input shape, every run',
     role: 'viewer',
     params: { workflowId: 'The workflow ID' },
-    query: z.object({ runId: z.string().optional() }),
+    query: opsRequests.saga,
     responses: { 200: { description: 'The saga', schema: opsAnswers.sagaDetail }, ...opsRefusals({ 404: 'No such saga' }) },
   },
   {
@@ -50,16 +50,16 @@ export const OPS_API_ROUTES: readonly ApiRoute[] = [
     summary: 'Replay a failed run: a new run with the original input under the same workflow ID',
     role: 'operator',
     params: { workflowId: 'The workflow ID' },
-    body: z.object({ runId: z.string().optional() }),
+    body: opsRequests.replay,
     responses: { 201: { description: 'Replayed', schema: opsAnswers.replay }, ...opsRefusals({ 404: 'No such saga', 409: 'Refused: completed, running or already replayed (names the run in the way)' }) },
   },
-  { method: 'post', path: '/replays/preview', summary: 'Dry run of a bulk replay', role: 'operator', body: z.object({ filter: sagaFilter.optional() }), responses: { 200: { description: 'What would be replayed', schema: opsAnswers.bulkPreview }, ...opsRefusals() } },
+  { method: 'post', path: '/replays/preview', summary: 'Dry run of a bulk replay', role: 'operator', body: opsRequests.bulkPreview, responses: { 200: { description: 'What would be replayed', schema: opsAnswers.bulkPreview }, ...opsRefusals() } },
   {
     method: 'post',
     path: '/replays',
     summary: 'Start a bulk replay, confirming the dry run count',
     role: 'operator',
-    body: z.object({ filter: sagaFilter.optional(), expect: z.number().int().min(1) }),
+    body: opsRequests.bulkStart,
     responses: { 202: { description: 'The job started', schema: opsAnswers.jobStarted }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
   },
   { method: 'get', path: '/replays/:jobId', summary: 'A bulk replay job', role: 'viewer', params: { jobId: 'The job' }, responses: { 200: { description: 'The job', schema: opsAnswers.job }, ...opsRefusals({ 404: 'No such job' }) } },
@@ -68,17 +68,17 @@ export const OPS_API_ROUTES: readonly ApiRoute[] = [
     path: '/dead-letters',
     summary: 'Dead letters: accepted events whose start Temporal refused, with the cause',
     role: 'viewer',
-    query: deadLetterFilter.extend({ limit: z.coerce.number().int().min(1).max(500).optional() }),
+    query: opsRequests.deadLetters,
     responses: { 200: { description: 'The dead letters', schema: opsAnswers.deadLetters }, ...opsRefusals() },
   },
   { method: 'post', path: '/dead-letters/:id/requeue', summary: 'Re-queue one dead letter', role: 'operator', params: { id: 'The dead letter' }, responses: { 201: { description: 'Re-queued, or gone', schema: opsAnswers.requeued }, ...opsRefusals() } },
-  { method: 'post', path: '/dead-letters/requeue/preview', summary: 'Dry run of a bulk re-queue', role: 'operator', body: z.object({ filter: deadLetterFilter.optional() }), responses: { 200: { description: 'What would be re-queued', schema: opsAnswers.requeuePreview }, ...opsRefusals() } },
+  { method: 'post', path: '/dead-letters/requeue/preview', summary: 'Dry run of a bulk re-queue', role: 'operator', body: opsRequests.requeuePreview, responses: { 200: { description: 'What would be re-queued', schema: opsAnswers.requeuePreview }, ...opsRefusals() } },
   {
     method: 'post',
     path: '/dead-letters/requeue',
     summary: 'Re-queue every dead letter a filter matches, confirming the dry run count',
     role: 'operator',
-    body: z.object({ filter: deadLetterFilter.optional(), expect: z.number().int().min(1) }),
+    body: opsRequests.requeueMany,
     responses: { 200: { description: 'What was re-queued', schema: opsAnswers.requeuedMany }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
   },
   {
@@ -86,7 +86,7 @@ export const OPS_API_ROUTES: readonly ApiRoute[] = [
     path: '/refused',
     summary: 'Requests refused (400, 401, 415) or verified but unrouted, kept for re-processing; newest first, a page at a time',
     role: 'viewer',
-    query: refusedFilter.extend({ limit: z.coerce.number().int().min(1).max(500).optional(), before: z.string().optional().meta({ description: 'The next page: the `next` of the previous one' }) }),
+    query: opsRequests.refused,
     responses: { 200: { description: 'A page, with the total the filter matches', schema: opsAnswers.refused }, ...opsRefusals() },
   },
   {
@@ -97,16 +97,16 @@ export const OPS_API_ROUTES: readonly ApiRoute[] = [
     params: { id: 'The kept request' },
     responses: { 200: { description: 'What it came to (a saga started, queued or found; refused again; still unrouted)', schema: opsAnswers.reprocessed }, ...opsRefusals({ 404: 'No such kept request (re-processed already?)', 409: 'It cannot be re-processed: credential_redacted, body_not_kept, body_expired, unknown_source' }) },
   },
-  { method: 'post', path: '/refused/reprocess/preview', summary: 'Dry run of a bulk re-process', role: 'operator', body: z.object({ filter: refusedFilter.optional() }), responses: { 200: { description: 'What would be re-processed, and what is left out', schema: opsAnswers.reprocessPreview }, ...opsRefusals() } },
+  { method: 'post', path: '/refused/reprocess/preview', summary: 'Dry run of a bulk re-process', role: 'operator', body: opsRequests.reprocessPreview, responses: { 200: { description: 'What would be re-processed, and what is left out', schema: opsAnswers.reprocessPreview }, ...opsRefusals() } },
   {
     method: 'post',
     path: '/refused/reprocess',
     summary: 'Re-process every kept request a filter matches, confirming the dry run count',
     role: 'operator',
-    body: z.object({ filter: refusedFilter.optional(), expect: z.number().int().min(1) }),
+    body: opsRequests.reprocessMany,
     responses: { 200: { description: 'What each came to', schema: opsAnswers.reprocessedMany }, ...opsRefusals({ 409: 'The filter now matches a different count' }) },
   },
-  { method: 'get', path: '/audit', summary: 'The newest audit entries', role: 'viewer', query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }), responses: { 200: { description: 'The entries', schema: opsAnswers.audit }, ...opsRefusals() } },
+  { method: 'get', path: '/audit', summary: 'The newest audit entries', role: 'viewer', query: opsRequests.audit, responses: { 200: { description: 'The entries', schema: opsAnswers.audit }, ...opsRefusals() } },
 ];
 
 export interface OpsDeps {
@@ -157,46 +157,17 @@ const securityHeaders = helmet({
   referrerPolicy: { policy: 'no-referrer' },
 });
 
-function pageSize(req: Request): number | undefined {
-  const raw = req.query.pageSize;
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 200) throw new OpsBadRequestError('bad_request', 'pageSize must be 1..200');
-  return n;
-}
-
-/** Temporal run IDs are UUIDs: anything else is the caller's mistake (Temporal would refuse it as invalid, a 500 here). */
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function runIdOf(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' || !RUN_ID.test(value)) throw new OpsBadRequestError('bad_run_id', `${field} is not a run id`, { field });
-  return value;
-}
-
 /** gRPC UNKNOWN and INVALID_ARGUMENT: what Temporal answers a page token it cannot read. */
 const TOKEN_REFUSED = new Set([2, 3]);
 
-/** Base64url of a JSON object: the form of Temporal's visibility page tokens (SQL and Elasticsearch). */
-function looksLikePageToken(token: string): boolean {
-  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(token)) return false;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
-}
-
 /**
- * An opaque token from an earlier page. One that is not even of the right form is refused here;
- * one Temporal cannot read is refused by Temporal (a made-up cursor), and either is the caller's
- * mistake: 400, not 500.
+ * An opaque token from an earlier page. One that is not even of the right form is refused by its
+ * schema; one Temporal cannot read is refused by Temporal (a made-up cursor), and either is the
+ * caller's mistake: 400, not 500.
  */
-async function withPageToken<T>(token: unknown, list: (token: string | undefined) => Promise<T>): Promise<T> {
-  if (token === undefined || token === '') return list(undefined);
+async function withPageToken<T>(token: string | undefined, list: (token: string | undefined) => Promise<T>): Promise<T> {
+  if (token === undefined) return list(undefined);
   const refused = new OpsBadRequestError('bad_page_token', 'pageToken is not a token this API gave out');
-  if (typeof token !== 'string' || !looksLikePageToken(token)) throw refused;
   try {
     return await list(token);
   } catch (err) {
@@ -256,7 +227,9 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
   const refused = refusedConsole({ path: delivery, audit, maxBulk: config.ops.replay.maxBulk, logger: logger.child({ component: 'reprocess' }) });
 
   /** Event types are matched whatever their case: a known type is searched as its sources spell it. */
-  const filterOf = (input: Record<string, unknown>) => parseFilter(input, eventTypes);
+  const filterOf = (filter: SagaFilter = {}) => withKnownEventType(filter, eventTypes);
+  /** A route with a query or body checks them with its OPS_API_ROUTES schemas (src/ops/input.ts), after its role. */
+  const checked = checkedInput(OPS_API_ROUTES);
 
   const api = Router();
   api.use((_req, res, next) => {
@@ -279,30 +252,28 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     res.json({ sub: principal.sub, roles: principal.roles, canReplay: hasRole(principal, 'operator'), sources, eventTypes, outcomes: OUTCOMES });
   });
 
-  api.get('/sagas', requireRole('viewer'), async (req, res) => {
-    const filter = filterOf(req.query as Record<string, unknown>);
-    const size = pageSize(req);
-    res.json(await withPageToken(req.query.pageToken, (pageToken) => listSagas(temporal, scope, causes, filter, { pageSize: size, pageToken })));
+  api.get('/sagas', requireRole('viewer'), checked, async (_req, res) => {
+    const { pageSize, pageToken: token, ...filter } = inputOf(res, 'query', opsRequests.sagaList);
+    res.json(await withPageToken(token, (pageToken) => listSagas(temporal, scope, causes, filterOf(filter), { pageSize, pageToken })));
   });
 
-  api.get('/search', requireRole('viewer'), async (req, res) => {
-    const q = typeof req.query.q === 'string' ? req.query.q.trim() : '';
-    if (!q || q.length > 1000) throw new OpsBadRequestError('bad_request', 'q is a workflow ID, an event key (or prefix*), a delivery id or a request id', { field: 'q' });
-    res.json(await searchSagas(temporal, scope, causes, q, filterOf(req.query as Record<string, unknown>)));
+  api.get('/search', requireRole('viewer'), checked, async (_req, res) => {
+    const { q, ...filter } = inputOf(res, 'query', opsRequests.search);
+    res.json(await searchSagas(temporal, scope, causes, q, filterOf(filter)));
   });
 
-  api.get('/counts', requireRole('viewer'), async (req, res) => {
-    res.json(await countSagas(temporal, scope, causes, filterOf(req.query as Record<string, unknown>)));
+  api.get('/counts', requireRole('viewer'), checked, async (_req, res) => {
+    res.json(await countSagas(temporal, scope, causes, filterOf(inputOf(res, 'query', opsRequests.counts))));
   });
 
-  api.get('/sagas/:workflowId', requireRole('viewer'), async (req, res) => {
-    res.json(await inspectSaga(temporal, scope, uiUrl, workflowIdParam(req), runIdOf(req.query.runId, 'runId')));
+  api.get('/sagas/:workflowId', requireRole('viewer'), checked, async (req, res) => {
+    res.json(await inspectSaga(temporal, scope, uiUrl, workflowIdParam(req), inputOf(res, 'query', opsRequests.saga).runId));
   });
 
-  api.post('/sagas/:workflowId/replay', requireRole('operator'), async (req, res) => {
+  api.post('/sagas/:workflowId/replay', requireRole('operator'), checked, async (req, res) => {
     const workflowId = workflowIdParam(req);
     const actor = principalOf(res).sub;
-    const expectedRunId = runIdOf(req.body?.runId, 'runId');
+    const expectedRunId = inputOf(res, 'body', opsRequests.replay).runId;
     try {
       const result = await replaySaga(temporal, workflowId, { by: actor, expectedRunId, guard, scope });
       await audit.record({ actor, action: 'replay', workflowIds: [workflowId], runId: result.runId, previousRunId: result.previousRunId, outcome: 'replayed' });
@@ -316,14 +287,13 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     }
   });
 
-  api.post('/replays/preview', requireRole('operator'), async (req, res) => {
-    res.json(await bulk.preview(filterOf(req.body?.filter ?? {})));
+  api.post('/replays/preview', requireRole('operator'), checked, async (_req, res) => {
+    res.json(await bulk.preview(filterOf(inputOf(res, 'body', opsRequests.bulkPreview).filter)));
   });
 
-  api.post('/replays', requireRole('operator'), async (req, res) => {
-    const expect = req.body?.expect;
-    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
-    const job = await bulk.start(principalOf(res).sub, filterOf(req.body?.filter ?? {}), expect);
+  api.post('/replays', requireRole('operator'), checked, async (_req, res) => {
+    const { filter, expect } = inputOf(res, 'body', opsRequests.bulkStart);
+    const job = await bulk.start(principalOf(res).sub, filterOf(filter), expect);
     res.status(202).json({ jobId: job.id, total: job.total });
   });
 
@@ -333,57 +303,44 @@ export function opsRouter({ config, logger, temporal, redis, sources, eventTypes
     res.json(job);
   });
 
-  api.get('/dead-letters', requireRole('viewer'), async (req, res) => {
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
-    res.json(await deadLetters.list(parseDeadLetterFilter(req.query as Record<string, unknown>), limit));
+  api.get('/dead-letters', requireRole('viewer'), checked, async (_req, res) => {
+    const { limit = 50, ...filter } = inputOf(res, 'query', opsRequests.deadLetters);
+    res.json(await deadLetters.list(deadLetterFilterOf(filter), limit));
   });
 
   api.post('/dead-letters/:id/requeue', requireRole('operator'), async (req, res) => {
     res.status(201).json(await deadLetters.requeueOne(principalOf(res).sub, deadLetterId(req.params.id)));
   });
 
-  api.post('/dead-letters/requeue/preview', requireRole('operator'), async (req, res) => {
-    res.json(await deadLetters.preview(parseDeadLetterFilter(req.body?.filter ?? {})));
+  api.post('/dead-letters/requeue/preview', requireRole('operator'), checked, async (_req, res) => {
+    res.json(await deadLetters.preview(deadLetterFilterOf(inputOf(res, 'body', opsRequests.requeuePreview).filter)));
   });
 
-  api.post('/dead-letters/requeue', requireRole('operator'), async (req, res) => {
-    const expect = req.body?.expect;
-    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
-    res.json(await deadLetters.requeueMany(principalOf(res).sub, parseDeadLetterFilter(req.body?.filter ?? {}), expect));
+  api.post('/dead-letters/requeue', requireRole('operator'), checked, async (_req, res) => {
+    const { filter, expect } = inputOf(res, 'body', opsRequests.requeueMany);
+    res.json(await deadLetters.requeueMany(principalOf(res).sub, deadLetterFilterOf(filter), expect));
   });
 
-  api.get('/refused', requireRole('viewer'), async (req, res) => {
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
-    const before = req.query.before;
-    if (before !== undefined && before !== '' && (typeof before !== 'string' || !/^\d{1,20}-\d{1,20}$/.test(before))) throw new OpsBadRequestError('bad_page_token', 'before is not a refused request id');
-    res.json(await refused.list(parseRefusedFilter(req.query as Record<string, unknown>), { limit, ...(before ? { before: before as string } : {}) }));
+  api.get('/refused', requireRole('viewer'), checked, async (_req, res) => {
+    const { limit = 50, before, ...filter } = inputOf(res, 'query', opsRequests.refused);
+    res.json(await refused.list(filter, { limit, ...(before ? { before } : {}) }));
   });
 
   api.post('/refused/:id/reprocess', requireRole('operator'), async (req, res) => {
     res.json(await refused.reprocessOne(principalOf(res).sub, refusedId(req.params.id)));
   });
 
-  api.post('/refused/reprocess/preview', requireRole('operator'), async (req, res) => {
-    res.json(await refused.preview(parseRefusedFilter(req.body?.filter ?? {})));
+  api.post('/refused/reprocess/preview', requireRole('operator'), checked, async (_req, res) => {
+    res.json(await refused.preview(inputOf(res, 'body', opsRequests.reprocessPreview).filter ?? {}));
   });
 
-  api.post('/refused/reprocess', requireRole('operator'), async (req, res) => {
-    const expect = req.body?.expect;
-    if (!Number.isInteger(expect) || expect < 1) throw new OpsBadRequestError('confirmation_required', 'send expect: the count the dry run showed');
-    res.json(await refused.reprocessMany(principalOf(res).sub, parseRefusedFilter(req.body?.filter ?? {}), expect));
+  api.post('/refused/reprocess', requireRole('operator'), checked, async (_req, res) => {
+    const { filter = {}, expect } = inputOf(res, 'body', opsRequests.reprocessMany);
+    res.json(await refused.reprocessMany(principalOf(res).sub, filter, expect));
   });
 
-  api.get('/audit', requireRole('viewer'), async (req, res) => {
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
-    const before = req.query.before;
-    if (before !== undefined && (typeof before !== 'string' || !/^\d{1,20}-\d{1,20}$/.test(before))) throw new OpsBadRequestError('bad_page_token', 'before is not an audit entry id');
-    const filter: AuditFilter = {};
-    for (const name of ['actor', 'workflowId', 'action'] as const) {
-      const value = req.query[name];
-      if (value === undefined || value === '') continue;
-      if (typeof value !== 'string' || value.length > 1000) throw new OpsBadRequestError('bad_filter', `${name} must be one value`, { field: name });
-      filter[name] = value;
-    }
+  api.get('/audit', requireRole('viewer'), checked, async (_req, res) => {
+    const { limit = 50, before, ...filter } = inputOf(res, 'query', opsRequests.audit);
     res.json(await audit.page(limit, { before, filter }));
   });
 

@@ -10,6 +10,7 @@ import { startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intak
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import type { OutgoingDelivery } from '../../sources/types';
 import { OPS_ENV, token } from '../ops/support';
+import { DIRECT_STARTS } from '../support/receiver';
 
 /**
  * The receiver serves its API description at /openapi.json; every answer here, from real receivers
@@ -40,7 +41,7 @@ const seen = new Set<string>();
 beforeAll(async () => {
   const env = { ...sourcesEnv, ...OPS_ENV, TEMPORAL_TASK_QUEUE: taskQueue };
   main = await startIntakeReceiver({
-    env: { ...env, REDIS_KEY_PREFIX: uniquePrefix('openapi'), BODY_LIMIT: '64kb', MAX_HEADER_BYTES: '4kb', BODY_READ_TIMEOUT_MS: '300', RATE_LIMIT_OVERRIDES: `${frontapp.name}=1` },
+    env: { ...env, ...DIRECT_STARTS, REDIS_KEY_PREFIX: uniquePrefix('openapi'), BODY_LIMIT: '64kb', MAX_HEADER_BYTES: '4kb', BODY_READ_TIMEOUT_MS: '300', RATE_LIMIT_OVERRIDES: `${frontapp.name}=1` },
   });
   noTemporal = await startIntakeReceiver({ env: { ...env, REDIS_KEY_PREFIX: uniquePrefix('openapi-queued'), TEMPORAL_ADDRESS: `127.0.0.1:${CLOSED_PORT}`, TEMPORAL_START_TIMEOUT_MS: '300' } });
   nothing = await startIntakeReceiver({

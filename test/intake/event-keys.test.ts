@@ -2,7 +2,8 @@ import { randomBytes, randomInt, randomUUID, createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { hmacSource } from '../../sources/hmac';
 import { signSamsara } from '../../sources/samsara/verify';
-import { parseFilter, visibilityQuery } from '../../src/ops/filters';
+import { sagaFilter } from '../../src/ops/api-schemas';
+import { visibilityQuery } from '../../src/ops/filters';
 import { eventKeySearchValue, workflowIdFor } from '../../core/workflow-id';
 import { fixture } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
@@ -124,7 +125,7 @@ describe('event keys the receiver used to refuse or merge (issue 10)', () => {
     expect(JSON.parse(Buffer.from(input).toString('utf8')).meta.eventKey).toBe(key);
     // The console's queries, exact and prefix, find it on Temporal.
     for (const eventKey of [key, `${key.slice(0, 60)}*`]) {
-      const found = await executionsBy(client, visibilityQuery(parseFilter({ eventKey, taskQueue })));
+      const found = await executionsBy(client, visibilityQuery(sagaFilter.parse({ eventKey, taskQueue })));
       expect([...found.keys()]).toEqual([workflowId]);
     }
     // And a redelivery is still a duplicate.

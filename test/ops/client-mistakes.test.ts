@@ -37,14 +37,34 @@ afterAll(async () => {
 
 describe('console API client mistakes (issue row 12)', () => {
   it.each([
-    ['a page token Temporal never gave out', '/sagas?pageToken=AAAA', 'bad_page_token'],
-    ['a page token that is not base64url', '/sagas?pageToken=%24%24%24', 'bad_page_token'],
-    ['a run id that is no run id', '/sagas/WORKFLOW?runId=bogus', 'bad_run_id'],
-    ['a page size out of range', '/sagas?pageSize=5000', 'bad_request'],
-    ['a page token Temporal cannot read', `/sagas?pageToken=${Buffer.from('{"RunID":"zz","StartTime":"nope"}').toString('base64url')}`, 'bad_page_token'],
-    ['a start time that is no date', '/sagas?from=yesterday-ish', 'bad_filter'],
-  ])('answers %s with 400 and a reason', async (_what, path, reason) => {
+    ['a page token Temporal never gave out', '/sagas?pageToken=AAAA', 'bad_page_token', undefined],
+    ['a page token that is not base64url', '/sagas?pageToken=%24%24%24', 'bad_page_token', undefined],
+    ['a run id that is no run id', '/sagas/WORKFLOW?runId=bogus', 'bad_run_id', 'runId'],
+    ['a page size out of range', '/sagas?pageSize=5000', 'bad_request', undefined],
+    ['a page token Temporal cannot read', `/sagas?pageToken=${Buffer.from('{"RunID":"zz","StartTime":"nope"}').toString('base64url')}`, 'bad_page_token', undefined],
+    ['a start time that is no date', '/sagas?from=yesterday-ish', 'bad_filter', 'from'],
+    ['a filter given twice', '/counts?source=samsara&source=turvo', 'bad_filter', 'source'],
+    ['a flag that is neither true nor false', '/sagas?includePermanent=maybe', 'bad_filter', 'includePermanent'],
+    ['a search without a query', '/search?q=%20', 'bad_request', 'q'],
+    ['a dead letter filter that is no name', '/dead-letters?cause=front%20422', 'bad_filter', 'cause'],
+    ['an audit page that is no entry id', '/audit?before=yesterday', 'bad_page_token', undefined],
+    ['an audit filter given twice', '/audit?actor=a&actor=b', 'bad_filter', 'actor'],
+  ])('answers %s with 400 and a reason', async (_what, path, reason, field) => {
     const res = await call(`${api}${path.replace('WORKFLOW', encodeURIComponent(workflowId))}`, token('viewer'));
+    expect([res.status, res.json?.error, res.json?.field]).toEqual([400, reason, field]);
+  });
+
+  it('brings a dead letter or audit limit out of range into range, as the CLI relies on', async () => {
+    for (const path of ['/dead-letters?limit=5000', '/audit?limit=0', '/audit?limit=2.5']) expect([path, (await call(`${api}${path}`, token('viewer'))).status]).toEqual([path, 200]);
+  });
+
+  it.each([
+    ['a bulk replay without the dry run count', '/replays', { filter: {} }, 'confirmation_required'],
+    ['a bulk re-queue with a count of 0', '/dead-letters/requeue', { expect: 0 }, 'confirmation_required'],
+    ['a filter that is not an object', '/replays/preview', { filter: 'everything' }, 'bad_request'],
+    ['a body filter with an unknown outcome', '/replays/preview', { filter: { outcome: 'exploded' } }, 'bad_filter'],
+  ])('refuses %s with 400 and a reason', async (_what, path, body, reason) => {
+    const res = await call(`${api}${path}`, token('operator'), { body });
     expect([res.status, res.json?.error]).toEqual([400, reason]);
   });
 

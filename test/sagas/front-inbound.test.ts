@@ -6,7 +6,7 @@ describe('frontInboundSaga (inbound message naming S-1001)', () => {
     workflowType: 'frontInboundSaga',
     input: frontInbound,
     steps: [
-      { name: 'findShipment', calls: ['GET /v1/shipments?customId=S-1001 [-]'] },
+      { name: 'findShipment', calls: ['GET /shipments?customId=S-1001 [-]'] },
       {
         name: 'linkConversation',
         calls: ['PUT /shipments/98765/links/front-conversation [linkConversation]'],

@@ -1,9 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { routeStopArrival } from '../../scripts/lib/saga-events';
-import { describeCalls } from './support/fake-downstream';
 import { collect, runToEnd } from './support/saga-run';
-import { useSagaHarness } from './support/harness';
+import { describeCalls, useSagaHarness } from './support/harness';
 
 /**
  * Retries and cancellation on the route-stop saga. Transient trouble (5xx) is retried with the
@@ -15,13 +14,13 @@ const COMMENTS = 'POST /conversations/cnv_55c8c149/comments';
 
 describe('retries', () => {
   it('retries a transient 503 to success under the same idempotency key, and the timeline shows 2 attempts', async () => {
-    h.downstream.fail(COMMENTS, { status: 503, times: 1 });
+    await h.fail(COMMENTS, { status: 503, times: 1 });
     const r = await runToEnd(h.client, h.taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
 
     expect(r.failure).toBeUndefined();
-    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
+    expect(describeCalls(h.requests(), r.keyPrefix)).toEqual([
       'GET /shipments/98765/links [-]',
-      'PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop]',
+      'PUT /shipments/98765/stops/STOP-2/status [updateTurvoStop]',
       `${COMMENTS} [commentOnFront]`,
       `${COMMENTS} [commentOnFront]`,
       'POST /messages [notifyCustomer]',
@@ -31,10 +30,10 @@ describe('retries', () => {
   });
 
   it('does not retry a 4xx business refusal: one call, then compensation', async () => {
-    h.downstream.fail(COMMENTS, { status: 403, message: 'conversation is archived' });
+    await h.fail(COMMENTS, { status: 403, message: 'conversation is archived' });
     const r = await runToEnd(h.client, h.taskQueue, 'samsaraRouteStopSaga', routeStopArrival());
 
-    expect(h.downstream.calls.filter((c) => `${c.method} ${c.url}` === COMMENTS)).toHaveLength(1);
+    expect(h.requests().filter((c) => `${c.method} ${c.path}` === COMMENTS)).toHaveLength(1);
     expect(r.failure).toMatchObject({
       outcome: 'compensated',
       failedStep: 'commentOnFront',
@@ -45,11 +44,11 @@ describe('retries', () => {
 
 describe('cancellation', () => {
   it('a saga cancelled while a step retries still runs its undos (that step included: its outcome is unknown) and ends Cancelled', async () => {
-    h.downstream.fail(COMMENTS, { status: 503 });
+    await h.fail(COMMENTS, { status: 503 });
     const input = routeStopArrival();
     const handle = await h.client.workflow.start('samsaraRouteStopSaga', { taskQueue: h.taskQueue, workflowId: `${input.meta.workflowId}:cancel`, args: [input] });
     // Cancelled only once the comment step is retrying (a loaded machine may take a while to get there).
-    const retrying = () => h.downstream.calls.some((c) => `${c.method} ${c.url}` === COMMENTS);
+    const retrying = () => h.requests().some((c) => `${c.method} ${c.path}` === COMMENTS);
     for (let i = 0; i < 600 && !retrying(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(retrying()).toBe(true);
     await handle.cancel();
@@ -58,12 +57,12 @@ describe('cancellation', () => {
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const r = await collect(handle);
-    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
+    expect(describeCalls(h.requests(), r.keyPrefix)).toEqual([
       'GET /shipments/98765/links [-]',
-      'PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop]',
+      'PUT /shipments/98765/stops/STOP-2/status [updateTurvoStop]',
       `${COMMENTS} [commentOnFront]`,
       'DELETE /conversations/cnv_55c8c149/comments?idempotency_key=commentOnFront [commentOnFront/undo]',
-      'PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop/undo]',
+      'PUT /shipments/98765/stops/STOP-2/status [updateTurvoStop/undo]',
     ]);
     expect(r.status.outcome).toBe('compensated');
     expect(r.status.steps.map((s) => [s.step, s.state])).toEqual([

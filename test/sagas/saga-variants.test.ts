@@ -2,10 +2,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { shipmentReferences } from '../../sagas/workflows/front-inbound';
 import { frontAppEnvelope, frontInboundEvent, samsaraEvent, turvoStatusEvent } from '../../scripts/lib/saga-events';
-import { describeCalls } from './support/fake-downstream';
 import { runToEnd } from './support/saga-run';
 import { sagaInput } from '../../scripts/lib/saga-events';
-import { useSagaHarness } from './support/harness';
+import { describeCalls, useSagaHarness } from './support/harness';
 
 /** The branches of the sagas beyond their main path: other input shapes, nothing to do, nothing linked. */
 const h = useSagaHarness('saga-variants');
@@ -32,14 +31,14 @@ describe('frontInboundSaga', () => {
   it('completes with nothing changed when the message names no shipment', async () => {
     const r = await runToEnd(h.client, h.taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Thanks, see you at 10:30!'), { source: 'frontapp', eventType: 'inbound' }));
     expect(r.result).toEqual({ conversationId: 'cnv_55c8c149', references: [], shipment: null });
-    expect(h.downstream.calls).toEqual([]);
+    expect(h.requests()).toEqual([]);
     expect(r.status).toMatchObject({ outcome: 'completed', steps: [] });
   });
 
   it('completes with nothing changed when Turvo knows no shipment it names', async () => {
     const r = await runToEnd(h.client, h.taskQueue, 'frontInboundSaga', sagaInput(frontInboundEvent('Where is S-4040?'), { source: 'frontapp', eventType: 'inbound' }));
     expect(r.result).toMatchObject({ shipment: null });
-    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual(['GET /v1/shipments?customId=S-4040 [-]']);
+    expect(describeCalls(h.requests(), r.keyPrefix)).toEqual(['GET /shipments?customId=S-4040 [-]']);
   });
 });
 
@@ -51,7 +50,7 @@ describe('samsaraDocumentSaga', () => {
     const r = await runToEnd(h.client, h.taskQueue, 'samsaraDocumentSaga', sagaInput(event, { source: 'samsara', eventType: 'DocumentSubmitted' }));
     expect(r.result).toMatchObject({ markedDelivered: false });
     expect(r.status.steps.map((s) => s.step)).toEqual(['lookupShipmentLinks', 'downloadDocument', 'attachToTurvo', 'postToFront']);
-    expect(h.downstream.calls.some((c) => c.method === 'PUT')).toBe(false);
+    expect(h.requests().some((c) => c.method === 'PUT')).toBe(false);
   });
 });
 
@@ -59,7 +58,7 @@ describe('turvoShipmentStatusSaga', () => {
   it('records the change and stops there when no Front conversation is linked', async () => {
     const r = await runToEnd(h.client, h.taskQueue, 'turvoShipmentStatusSaga', sagaInput(turvoStatusEvent(undefined, 98766), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' }));
     expect(r.result).toEqual({ shipmentId: '98766', status: { code: { key: '2116', value: 'Route Complete' } }, recordId: 'sth_1' });
-    expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual(['GET /shipments/98766/links [-]', 'POST /shipments/98766/status-history [recordStatus]']);
+    expect(describeCalls(h.requests(), r.keyPrefix)).toEqual(['GET /shipments/98766/links [-]', 'POST /shipments/98766/status-history [recordStatus]']);
   });
 });
 
@@ -78,6 +77,6 @@ describe('samsaraRouteStopSaga', () => {
     const cause = (await r.handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect((cause.cause?.cause as ApplicationFailure).type).toBe('UnmappedRouteStop');
     expect(r.status).toMatchObject({ outcome: 'compensated', steps: [] });
-    expect(h.downstream.calls).toEqual([]);
+    expect(h.requests()).toEqual([]);
   });
 });

@@ -16,13 +16,13 @@ describe('samsaraDocumentSaga (DocumentSubmitted, proof of delivery)', () => {
       },
       {
         name: 'attachToTurvo',
-        calls: ['GET /documents/doc_1/content [-]', 'POST /v1/shipments/98765/attachments?name=Proof of Delivery - Aurora Cold Storage [attachToTurvo]'],
-        undo: ['DELETE /v1/shipments/98765/attachments?idempotency_key=attachToTurvo [attachToTurvo/undo]'],
+        calls: ['GET /documents/doc_1/content [-]', 'POST /shipments/98765/attachments?name=Proof of Delivery - Aurora Cold Storage [attachToTurvo]'],
+        undo: ['DELETE /shipments/98765/attachments?idempotency_key=attachToTurvo [attachToTurvo/undo]'],
       },
       {
         name: 'markDelivered',
-        calls: ['PUT /v1/shipments/98765/status [markDelivered]'],
-        undo: ['PUT /v1/shipments/98765/status [markDelivered/undo]'],
+        calls: ['PUT /shipments/98765/status [markDelivered]'],
+        undo: ['PUT /shipments/98765/status [markDelivered/undo]'],
       },
       {
         name: 'postToFront',
@@ -30,6 +30,6 @@ describe('samsaraDocumentSaga (DocumentSubmitted, proof of delivery)', () => {
         undo: ['DELETE /conversations/cnv_55c8c149/comments?idempotency_key=postToFront [postToFront/undo]'],
       },
     ],
-    result: { shipmentId: '98765', archiveId: 'doc_1', attachmentId: 'att_1', markedDelivered: true, commentId: 'com_1a2b3c' },
+    result: { shipmentId: '98765', archiveId: 'doc_1', attachmentId: 'att_1', markedDelivered: true, commentId: 'com_1' },
   });
 });

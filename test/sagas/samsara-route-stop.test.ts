@@ -9,8 +9,8 @@ describe('samsaraRouteStopSaga (RouteStopArrival)', () => {
       { name: 'lookupShipmentLinks', calls: ['GET /shipments/98765/links [-]'] },
       {
         name: 'updateTurvoStop',
-        calls: ['PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop]'],
-        undo: ['PUT /v1/shipments/98765/stops/STOP-2/status [updateTurvoStop/undo]'],
+        calls: ['PUT /shipments/98765/stops/STOP-2/status [updateTurvoStop]'],
+        undo: ['PUT /shipments/98765/stops/STOP-2/status [updateTurvoStop/undo]'],
       },
       {
         name: 'commentOnFront',
@@ -19,6 +19,6 @@ describe('samsaraRouteStopSaga (RouteStopArrival)', () => {
       },
       { name: 'notifyCustomer', calls: ['POST /messages [notifyCustomer]'] },
     ],
-    result: { shipmentId: '98765', stopId: 'STOP-2', commentId: 'com_1a2b3c', notificationId: 'msg_9f8e' },
+    result: { shipmentId: '98765', stopId: 'STOP-2', commentId: 'com_1', notificationId: 'msg_1' },
   });
 });

@@ -23,6 +23,6 @@ describe('turvoShipmentStatusSaga (SHIPMENT_STATUS_UPDATE)', () => {
         undo: ['DELETE /conversations/cnv_55c8c149/comments?idempotency_key=commentOnFront [commentOnFront/undo]'],
       },
     ],
-    result: { shipmentId: '98765', recordId: 'sth_1', conversationId: 'cnv_55c8c149', commentId: 'com_1a2b3c' },
+    result: { shipmentId: '98765', recordId: 'sth_1', conversationId: 'cnv_55c8c149', commentId: 'com_1' },
   });
 });

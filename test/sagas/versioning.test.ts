@@ -7,10 +7,9 @@ import { ENTITY_TURN_PATCH } from '../../sagas/workflows/entity-turn';
 import { NOTIFY_ON_DELIVERY_PATCH } from '../../sagas/workflows/turvo-shipment-status';
 import { sagaMetricsSinks } from '../../src/worker/saga-metrics';
 import { turvoStatusEvent } from '../../scripts/lib/saga-events';
-import { describeCalls } from './support/fake-downstream';
 import { runToEnd } from './support/saga-run';
 import { sagaInput } from '../../scripts/lib/saga-events';
-import { useSagaHarness } from './support/harness';
+import { describeCalls, useSagaHarness } from './support/harness';
 
 /**
  * Versioning: the Turvo status saga gained a step ("a Delivered status e-mails the customer")
@@ -35,8 +34,8 @@ it('a new run takes the new path: a Delivered status e-mails the customer, and t
   const input = sagaInput(turvoStatusEvent({ code: { key: '2110', value: 'Delivered' } }), { source: 'turvo', eventType: 'SHIPMENT_STATUS_UPDATE' });
   const r = await runToEnd(h.client, h.taskQueue, 'turvoShipmentStatusSaga', input);
 
-  expect(r.result).toMatchObject({ notificationId: 'msg_9f8e' });
-  expect(describeCalls(h.downstream.calls, r.keyPrefix)).toEqual([
+  expect(r.result).toMatchObject({ notificationId: 'msg_1' });
+  expect(describeCalls(h.requests(), r.keyPrefix)).toEqual([
     'GET /shipments/98765/links [-]',
     'POST /shipments/98765/status-history [recordStatus]',
     'POST /conversations/cnv_55c8c149/tags [tagConversation]',

@@ -91,6 +91,15 @@ describe('faults', () => {
     expect((await call('GET', '/_sandbox/faults')).json).toEqual([]);
   });
 
+  it('with after, lets that many matching calls through first; without a service, matches every service', async () => {
+    await call('POST', '/_sandbox/faults', { body: { method: 'PUT', path: '^/shipments/98765/status$', status: 422, after: 1, times: 1 } });
+    const status = { body: { code: { key: '2110', value: 'Delivered' } } };
+    expect((await call('PUT', '/turvo/shipments/98765/status', status)).status).toBe(200);
+    expect((await call('PUT', '/turvo/shipments/98765/status', status)).status).toBe(422);
+    expect((await call('PUT', '/turvo/shipments/98765/status', status)).status).toBe(200);
+    expect((await call('POST', '/_sandbox/faults', { body: { service: 'front', status: 500, after: -1 } })).status).toBe(400);
+  });
+
   it('refuses a fault it cannot apply', async () => {
     expect((await call('POST', '/_sandbox/faults', { body: { service: 'stripe', status: 500 } })).status).toBe(400);
     expect((await call('POST', '/_sandbox/faults', { body: { service: 'front', path: '(', status: 500 } })).status).toBe(400);

@@ -27,6 +27,8 @@ interface Refusal {
   error: string;
   message?: string;
   reason?: string;
+  /** The console's: the request field refused. */
+  field?: string;
 }
 
 /** What the receiver answers to a POST: a webhook's answers (a handshake included) or a refusal. */

@@ -1,11 +1,10 @@
 import type { SagaInput } from '../../../core/saga/input';
-import { describeCalls } from './fake-downstream';
 import { runToEnd, type SagaRun } from './saga-run';
-import { useSagaHarness } from './harness';
+import { describeCalls, useSagaHarness } from './harness';
 
 /**
- * One saga's contract, checked on the real Temporal server with nock answering the downstream
- * APIs: the happy path's exact calls; a refusal at every step, after which the undos of the earlier
+ * One saga's contract, checked on the real Temporal server with the downstream sandbox answering
+ * the APIs: the happy path's exact calls; a refusal at every step, after which the undos of the earlier
  * steps run newest-first, once each, and the saga ends compensated; and an undo that fails too,
  * which ends compensation_failed keeping both errors.
  */
@@ -25,7 +24,7 @@ export interface SagaSpec {
   result: Record<string, unknown>;
 }
 
-/** `METHOD /path` of a described call, as FakeDownstream.fail takes it. */
+/** `METHOD /path` of a described call, as the harness's fail takes it. */
 function target(call: string): string {
   return call.replace(/ \[[^\]]*\]$/, '').replace(/\?.*$/, '');
 }
@@ -41,7 +40,7 @@ export function defineSagaContract(spec: SagaSpec): void {
   const h = useSagaHarness(spec.workflowType);
 
   const run = () => runToEnd(h.client, h.taskQueue, spec.workflowType, spec.input());
-  const calls = (r: SagaRun) => describeCalls(h.downstream.calls, r.keyPrefix);
+  const calls = (r: SagaRun) => describeCalls(h.requests(), r.keyPrefix);
   const names = spec.steps.map((s) => s.name);
 
   it('happy path: makes exactly the expected calls, in order, each write under its step key', async () => {
@@ -60,7 +59,7 @@ export function defineSagaContract(spec: SagaSpec): void {
       const before = spec.steps.slice(0, i);
       const stepCalls = spec.steps.slice(0, i + 1).flatMap((s) => s.calls);
       const refused = stepCalls.length - 1;
-      h.downstream.fail(target(stepCalls[refused]!), { status: REFUSAL, after: earlierHits(stepCalls, refused) });
+      await h.fail(target(stepCalls[refused]!), { status: REFUSAL, after: earlierHits(stepCalls, refused) });
 
       const r = await run();
       const undos = [...before].reverse();
@@ -90,11 +89,11 @@ export function defineSagaContract(spec: SagaSpec): void {
   if (brokenUndo) {
     it(`an undo that fails too (${brokenUndo.name}): the other undos still run; ends compensation_failed keeping both errors`, async () => {
       const stepCalls = spec.steps.flatMap((s) => s.calls);
-      h.downstream.fail(target(stepCalls.at(-1)!), { status: REFUSAL, after: earlierHits(stepCalls, stepCalls.length - 1) });
+      await h.fail(target(stepCalls.at(-1)!), { status: REFUSAL, after: earlierHits(stepCalls, stepCalls.length - 1) });
       const undoCalls = [...undoable].reverse().flatMap((s) => s.undo!);
       const all = [...stepCalls, ...undoCalls];
       const brokenIndex = stepCalls.length + brokenUndo.undo!.length - 1;
-      h.downstream.fail(target(all[brokenIndex]!), { status: 400, message: 'comment is locked', after: earlierHits(all, brokenIndex) });
+      await h.fail(target(all[brokenIndex]!), { status: 400, message: 'comment is locked', after: earlierHits(all, brokenIndex) });
 
       const r = await run();
       expect(calls(r)).toEqual(all);
