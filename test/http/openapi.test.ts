@@ -8,6 +8,7 @@ import { startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intak
 import { headersFor, oneReceiverDrivers, pathFor, type SourceDriver } from '../../sources/sender/drivers';
 import type { OutgoingDelivery } from '../../sources/types';
 import { OPS_ENV, token } from '../ops/support';
+import { until } from '../support/eventually';
 
 /**
  * The receiver serves its API description at /openapi.json; every answer here, from real receivers
@@ -183,6 +184,9 @@ describe('real console API answers match it', () => {
     const started = await deliver(main, samsara, samsara.newEvent(randomUUID()).message);
     expect(started.status).toBe(202);
     const { workflowId } = JSON.parse(started.text) as { workflowId: string };
+    // On a loaded machine the start may have gone through the outbox: read the saga once Temporal has it.
+    const handle = main.client.workflow.getHandle(workflowId);
+    await until(() => handle.describe().then(() => true, () => false), 30_000, 'the saga in Temporal');
     const reads: [string, string, RequestInit, number][] = [
       ['/ops/api/me', '/me', as('viewer'), 200],
       ['/ops/api/sagas', `/sagas?source=samsara&pageSize=5`, as('viewer'), 200],
