@@ -130,9 +130,8 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
   const survivor = await startReceiver({ ...env, OPS_REPLAY_CONCURRENCY: '4' });
   let child: ChildProcess | undefined;
   try {
-    const sagas = await failedSagas(survivor.url, survivor.client, COUNT);
-    const { ids } = sagas;
     // The job runs in a real receiver process, which is then SIGKILLed: no handover, the lease just stops being renewed.
+    // Started first, so that it boots while the sagas are made and fail.
     const port = await freePort();
     child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'server.ts')], {
       cwd: ROOT,
@@ -140,6 +139,8 @@ it('a receiver killed mid-job: another takes the job over once its lease expires
       stdio: 'ignore',
     });
     const doomed = `http://127.0.0.1:${port}`;
+    const sagas = await failedSagas(survivor.url, survivor.client, COUNT);
+    const { ids } = sagas;
     await until(async () => (await fetch(`${doomed}/healthz`).catch(() => undefined))?.ok, 30_000, 'the receiver process');
     const jobId = await startJob(doomed, sagas);
     await until(async () => ((await job(doomed, jobId))?.results.length ?? 0) >= 5, 30_000, '5 replays made');
