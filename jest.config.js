@@ -8,6 +8,8 @@ module.exports = {
   // One Temporal dev server and one workflow bundle for the whole run.
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  // The slowest files first, also on CI where jest has no timings cached, so both workers end together.
+  testSequencer: '<rootDir>/test/support/heavy-first-sequencer.js',
   testTimeout: 60_000,
   maxWorkers: process.env.JEST_MAX_WORKERS ?? 2,
 };

@@ -11,17 +11,20 @@ import { executionsBy } from '../intake/support/temporal-truth';
 import type { OutgoingDelivery } from '../../sources/types';
 
 /**
- * The outage drill: ~2,000 signed deliveries across every registered source, 10% of them repeats,
- * while the Temporal server is stopped for ~20 s in the middle and started again. A vendor that got
+ * The outage drill: ~1,000 signed deliveries across every registered source, 10% of them repeats,
+ * while the Temporal server is stopped for ~10 s in the middle and started again: deliveries come
+ * before, during (about 450, all into the outbox: nine times its forwarder's batch) and after, and
+ * the outage outlasts every retry and claim interval of the intake (at most 5 s here), so a larger
+ * drill proves nothing more (DRILL_DELIVERIES makes one). A vendor that got
  * a 2xx never sends again, so every 2xx must end as exactly one workflow execution. The verdict is
  * read from Temporal's visibility, not from anything the receiver counted.
  */
-const TOTAL = Number(process.env.DRILL_DELIVERIES ?? 2000);
+const TOTAL = Number(process.env.DRILL_DELIVERIES ?? 1000);
 const DUPLICATE_SHARE = 0.1;
 const RATE_PER_SECOND = 45;
 const MAX_IN_FLIGHT = 16;
 const OUTAGE_AFTER = 0.25; // share of deliveries sent before Temporal is stopped
-const OUTAGE_MS = 20_000;
+const OUTAGE_MS = 10_000;
 
 const temporal = new PrivateTemporal('outage-drill', 7255);
 // Once: each kit makes fresh keys every time its examples are asked for.
@@ -103,7 +106,7 @@ it('keeps every accepted delivery through a Temporal outage: one execution per e
   }
 
   let sent = 0;
-  // The outage runs beside the sender: stop after a quarter of the deliveries, start again 20 s later.
+  // The outage runs beside the sender: stop after a quarter of the deliveries, start again 10 s later.
   const outageDone = (async () => {
     while (sent < deliveries.length * OUTAGE_AFTER) await sleep(50);
     const from = Date.now();

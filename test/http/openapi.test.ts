@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020';
-import { eventually } from '../support/eventually';
+import { eventually, until } from '../support/eventually';
 import { bearerEndpoint } from '../support/fixtures';
 import { uniqueTaskQueue } from '../support/temporal';
 import { startIntakeReceiver, uniquePrefix, type IntakeReceiver } from '../intake/support/receiver';
@@ -213,6 +213,9 @@ describe('real console API answers match it', () => {
     const started = await deliver(main, samsara, samsara.newEvent(randomUUID()).message);
     expect(started.status).toBe(202);
     const { workflowId } = JSON.parse(started.text) as { workflowId: string };
+    // On a loaded machine the start may have gone through the outbox: read the saga once Temporal has it.
+    const handle = main.client.workflow.getHandle(workflowId);
+    await until(() => handle.describe().then(() => true, () => false), 30_000, 'the saga in Temporal');
     const reads: [string, string, RequestInit, number][] = [
       ['/ops/api/me', '/me', as('viewer'), 200],
       ['/ops/api/sagas', `/sagas?source=samsara&pageSize=5`, as('viewer'), 200],

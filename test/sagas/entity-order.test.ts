@@ -53,16 +53,18 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The sandbox's own records are read in memory: polled often, so the next step comes while the watched saga still holds its turn. */
+const LOCAL_POLL_MS = 50;
 
 // Generous: on a loaded machine a workflow task can time out (10 s) and be retried.
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 90_000): Promise<T> {
+async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 90_000, everyMs = 1000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    // Not faster: visibility queries load the Temporal server the sagas run on.
-    await sleep(1000);
+    // Not faster for Temporal's visibility: its queries load the server the sagas run on.
+    await sleep(everyMs);
   }
 }
 
@@ -171,7 +173,7 @@ it('20 updates of one shipment, shuffled and concurrent: one at a time in Turvo 
   // Update 12 comes first and takes its turn; the other 19 follow shuffled, all in flight together:
   // the 11 older ones come late.
   const first = await deliver(receiver, shipmentId, 12);
-  await until('update 12 to hold its turn', () => statusHistory(shipmentId).length === 1);
+  await until('update 12 to hold its turn', () => statusHistory(shipmentId).length === 1, 90_000, LOCAL_POLL_MS);
   const rest = shuffled([...Array(20).keys()].map((i) => i + 1).filter((n) => n !== 12));
   const sent = [first, ...(await Promise.all(rest.map((n) => deliver(receiver, shipmentId, n))))];
 
@@ -269,7 +271,7 @@ it('a worker killed in the middle of the sequence, and a saga terminated holding
   const shipmentId = CRASH!;
   const sent: Sent[] = [];
   for (let n = 1; n <= 8; n++) sent.push(await deliver(receiver, shipmentId, n));
-  await until('three updates applied by the first worker', () => statusHistory(shipmentId).length >= 3);
+  await until('three updates applied by the first worker', () => statusHistory(shipmentId).length >= 3, 90_000, LOCAL_POLL_MS);
   const exited = new Promise((resolve) => child!.once('exit', (_code, signal) => resolve(signal)));
   child.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
@@ -284,7 +286,7 @@ it('a worker killed in the middle of the sequence, and a saga terminated holding
     body: JSON.stringify({ service: 'records', method: 'POST', path: `/shipments/${held}/status-history$`, delayMs: 25_000, times: 1 }),
   });
   const holder = await deliver(receiver, held, 1);
-  await until('the holder to be in its first write', () => statusHistory(held).length === 1);
+  await until('the holder to be in its first write', () => statusHistory(held).length === 1, 90_000, LOCAL_POLL_MS);
   const after = [await deliver(receiver, held, 2), await deliver(receiver, held, 3)];
   await receiver.client.workflow.getHandle(holder.workflowId).terminate('stuck holding its turn');
 
@@ -315,7 +317,7 @@ it('a saga that fails, and one cancelled while it holds its turn, give it back o
   // Update 2 hangs in its first write and is cancelled there: it undoes that write, then ends.
   await arm({ service: 'records', method: 'POST', path: `/shipments/${shipmentId}/status-history$`, delayMs: 20_000, times: 1 });
   const cancelled = await deliver(receiver, shipmentId, 2);
-  await until('update 2 to be in its first write', () => statusHistory(shipmentId).length === 1);
+  await until('update 2 to be in its first write', () => statusHistory(shipmentId).length === 1, 90_000, LOCAL_POLL_MS);
   const last = await deliver(receiver, shipmentId, 3);
   await receiver.client.workflow.getHandle(cancelled.workflowId).cancel();
 
