@@ -92,14 +92,15 @@ export interface KeepRequest {
 export function redact(delivery: Delivery, credentials: readonly CredentialLocation[] = []) {
   const own = new Set(credentials.map((c) => ('header' in c ? `header:${c.header.toLowerCase()}` : `query:${c.query}`)));
   const redacted: string[] = [];
-  const headers: Record<string, string | string[]> = {};
+  // No prototype: names are the sender's (a header called __proto__ is kept like any other).
+  const headers: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of Object.entries(delivery.headers)) {
     if (value === undefined) continue;
     const secret = CREDENTIAL_HEADERS.includes(name) || own.has(`header:${name}`);
     if (secret) redacted.push(`header:${name}`);
     headers[name] = secret ? (Array.isArray(value) ? value.map(() => REDACTED) : REDACTED) : value;
   }
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of Object.entries(delivery.query)) {
     if (value === undefined) continue;
     const secret = own.has(`query:${name}`);

@@ -180,4 +180,11 @@ describe('redact', () => {
     });
     expect(redact(delivery('/webhooks/x', {}, { cookie: 'sid=1' }), [{ query: 'api_key' }]).reverifiable).toBe(true);
   });
+
+  it('keeps headers and parameters named like prototype members as they were sent', () => {
+    const headers = Object.assign(Object.create(null) as Record<string, string | string[]>, { ['__proto__']: ['a', 'b'], constructor: 'c' });
+    const query = Object.assign(Object.create(null) as Record<string, string>, { ['__proto__']: 'q' });
+    const out = redact({ ...delivery('/webhooks/x?__proto__=q', {}, {}), headers, query });
+    expect(JSON.parse(JSON.stringify({ headers: out.headers, query: out.query }))).toEqual(JSON.parse('{"headers":{"__proto__":["a","b"],"constructor":"c"},"query":{"__proto__":"q"}}'));
+  });
 });
