@@ -43,13 +43,13 @@ beforeAll(async () => {
   for (let i = 1; i <= 4; i++) curable.push(await stack.deliver(`${batch}-front-${i}`));
   for (let i = 1; i <= 2; i++) permanent.push(await stack.deliver(`${batch}-unmapped-${i}`, UNMAPPED));
   await Promise.all([...curable, ...permanent].map((id) => sagaEnd(stack.receiver.client, id)));
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
   await stack.sandbox.fail(NOTIFY_REFUSES);
   await stack.sandbox.fail(FRONT_KEEPS_COMMENTS);
   undoFailed = await stack.deliver(`${batch}-undo-1`);
   expect(await sagaEnd(stack.receiver.client, undoFailed)).toBe('failed');
   // Front is still refusing comments for the first group: the engineer fixes it below.
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
   await stack.sandbox.fail(FRONT_REFUSES_COMMENTS);
 
   profileDir = mkdtempSync(join(tmpdir(), 'ops-chromium-'));
@@ -153,7 +153,7 @@ describe('the on-call console in chromium: an incident from first look to zero c
   });
 
   it('replays the curable group once the fault is fixed, live to the end', async () => {
-    await stack.sandbox.clear();
+    await stack.sandbox.clearFaults();
     await page.goto(`${stack.receiver.url}/ops/#/sagas?outcome=attention`);
     await groupRow('front 422').locator('button').click();
     await page.locator('#bulk-count').waitFor();

@@ -57,13 +57,13 @@ beforeAll(async () => {
   foreign = await startForeignCopy(curable[0]!, otherQueue);
   const ends = await Promise.all([...curable, ...permanent, foreign].map((id) => sagaEnd(stack.receiver.client, id)));
   expect(ends.every((e) => e === 'failed')).toBe(true);
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
 
   await stack.sandbox.fail(NOTIFY_REFUSES);
   await stack.sandbox.fail(FRONT_KEEPS_COMMENTS);
   undoFailed = await stack.deliver();
   expect(await sagaEnd(stack.receiver.client, undoFailed)).toBe('failed');
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
 }, 120_000);
 
 afterAll(async () => {

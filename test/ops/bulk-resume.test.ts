@@ -50,7 +50,7 @@ async function failedSagas(receiverUrl: string, client: Client, count: number): 
   const ids = await inBatches(Array.from({ length: count }, () => randomUUID()), 25, (id) => deliverRouteStop(receiverUrl, id));
   const ends = await Promise.all(ids.map((id) => sagaEnd(client, id)));
   expect(ends.filter((e) => e === 'failed')).toHaveLength(count);
-  await sandbox.clear();
+  await sandbox.clearFaults();
   return { ids, since };
 }
 

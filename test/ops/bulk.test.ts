@@ -18,7 +18,7 @@ beforeAll(async () => {
   const ids = await Promise.all(Array.from({ length: COUNT }, () => stack.deliver()));
   const ends = await Promise.all(ids.map((id) => sagaEnd(stack.receiver.client, id)));
   expect(ends.filter((e) => e === 'failed')).toHaveLength(COUNT);
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
 }, 120_000);
 
 afterAll(async () => {

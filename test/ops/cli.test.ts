@@ -16,7 +16,7 @@ beforeAll(async () => {
   await stack.sandbox.fail(FRONT_REFUSES_COMMENTS);
   ids = [await stack.deliver(), await stack.deliver()];
   for (const id of ids) await expect(stack.receiver.client.workflow.getHandle(id).result()).rejects.toBeInstanceOf(WorkflowFailedError);
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
 }, 60_000);
 
 afterAll(async () => {

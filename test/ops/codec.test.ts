@@ -151,7 +151,7 @@ describe('the console', () => {
       failedId = await stack.deliver();
       expect(await sagaEnd(stack.receiver.client, failedId, 60_000)).toBe('failed');
     } finally {
-      await stack.sandbox.clear();
+      await stack.sandbox.clearFaults();
     }
     const events = (await rawHistory(failedId)).events!;
     encryptedWith(events[events.length - 1]!.workflowExecutionFailedEventAttributes!.failure!.applicationFailureInfo!.details!.payloads![0]);

@@ -24,7 +24,7 @@ async function failedSaga(): Promise<string> {
   await stack.sandbox.fail(FRONT_REFUSES_COMMENTS);
   const workflowId = await stack.deliver();
   await expect(stack.receiver.client.workflow.getHandle(workflowId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
-  await stack.sandbox.clear();
+  await stack.sandbox.clearFaults();
   return workflowId;
 }
 
@@ -155,7 +155,7 @@ describe('replay refusals', () => {
     expect(running?.waiting).toMatchObject({ service: 'front', attempt: expect.any(Number) });
     const res = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: {} });
     expect(res).toMatchObject({ status: 409, json: { error: 'replay_refused_running' } });
-    await stack.sandbox.clear();
+    await stack.sandbox.clearFaults();
     await stack.receiver.client.workflow.getHandle(workflowId).result();
   });
 
@@ -166,7 +166,7 @@ describe('replay refusals', () => {
     const again = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: { runId: first.runId } });
     expect(again.status).toBe(201);
     await expect(stack.receiver.client.workflow.getHandle(workflowId, again.json.runId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    await stack.sandbox.clear();
+    await stack.sandbox.clearFaults();
     const stale = await call(`${api}/sagas/${encodeURIComponent(workflowId)}/replay`, operator, { body: { runId: first.runId } });
     expect(stale).toMatchObject({ status: 409, json: { error: 'replay_refused_already_replayed' } });
   });

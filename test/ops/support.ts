@@ -1,14 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createActivities, createClients } from '../../sagas/activities';
 import { signSamsara } from '../../sources/samsara/verify';
 import { signOpsToken, type Role } from '../../src/ops/auth';
-import { createSandbox } from '../../sandbox/app';
 import { defaultSeed, type Seed } from '../../sandbox/seed';
 import { parseAnswer, type OpsJson } from '../support/answers';
 import { fixture } from '../support/fixtures';
+import { startSandbox as startRunningSandbox } from '../support/sandbox';
 import { post, startReceiver, type TestReceiver } from '../support/receiver';
 import { startTestWorker, testConfig, uniqueTaskQueue, type TestWorker } from '../support/temporal';
 
@@ -61,36 +59,8 @@ function seedWithStops(): Seed {
   return seed;
 }
 
-/** The downstream sandbox (sandbox/) on an ephemeral loopback port; faults are armed through its HTTP API. */
-export async function startSandbox(): Promise<{ url: string; env: Record<string, string>; fail: (fault: object) => Promise<void>; clear: () => Promise<void>; close: () => Promise<void> }> {
-  const { app } = createSandbox({ nodeEnv: 'test', seed: seedWithStops() });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const env = {
-    TURVO_API_URL: `${url}/turvo`,
-    FRONT_API_URL: `${url}/front`,
-    SAMSARA_API_URL: `${url}/samsara`,
-    RECORDS_API_URL: `${url}/records`,
-    NOTIFY_API_URL: `${url}/notify`,
-  };
-  return {
-    url,
-    env,
-    async fail(fault) {
-      const res = await fetch(`${url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
-      if (!res.ok) throw new Error(`sandbox refused the fault: ${res.status} ${await res.text()}`);
-    },
-    async clear() {
-      await fetch(`${url}/_sandbox/faults`, { method: 'DELETE' });
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
+/** The downstream sandbox with a stop per delivery the tests make (test/support/sandbox.ts). */
+export const startSandbox = () => startRunningSandbox(seedWithStops());
 
 /** Front refuses every new comment: the route-stop saga fails at commentOnFront and undoes the Turvo update. */
 export const FRONT_REFUSES_COMMENTS = { service: 'front', method: 'POST', path: '/comments', status: 422, message: 'conversation is archived' };
