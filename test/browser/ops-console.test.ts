@@ -230,6 +230,11 @@ describe('the on-call console in chromium: an incident from first look to zero c
     expect(await row.locator('td[data-label="Reason"]').textContent()).toBe('signature_mismatch');
     await row.getByRole('button', { name: 'Re-process' }).click();
     await page.locator('#refused-status').filter({ hasText: 'signature_mismatch' }).waitFor();
+    // In bulk: the dry run's count, then the confirmation, which says how they ended.
+    await page.locator('#refused-bulk').click();
+    await page.locator('#refused-status').filter({ hasText: 'would be re-processed' }).waitFor();
+    await page.locator('#refused-confirm').click();
+    await page.locator('#refused-status').filter({ hasText: /^Done: \d+ re-processed: .*refused/ }).waitFor();
   });
 
   it('is readable on a phone: no horizontal scrolling, long errors wrap', async () => {

@@ -426,28 +426,41 @@ async function requeueOne(d) {
 }
 
 /** Dry run first; the confirmation sends the count back, and a different count now is refused (409). */
-async function previewRequeue() {
-  const confirm = $('dead-confirm');
+async function dryRunThenConfirm({ confirmId, statusId, path, filter, describe, verb, summarize, reload }) {
+  const confirm = $(confirmId);
+  const status = $(statusId);
   confirm.hidden = true;
   try {
-    const preview = await api('/dead-letters/requeue/preview', { method: 'POST', body: { filter: {} } });
-    $('dead-status').textContent = preview.truncated ? 'Too many match: use the CLI with --source or --cause.' : `${preview.count} dead letter(s) would be re-queued.`;
+    const preview = await api(`${path}/preview`, { method: 'POST', body: { filter } });
+    status.textContent = describe(preview);
     if (preview.count === 0 || preview.truncated) return;
     confirm.hidden = false;
-    confirm.textContent = `Re-queue ${preview.count}`;
+    confirm.textContent = `${verb} ${preview.count}`;
     confirm.onclick = async () => {
       confirm.hidden = true;
       try {
-        const done = await api('/dead-letters/requeue', { method: 'POST', body: { filter: preview.filter, expect: preview.count } });
-        $('dead-status').textContent = `Done: ${done.requeued} re-queued, ${done.gone} gone already.`;
+        status.textContent = summarize(await api(path, { method: 'POST', body: { filter: preview.filter, expect: preview.count } }));
       } catch (err) {
-        $('dead-status').textContent = err.status === 409 && err.body.count !== undefined ? `Now ${err.body.count} match: run the dry run again.` : err.message;
+        status.textContent = err.status === 409 && err.body.count !== undefined ? `Now ${err.body.count} match: run the dry run again.` : err.message;
       }
-      void loadDeadLetters();
+      await reload();
     };
   } catch (err) {
-    $('dead-status').textContent = err.message;
+    status.textContent = err.message;
   }
+}
+
+function previewRequeue() {
+  return dryRunThenConfirm({
+    confirmId: 'dead-confirm',
+    statusId: 'dead-status',
+    path: '/dead-letters/requeue',
+    filter: {},
+    describe: (preview) => (preview.truncated ? 'Too many match: use the CLI with --source or --cause.' : `${preview.count} dead letter(s) would be re-queued.`),
+    verb: 'Re-queue',
+    summarize: (done) => `Done: ${done.requeued} re-queued, ${done.gone} gone already.`,
+    reload: loadDeadLetters,
+  });
 }
 
 // --- refused requests ----------------------------------------------------------------------
@@ -543,34 +556,25 @@ async function reprocessOne(r, button) {
   await reloadRefused();
 }
 
-/** Dry run first; the confirmation sends the count back, and a different count now is refused (409). */
-async function previewReprocess() {
-  const confirm = $('refused-confirm');
-  const filter = state.refusedFilter;
-  confirm.hidden = true;
-  try {
-    const preview = await api('/refused/reprocess/preview', { method: 'POST', body: { filter } });
-    const left = Object.entries(preview.excluded).map(([why, n]) => `${n} ${why.replace(/_/g, ' ')}`);
-    $('refused-status').textContent = preview.truncated
-      ? 'Too many match: narrow the filter.'
-      : `${plural(preview.count, 'request')} would be re-processed${left.length ? `; left out (cannot be re-processed): ${left.join(', ')}` : ''}.`;
-    if (preview.count === 0 || preview.truncated) return;
-    confirm.hidden = false;
-    confirm.textContent = `Re-process ${preview.count}`;
-    confirm.onclick = async () => {
-      confirm.hidden = true;
-      try {
-        const done = await api('/refused/reprocess', { method: 'POST', body: { filter: preview.filter, expect: preview.count } });
-        const { total, ...counts } = done.counts;
-        $('refused-status').textContent = `Done: ${total} re-processed: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`;
-      } catch (err) {
-        $('refused-status').textContent = err.status === 409 && err.body.count !== undefined ? `Now ${err.body.count} match: run the dry run again.` : err.message;
-      }
-      await reloadRefused();
-    };
-  } catch (err) {
-    $('refused-status').textContent = err.message;
-  }
+function previewReprocess() {
+  return dryRunThenConfirm({
+    confirmId: 'refused-confirm',
+    statusId: 'refused-status',
+    path: '/refused/reprocess',
+    filter: state.refusedFilter,
+    describe: (preview) => {
+      const left = Object.entries(preview.excluded).map(([why, n]) => `${n} ${why.replace(/_/g, ' ')}`);
+      return preview.truncated
+        ? 'Too many match: narrow the filter.'
+        : `${plural(preview.count, 'request')} would be re-processed${left.length ? `; left out (cannot be re-processed): ${left.join(', ')}` : ''}.`;
+    },
+    verb: 'Re-process',
+    summarize: (done) => {
+      const { total, ...counts } = done.counts;
+      return `Done: ${total} re-processed: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}.`;
+    },
+    reload: reloadRefused,
+  });
 }
 
 // --- detail --------------------------------------------------------------------------------
