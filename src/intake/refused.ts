@@ -4,6 +4,7 @@ import type { CredentialLocation, Delivery } from '../../sources/types';
 import type { Logger } from '../logger';
 import { refusedKept, refusedNotKept } from '../metrics';
 import type { DependencyState } from './health-state';
+import { execAll } from './outbox';
 import { sha256Hex } from './payload-store';
 import { redisKeys } from './redis';
 import type { Sealer } from './sealing';
@@ -285,8 +286,8 @@ export class RefusedRequests {
 
   /** Deletes an entry and its body (it was re-processed); false when it was gone already. */
   async remove(id: string): Promise<boolean> {
-    const [deleted] = (await this.redis.multi().xdel(this.stream, id).hdel(this.bodies, id).exec()) ?? [];
-    return deleted?.[1] === 1;
+    const [deleted] = await execAll(this.redis.multi().xdel(this.stream, id).hdel(this.bodies, id));
+    return deleted === 1;
   }
 
   /**
