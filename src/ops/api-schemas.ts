@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiResponse } from '../http/openapi';
 import { SEARCH_PREFIX_LENGTH, searchablePrefix } from '../../core/workflow-id';
+import { STREAM_ENTRY_ID } from './errors';
 import { OUTCOMES, SEARCHABLE } from './filters';
 
 /**
@@ -138,7 +139,7 @@ export const opsRequests = {
   requeueMany: z.object({ filter: deadLetterFilter.optional(), expect: expected }),
   refused: refusedFilter.extend({
     limit: limit.optional(),
-    before: refusedAs('bad_page_token', z.string({ error: 'before is not a refused request id' }).regex(/^\d{1,20}-\d{1,20}$/), { field: false })
+    before: refusedAs('bad_page_token', z.string({ error: 'before is not a refused request id' }).regex(STREAM_ENTRY_ID), { field: false })
       .optional()
       .meta({ description: 'The next page: the `next` of the previous one' }),
   }),
@@ -146,7 +147,7 @@ export const opsRequests = {
   reprocessMany: z.object({ filter: refusedFilter.optional(), expect: expected }),
   audit: z.object({
     limit: limit.optional(),
-    before: refusedAs('bad_page_token', z.string({ error: 'before is not an audit entry id' }).regex(/^\d{1,20}-\d{1,20}$/), { field: false })
+    before: refusedAs('bad_page_token', z.string({ error: 'before is not an audit entry id' }).regex(STREAM_ENTRY_ID), { field: false })
       .optional()
       .meta({ description: "An entry's id: the entries before it" }),
     actor: auditValue('actor'),

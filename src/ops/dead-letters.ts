@@ -1,6 +1,6 @@
 import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../intake/dead-letters';
 import type { AuditLog } from './audit';
-import { confirmBulk, OpsBadRequestError, OpsConflictError, OpsNotFoundError } from './errors';
+import { confirmBulk, streamEntryId, OpsConflictError, OpsNotFoundError } from './errors';
 
 /**
  * Dead letters for the on-call engineer: list them with their cause, and after fixing the cause put
@@ -11,13 +11,9 @@ import { confirmBulk, OpsBadRequestError, OpsConflictError, OpsNotFoundError } f
  * different count now is a 409. Every re-queue is audited next to the replays.
  */
 
-const ID = /^\d{1,20}-\d{1,20}$/;
 const PREVIEW_ITEMS = 100;
 
-export function deadLetterId(raw: unknown): string {
-  if (typeof raw !== 'string' || !ID.test(raw)) throw new OpsBadRequestError('bad_request', 'a dead letter id looks like 1700000000000-0');
-  return raw;
-}
+export const deadLetterId = (raw: unknown): string => streamEntryId(raw, 'a dead letter');
 
 /** The console's filter (checked by its schema, api-schemas.ts) as the dead letters name their fields. */
 export function deadLetterFilterOf({ source, cause }: { source?: string; cause?: string } = {}): DeadLetterFilter {

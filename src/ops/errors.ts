@@ -44,3 +44,12 @@ export function confirmBulk(what: string, { count, truncated }: { count: number;
   if (truncated) throw new OpsBadRequestError('too_many', `more than ${maxBulk} ${what} match: narrow the filter`, { max: maxBulk });
   if (count !== expect) throw new OpsConflictError('count_changed', `the filter now matches ${count} ${what}, not ${expect}: look again`, { count });
 }
+
+/** Ids of Redis stream entries (dead letters, refused requests, audit entries): `<ms>-<seq>`. */
+export const STREAM_ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
+
+/** A stream entry id from a path, or 400 naming what it should look like. */
+export function streamEntryId(raw: unknown, what: string): string {
+  if (typeof raw !== 'string' || !STREAM_ENTRY_ID.test(raw)) throw new OpsBadRequestError('bad_request', `${what} id looks like 1700000000000-0`);
+  return raw;
+}

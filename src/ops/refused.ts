@@ -5,7 +5,7 @@ import type { Intake } from '../intake/intake';
 import type { RefusedFilter, RefusedRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
 import type { AuditLog } from './audit';
-import { confirmBulk, OpsBadRequestError, OpsConflictError, OpsNotFoundError, OpsUnavailableError } from './errors';
+import { confirmBulk, streamEntryId, OpsConflictError, OpsNotFoundError, OpsUnavailableError } from './errors';
 
 /**
  * Refused and unrouted requests for the on-call engineer (kept by src/intake/refused.ts): list them
@@ -43,13 +43,9 @@ export interface ReprocessOutcome {
   reason?: string;
 }
 
-const ID = /^\d{1,20}-\d{1,20}$/;
 const PREVIEW_ITEMS = 100;
 
-export function refusedId(raw: unknown): string {
-  if (typeof raw !== 'string' || !ID.test(raw)) throw new OpsBadRequestError('bad_request', 'a refused request id looks like 1700000000000-0');
-  return raw;
-}
+export const refusedId = (raw: unknown): string => streamEntryId(raw, 'a refused request');
 
 /** Why an entry cannot be re-processed at all (nothing is attempted), or undefined. */
 function notReprocessable(entry: RefusedRequest, adapters: ReadonlyMap<string, SourceAdapter>): string | undefined {
