@@ -144,6 +144,12 @@ export async function handleVerified(source: SourceAdapter, delivery: Delivery, 
   return { action: 'start', starts: settled.map((s) => (s as PromiseFulfilledResult<SagaStart>).value) };
 }
 
+/** What a delivery's starts came to together: a duplicate only when every saga was one; queued when any waits in the outbox. */
+export function startsResult(starts: readonly SagaStart[]): 'duplicate' | 'queued' | 'started' {
+  if (starts.every((s) => s.result.duplicate)) return 'duplicate';
+  return starts.some((s) => 'queued' in s.result) ? 'queued' : 'started';
+}
+
 /** Refusals kept for the console (src/intake/refused.ts): the body was read, so it can be re-processed after the fix. */
 const KEPT_STATUSES = new Set([400, 401, 415]);
 
@@ -208,10 +214,10 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
       return;
     }
     const { starts } = outcome;
-    const duplicate = starts.every((s) => s.result.duplicate);
-    res.locals.result = duplicate ? 'duplicate' : starts.some((s) => 'queued' in s.result) ? 'queued' : 'started';
+    const result = startsResult(starts);
+    res.locals.result = result;
     // One saga: exactly the answer vendors always had; a fan-out lists each saga's.
     const answer = starts.length > 1 ? { sagas: starts.map((s) => ({ saga: s.saga, ...s.result })) } : starts[0]!.result;
-    res.status(duplicate ? 200 : 202).json(answer satisfies WebhookAnswer);
+    res.status(result === 'duplicate' ? 200 : 202).json(answer satisfies WebhookAnswer);
   };
 }

@@ -1,6 +1,6 @@
 import { DeliveryError, ServiceUnavailableError } from '../../core/errors';
 import type { Delivery, SourceAdapter } from '../../sources/types';
-import { handleVerified, verifyDelivery } from '../http/webhooks';
+import { handleVerified, startsResult, verifyDelivery } from '../http/webhooks';
 import type { Intake } from '../intake/intake';
 import type { RefusedFilter, RefusedRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
@@ -90,10 +90,9 @@ export function refusedConsole({ path, audit, maxBulk, logger }: { path: Deliver
       // A fan-out starts several sagas: the first is the event's own workflow, the others are listed too.
       const { starts } = outcome;
       const [first] = starts;
-      const kind = starts.every((s) => s.result.duplicate) ? 'duplicate' : starts.some((s) => 'queued' in s.result) ? 'queued' : 'started';
       return {
         ...base,
-        result: kind,
+        result: startsResult(starts),
         reverified,
         workflowId: first!.workflowId,
         ...('runId' in first!.result ? { runId: first!.result.runId } : {}),
