@@ -266,8 +266,9 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: temporalAddress(BENCH_TEMPORAL),
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     BODY_LIMIT: '1mb',
-    // The benchmark measures throughput: the per-source flood limit would cap it.
-    RATE_LIMIT_PER_SECOND: '0',
+    // The benchmark measures throughput: the per-source flood limit would cap it, so it is set out of
+    // reach, but still counted in Redis for every verified delivery, as deployed.
+    RATE_LIMIT_PER_SECOND: '1000000000',
     REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
   };
   const scenarios: Record<string, Scenario> = {};

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
@@ -9,12 +10,12 @@ import { buildIntake, type IntakeParts } from './intake/index';
 import { deliveryBudgets } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
-import { deliveryMetrics, metricsHandler } from './http/metrics';
+import { metricsHandler } from './http/metrics';
 import { webhookHandler } from './http/webhooks';
 import { codecRouter } from './ops/codec-endpoint';
 import { OPS_API_ROUTES, opsRouter } from './ops/router';
 import { WEBHOOK_ROUTE, openApiDocument } from './http/openapi';
-import { tracingMiddleware } from './http/tracing-middleware';
+import { webhookListener, type WebhookListenerOptions } from './http/webhook-listener';
 import type { Tracer } from '@opentelemetry/api';
 
 export interface AppDeps {
@@ -33,37 +34,18 @@ export interface AppDeps {
   signal?: AbortSignal;
 }
 
-/** Builds the receiver's express app. No listening, no process handling: see src/receiver.ts and src/server.ts. */
-export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer, signal }: AppDeps): express.Express {
+/**
+ * Builds the receiver's request listener: deliveries (src/http/webhook-listener.ts), and an express
+ * app for everything else. No listening, no process handling: see src/receiver.ts and src/server.ts.
+ */
+export function createApp({ config, logger, temporal, redis, sources, intake, intakeParts, tracer, signal }: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
-  // Webhook answers are never cached: no ETag hash of every response body.
+  // API answers are never cached: no ETag hash of every response body.
   app.set('etag', false);
-  // Whose address req.ip is: the socket's, unless a proxy in front is trusted to report the client's.
+  // Whose address a client's is (req.ip, and a delivery's): the socket's, unless a proxy in front is trusted to report it.
   app.set('trust proxy', config.limits.trustProxy);
   const parts = intakeParts ?? buildIntake({ config, logger, temporal, redis });
-
-  // The hot path first: a delivery matches before express walks the health, metrics and console routes.
-  app.post(
-    '/webhooks/:source',
-    deliveryMetrics(new Set(sources.keys())),
-    ...(tracer ? [tracingMiddleware(tracer)] : []),
-    webhookHandler({
-      sources,
-      intake: intake ?? parts.intake,
-      budgets: deliveryBudgets({
-        redis,
-        prefix: config.intake.keyPrefix,
-        ...config.limits.rateLimit,
-        sources: new Set(sources.keys()),
-        state: parts.state,
-      }),
-      bodyLimit: config.http.bodyLimit,
-      bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
-      refused: parts.refused,
-      logger,
-    }),
-  );
 
   app.use(
     healthRouter(
@@ -98,5 +80,21 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
     res.status(404).json({ error: 'not_found' });
   });
   app.use(errorHandler(logger));
-  return app;
+
+  // Deliveries, the hot path, on plain node:http; every other request through the app above.
+  const handle = webhookHandler({
+    sources,
+    intake: intake ?? parts.intake,
+    budgets: deliveryBudgets({
+      redis,
+      prefix: config.intake.keyPrefix,
+      ...config.limits.rateLimit,
+      sources: new Set(sources.keys()),
+      state: parts.state,
+    }),
+    bodyLimit: config.http.bodyLimit,
+    bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
+    refused: parts.refused,
+  });
+  return webhookListener({ handle, otherwise: app, trust: app.get('trust proxy fn') as WebhookListenerOptions['trust'], sources: new Set(sources.keys()), logger, ...(tracer ? { tracer } : {}) });
 }

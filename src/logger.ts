@@ -27,10 +27,13 @@ export function createLogger(config: Pick<AppConfig, 'log'>, defaultMeta: Record
       return `${String(timestamp)} ${level} ${String(message)}${fields ? ` ${fields}` : ''}`;
     }),
   );
-  return winston.createLogger({
+  const logger: Logger = winston.createLogger({
     level: config.log.level,
     defaultMeta,
     format: winston.format.combine(
+      // First: winston formats every entry before its transports drop the levels they do not
+      // write, and a delivery's info lines are most of its logging cost when they are not wanted.
+      winston.format((info) => logger.isLevelEnabled(info.level) && info)(),
       redact(),
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
@@ -38,6 +41,7 @@ export function createLogger(config: Pick<AppConfig, 'log'>, defaultMeta: Record
     ),
     transports: [new winston.transports.Console()],
   });
+  return logger;
 }
 
 /** A logger that writes nothing, for tests that do not look at logs. */

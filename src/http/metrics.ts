@@ -2,32 +2,29 @@ import type { RequestHandler } from 'express';
 import type { OutboxStats } from '../intake/outbox';
 import { deadLetterCount, deliveries, metricsRegistry, outboxDepth, outboxLag, rateLimited, rejections, requestDuration } from '../metrics';
 
-/** What the handler and the error handler leave in res.locals for the metrics. */
+/** What an accepted delivery came to (src/http/webhooks.ts), for the metrics. */
 export type DeliveryResult = 'started' | 'duplicate' | 'queued' | 'ignored' | 'answered';
 
 /**
- * Counts every delivery once, when its answer has gone out: the result (or the refusal's reason)
- * and the time to answer. Source labels are only registered names, so a flood of made-up paths
- * cannot grow the label set.
+ * Counts every delivery once, when its answer has been written: the result (or the refusal's reason)
+ * and the time to answer. Source labels are only registered names, so a flood of made-up names
+ * cannot grow the label set. Call it when the request arrives; call what it returns with the answer.
  */
-export function deliveryMetrics(sources: ReadonlySet<string>): RequestHandler {
-  return (req, res, next) => {
+export function deliveryMeter(sources: ReadonlySet<string>) {
+  return (name: string) => {
     const end = requestDuration.startTimer();
-    // Read now: express clears req.params once the request leaves the route for the error handler.
-    const source = sources.has(String(req.params.source)) ? String(req.params.source) : 'unknown';
-    res.on('finish', () => {
-      const status = String(res.statusCode);
+    const source = sources.has(name) ? name : 'unknown';
+    return (statusCode: number, outcome: { result?: DeliveryResult; rejection?: string }) => {
+      const status = String(statusCode);
       end({ source, status });
-      const { result, rejection } = res.locals;
-      if (result) {
-        deliveries.inc({ source, result });
-      } else {
-        deliveries.inc({ source, result: 'rejected' });
-        rejections.inc({ source, reason: rejection?.reason ?? 'other', status });
-        if (res.statusCode === 429) rateLimited.inc({ source });
+      if (outcome.result) {
+        deliveries.inc({ source, result: outcome.result });
+        return;
       }
-    });
-    next();
+      deliveries.inc({ source, result: 'rejected' });
+      rejections.inc({ source, reason: outcome.rejection ?? 'other', status });
+      if (statusCode === 429) rateLimited.inc({ source });
+    };
   };
 }
 

@@ -1,5 +1,5 @@
 import getRawBody from 'raw-body';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { DeliveryError, MalformedPayloadError, PayloadTooLargeError } from '../../core/errors';
 
 /** The body did not arrive within the body-read timeout (a slow or stalled sender): 408, connection closed. */
@@ -13,7 +13,7 @@ export class BodyTimeoutError extends DeliveryError {
  * passed. A sender that dribbles its body is cut off after `timeoutMs`, so it cannot hold a
  * connection (and its buffer) for long.
  */
-export async function readBody(req: Request, limit: number, timeoutMs = 10_000): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limit: number, timeoutMs = 10_000): Promise<Buffer> {
   const reading = getRawBody(req, { limit, length: req.headers['content-length'] });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

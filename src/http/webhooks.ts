@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { DeliveryError, MalformedPayloadError, UnknownSourceError, UnsupportedMediaTypeError } from '../../core/errors';
 import type { Intake, IntakeResult } from '../intake/intake';
 import type { KeepRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
 import { eventKeySearchValue, sagaWorkflowIds } from '../../core/workflow-id';
-import type { Decision, Delivery, SourceAdapter } from '../../sources/types';
+import type { Decision, Delivery, RequestLine, SourceAdapter } from '../../sources/types';
+import type { DeliveryResult } from './metrics';
 import { nestsDeeperThan } from './json-depth';
 import type { WebhookAnswer } from './openapi';
 import type { DeliveryBudgets } from './rate-limit';
@@ -22,7 +21,6 @@ export interface WebhookHandlerOptions {
   bodyReadTimeoutMs?: number;
   /** Where refused and unrouted requests are kept for the console; none: only logged. */
   refused?: Pick<RefusedRequests, 'keepInBackground'>;
-  logger: Logger;
 }
 
 /**
@@ -153,35 +151,50 @@ export function startsResult(starts: readonly SagaStart[]): 'duplicate' | 'queue
 /** Refusals kept for the console (src/intake/refused.ts): the body was read, so it can be re-processed after the fix. */
 const KEPT_STATUSES = new Set([400, 401, 415]);
 
+/** One request to POST /webhooks/:source, as src/http/webhook-listener.ts hands it over. */
+export interface WebhookCall {
+  /** Its body is still to be read; its raw headers are the ones the source checks. */
+  readonly req: IncomingMessage;
+  readonly source: string;
+  readonly requestId: string;
+  /** The client's address: the socket's, or the proxy-reported one when TRUST_PROXY says whom to believe. */
+  readonly client: string;
+  readonly query: Delivery['query'];
+  readonly request: RequestLine;
+  /** The request's logger; the handler replaces it once the delivery names its workflow. */
+  log: Logger;
+  /** What the delivery came to, for the metrics; left unset when it was refused. */
+  result?: DeliveryResult;
+}
+
+/** The answer to a delivery: a JSON body, or a handshake's text in its own content type. */
+export interface WebhookReply {
+  status: number;
+  body: string | object;
+  contentType?: string;
+}
+
 /**
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
  * that keeps failing, cap and read the raw bytes, check the content type, refuse hostile nesting,
  * verify the signature on those bytes, count the delivery against the source's budget, and only then
  * parse and decide. A refusal after the body was read, and an event no saga handles, are kept
- * (after the answer, never delaying or changing it) for an operator to re-process.
+ * (after the answer, never delaying or changing it) for an operator to re-process. Refusals are
+ * thrown as DeliveryErrors (src/http/error-handler.ts answers them).
  */
-export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, refused, logger }: WebhookHandlerOptions): RequestHandler {
-  return async (req, res) => {
-    const requestId = (req.header('x-request-id') ?? '').slice(0, 64) || randomUUID();
-    res.setHeader('X-Request-Id', requestId);
-    const name = String(req.params.source);
-    const log = logger.child({ requestId, source: name });
-    res.locals.log = log;
-
+export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, refused }: WebhookHandlerOptions): (call: WebhookCall) => Promise<WebhookReply> {
+  return async (call) => {
+    const { source: name, requestId, client } = call;
     const source = sources.get(name);
     if (!source) throw new UnknownSourceError('unknown_source');
-    // req.ip: the socket's address, or the proxy-reported one when TRUST_PROXY says whom to believe.
-    const client = req.ip ?? 'unknown';
     budgets.admit(name, client);
     const keep = (delivery: Delivery, kept: Pick<KeepRequest, 'kind' | 'status' | 'reason' | 'verified' | 'eventType'>) =>
       refused?.keepInBackground({ source, delivery, requestId, client, ...kept });
 
     let delivery: Delivery | undefined;
     try {
-      const rawBody = await readBody(req, bodyLimit, bodyReadTimeoutMs);
-      // req.protocol and req.host read X-Forwarded-Proto / -Host only from proxies TRUST_PROXY trusts.
-      const request = { method: req.method, origin: `${req.protocol}://${req.host}`, target: req.originalUrl };
-      delivery = { headers: headersAsSent(req.rawHeaders), rawBody, query: req.query as Record<string, string | undefined>, request, receivedAt: new Date() };
+      const rawBody = await readBody(call.req, bodyLimit, bodyReadTimeoutMs);
+      delivery = { headers: headersAsSent(call.req.rawHeaders), rawBody, query: call.query, request: call.request, receivedAt: new Date() };
       verifyDelivery(source, delivery, delivery.receivedAt);
     } catch (err) {
       // Nothing from this request was proven to come from the vendor: the client's failure budget pays.
@@ -195,29 +208,26 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
 
     let outcome: DeliveryOutcome;
     try {
-      outcome = await handleVerified(source, delivery, { intake, requestId, log, onLog: (child) => (res.locals.log = child) });
+      outcome = await handleVerified(source, delivery, { intake, requestId, log: call.log, onLog: (child) => (call.log = child) });
     } catch (err) {
       if (err instanceof MalformedPayloadError) keep(delivery, { kind: 'refused', status: err.status, reason: err.reason, verified: true });
       throw err;
     }
 
     if (outcome.action === 'respond') {
-      res.locals.result = 'answered';
-      if (outcome.contentType) res.type(outcome.contentType);
-      res.status(outcome.status).send(outcome.body);
-      return;
+      call.result = 'answered';
+      return { status: outcome.status, body: outcome.body, ...(outcome.contentType ? { contentType: outcome.contentType } : {}) };
     }
     if (outcome.action === 'ignore') {
       keep(delivery, { kind: 'unrouted', status: 200, reason: 'unrouted', verified: true, eventType: outcome.eventType });
-      res.locals.result = 'ignored';
-      res.status(200).json({ ignored: true, eventType: outcome.eventType } satisfies WebhookAnswer);
-      return;
+      call.result = 'ignored';
+      return { status: 200, body: { ignored: true, eventType: outcome.eventType } satisfies WebhookAnswer };
     }
     const { starts } = outcome;
     const result = startsResult(starts);
-    res.locals.result = result;
+    call.result = result;
     // One saga: exactly the answer vendors always had; a fan-out lists each saga's.
     const answer = starts.length > 1 ? { sagas: starts.map((s) => ({ saga: s.saga, ...s.result })) } : starts[0]!.result;
-    res.status(result === 'duplicate' ? 200 : 202).json(answer satisfies WebhookAnswer);
+    return { status: result === 'duplicate' ? 200 : 202, body: answer satisfies WebhookAnswer };
   };
 }

@@ -140,6 +140,21 @@ describe('POST /webhooks/samsara on a real Temporal server', () => {
     expect(res.json).toEqual({ error: 'unknown_source' });
   });
 
+  it('takes only POST /webhooks/<source> (with or without a query) as a delivery; other forms are the rest of the app (404)', async () => {
+    const body = arrival();
+    const signed = signSamsara(body, SECRET, Math.floor(Date.now() / 1000));
+    const withQuery = await post(`${receiver.url}/webhooks/samsara?tenant=eu&tenant=us`, body, { ...signed, 'x-request-id': 'req-from-vendor' });
+    expect(withQuery.status).toBe(202);
+    expect(withQuery.headers.get('x-request-id')).toBe('req-from-vendor');
+    expect(withQuery.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    for (const path of ['/webhooks/samsara/extra', '/webhooks/', '/webhooks']) {
+      const res = await post(`${receiver.url}${path}`, body, signed);
+      expect([path, res.status, res.json]).toEqual([path, 404, { error: 'not_found' }]);
+    }
+    const get = await fetch(`${receiver.url}/webhooks/samsara`);
+    expect([get.status, await get.json()]).toEqual([404, { error: 'not_found' }]);
+  });
+
   it('answers 415 for a content type Samsara never sends', async () => {
     const res = await send(arrival(), { headers: { 'content-type': 'text/plain' } });
     expect(res.status).toBe(415);

@@ -80,6 +80,20 @@ describe('flooding', () => {
     expect(limited[0]!.json).toEqual({ error: 'rate_limited' });
   });
 
+  it('still counts in Redis, each window with its expiry, after Redis forgot the counting script (a restart)', async () => {
+    await a.redis.script('FLUSH');
+    await sleep(1000 - (Date.now() % 1000) + 20);
+    const window = Math.floor(Date.now() / 1000);
+    const body = fixtureWith('samsara', 'route-stop-arrival', { eventId: randomUUID() });
+    const res = await postRaw(`${a.url}/webhooks/samsara`, body, signSamsara(body, SECRET, window));
+    expect(res.status).toBe(202);
+    const key = `${prefix}ratelimit:samsara:${window}`;
+    expect(await a.redis.get(key)).toBe('1');
+    const ttl = await a.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2);
+  });
+
   it('answers unknown sources 404 without counting them in Redis', async () => {
     const res = await postRaw(`${a.url}/webhooks/nobody`, '{}', {});
     expect(res.status).toBe(404);
