@@ -1,8 +1,9 @@
 /**
- * Scenario (g): a burst far above the engine's start rate, against one receiver with its forwarder
- * and the default admission and rate limits. Vendor-facing latency and statuses while it lasts; then
- * the drain: the time until Temporal counts a workflow for every accepted event, its rate, and
- * repeats at the same concurrency on the same receiver (the floor its answers can reach).
+ * Scenario (g): a burst far above the engine's start rate (`ratePerSecond`, open loop, on up to
+ * `concurrency` connections), against one receiver with its forwarder and the default admission and
+ * rate limits. Vendor-facing latency and statuses while it lasts; then the drain: the time until
+ * Temporal counts a workflow for every accepted event, its rate, and repeats offered the same way
+ * on the same receiver (the floor its answers can reach at that load).
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
@@ -13,6 +14,8 @@ import { closedLoop, httpPoster, record, summary, type LoadResult, type Sample }
 export interface BurstResult extends LoadResult {
   name: 'g';
   concurrency: number;
+  /** Deliveries offered per second, whatever the answers do. */
+  offeredPerSecond: number;
   /** Events accepted (202), warm-up included: each must end as one workflow. */
   accepted: number;
   /** Workflows Temporal counts on the scenario's task queue at the end. */
@@ -22,8 +25,14 @@ export interface BurstResult extends LoadResult {
   /** From the first delivery until Temporal counted every accepted event. */
   drainSeconds: number;
   drainRate: number;
+  /**
+   * The engine's own start rate beside the drain: a bare client's, for a few seconds just before the
+   * burst and just after the drain, averaged (the dev server slows as its SQLite file grows, so (b)
+   * of the run's start would flatter it).
+   */
+  engineRate: number;
   deadLetters: number;
-  /** Repeats of known events at the same concurrency, on the same receiver, after the drain. */
+  /** Repeats of known events offered the same way, on the same receiver, after the drain. */
   repeats: LoadResult;
   peakRssMb: number;
 }
@@ -32,9 +41,12 @@ export interface BurstOptions {
   client: Client;
   receiverEnv: NodeJS.ProcessEnv;
   concurrency: number;
+  ratePerSecond: number;
   durationMs: number;
   next: () => Sample;
   repeat: () => Sample;
+  /** A bare client's start rate over a short round on the same server (the bench's (b)). */
+  engineRound: () => Promise<number>;
   drainTimeoutMs: number;
   startProcess: (script: string, env: NodeJS.ProcessEnv, port: number) => Promise<ChildProcess>;
   stopProcess: (child: ChildProcess) => Promise<void>;
@@ -71,7 +83,8 @@ export async function burst(options: BurstOptions): Promise<BurstResult> {
   const poster = httpPoster(`http://127.0.0.1:${port}`, options.concurrency);
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
-    const load = { concurrency: options.concurrency, maxRequests: 1_000_000 };
+    const load = { concurrency: options.concurrency, ratePerSecond: options.ratePerSecond, maxRequests: 1_000_000 };
+    const engineBefore = await options.engineRound();
     const warm = await record(() => poster.post(options.next()), { ...load, durationMs: 1000 });
     const startedAt = performance.now();
     const timed = await record(() => poster.post(options.next()), { ...load, durationMs: options.durationMs });
@@ -79,17 +92,22 @@ export async function burst(options: BurstOptions): Promise<BurstResult> {
     let workflows = 0;
     const deadline = Date.now() + options.drainTimeoutMs;
     for (;;) {
-      workflows = (await options.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
+      // Temporal is counted only once the outbox is empty: a visibility count while it drains would
+      // load the very server being measured, on the dev server a scan of every workflow.
       const backlog = await redis.xlen(keys.outbox);
+      if (backlog === 0) workflows = (await options.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
       if ((workflows >= total && backlog === 0) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    if (workflows === 0) workflows = (await options.client.workflow.count(`TaskQueue = '${taskQueue}'`)).count;
     const drainSeconds = (performance.now() - startedAt) / 1000;
+    const engineRate = Number(((engineBefore + (await options.engineRound())) / 2).toFixed(1));
     const deadLetters = await redis.xlen(keys.deadLetters);
     const repeats = await closedLoop(() => poster.post(options.repeat()), { ...load, durationMs: Math.min(5000, options.durationMs) });
     const result: BurstResult = {
       name: 'g',
       concurrency: options.concurrency,
+      offeredPerSecond: options.ratePerSecond,
       ...summary(timed),
       accepted: total,
       workflows,
@@ -97,13 +115,14 @@ export async function burst(options: BurstOptions): Promise<BurstResult> {
       drainSeconds: Number(drainSeconds.toFixed(2)),
       // The warm-up's events are drained in the same time: they count.
       drainRate: Number((total / drainSeconds).toFixed(1)),
+      engineRate,
       deadLetters,
       repeats,
       peakRssMb: rss.stop(),
     };
     process.stderr.write(
-      `[bench] g: ${result.rps} req/s at ${options.concurrency} connections, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}, errors ${result.errors}; ` +
-        `${total} accepted, ${workflows} workflows in Temporal, drained in ${result.drainSeconds} s (${result.drainRate}/s), dead letters ${deadLetters}; ` +
+      `[bench] g: ${result.rps} req/s answered of ${options.ratePerSecond}/s offered on up to ${options.concurrency} connections, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, statuses ${JSON.stringify(result.statuses)}, errors ${result.errors}; ` +
+        `${total} accepted, ${workflows} workflows in Temporal, drained in ${result.drainSeconds} s (${result.drainRate}/s; a bare client beside it ${engineRate}/s), dead letters ${deadLetters}; ` +
         `repeats p50 ${repeats.p50Ms} ms, p99 ${repeats.p99Ms} ms; peak RSS ${result.peakRssMb} MB\n`,
     );
     return result;

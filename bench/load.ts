@@ -1,7 +1,8 @@
 /**
- * A small closed-loop load generator: `concurrency` requests in flight at all times, each new one
- * made by `next()`, for `durationMs` or `maxRequests`, whichever comes first. Keep-alive sockets,
- * so it measures the server, not connection set-up. Latency is time to the full answer.
+ * A small load generator: `concurrency` requests in flight at all times (closed loop), or, with
+ * `ratePerSecond`, requests due at that rate on up to `concurrency` connections (open loop); each
+ * new one made by `next()`, for `durationMs` or `maxRequests`, whichever comes first. Keep-alive
+ * sockets, so it measures the server, not connection set-up. Latency is time to the full answer.
  */
 import http from 'node:http';
 
@@ -26,6 +27,12 @@ export interface LoadOptions {
   concurrency: number;
   durationMs: number;
   maxRequests: number;
+  /**
+   * Open loop: the n-th request is due n / rate seconds after the start, as a vendor's burst comes
+   * whatever the answers do. Its latency counts from when it was due, so a server that falls behind
+   * is charged for the wait too (no coordinated omission).
+   */
+  ratePerSecond?: number;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -80,10 +87,15 @@ export async function record(task: () => Promise<string>, options: LoadOptions):
   let started = 0;
   const start = performance.now();
   const deadline = start + options.durationMs;
+  const rate = options.ratePerSecond;
   async function lane(): Promise<void> {
     while (started < options.maxRequests && performance.now() < deadline) {
+      const due = rate ? start + (started * 1000) / rate : performance.now();
       started++;
-      const t0 = performance.now();
+      if (due >= deadline) break;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const t0 = due;
       try {
         const status = await task();
         statuses[status] = (statuses[status] ?? 0) + 1;
