@@ -326,7 +326,7 @@ async function main(): Promise<void> {
     dOverA2: { value: ratio(d.rps, a2.rps), target: 'measured', met: true },
     p99cOverP99b: { value: ratio(c.p99Ms, b.p99Ms), target: '<= 1.5', met: c.p99Ms / b.p99Ms <= 1.5 },
     gOfferedOverB: { value: ratio(burstResult.offeredPerSecond, b.rps), target: '>= 10', met: burstResult.offeredPerSecond / b.rps >= 10 },
-    gNon2xx: { value: burstResult.errors + Object.entries(burstResult.statuses).filter(([k]) => !k.startsWith('2')).reduce((n, [, v]) => n + v, 0), target: '0', met: false },
+    gNon2xx: { value: [burstResult, burstResult.repeats].reduce((n, r) => n + r.errors + Object.entries(r.statuses).filter(([k]) => !k.startsWith('2')).reduce((m, [, v]) => m + v, 0), 0), target: '0', met: false },
     p99gOverP99Repeats: { value: ratio(burstResult.p99Ms, burstResult.repeats.p99Ms), target: '<= 2', met: burstResult.p99Ms / burstResult.repeats.p99Ms <= 2 },
     gP99Ms: { value: burstResult.p99Ms, target: '<= 100', met: burstResult.p99Ms <= 100 },
     // Against a bare client's rate measured beside the drain, on the server as the drain found it.
@@ -369,7 +369,7 @@ async function main(): Promise<void> {
     `| drain: first delivery to last start, s | ${burstResult.drainSeconds} |`,
     `| drain rate, starts/s / a bare client's beside it (5 s before the burst, 5 s after the drain) | ${burstResult.drainRate} / ${burstResult.engineRate} |`,
     `| dead letters | ${burstResult.deadLetters} |`,
-    `| repeats offered the same way after the drain, p50 / p99 ms | ${burstResult.repeats.p50Ms} / ${burstResult.repeats.p99Ms} |`,
+    `| repeats beside the burst (a tenth of its rate, same receiver, same moment), p50 / p99 ms | ${burstResult.repeats.p50Ms} / ${burstResult.repeats.p99Ms} |`,
     `| peak RSS MB | ${burstResult.peakRssMb} |`,
     '',
     '| (h) entity order, sagas run to the end | events | seconds | events/s | superseded |',
