@@ -19,8 +19,11 @@ export interface EventFactory {
    * (which shares the machine's two cores with the receiver, Temporal and Redis).
    */
   signedAhead(size: number): Sample[];
-  /** Round robin over a small set of events signed ahead: after the first lap, every delivery is a repeat. */
-  repeat(): Sample;
+  /**
+   * A small set of events, signed now (a signature's timestamp goes stale within minutes, so each
+   * scenario asks for its own), dealt round robin: after the first lap, every delivery is a repeat.
+   */
+  repeats(): () => Sample;
   large(bytes: number): Sample;
   /**
    * Turvo's SHIPMENT_STATUS_UPDATE for `shipmentId` at vendor time `at` (status code `n`), signed now,
@@ -46,8 +49,6 @@ export function allSourceEvents(): EventFactory {
   const { env, drivers } = oneReceiverDrivers();
   let i = 0;
   const nextDriver = () => drivers[i++ % drivers.length]!;
-  const known = drivers.flatMap((d) => Array.from({ length: 4 }, () => d)).map((d) => sample(d, d.newEvent(randomUUID()).message));
-  let r = 0;
   const turvo = drivers.find((d) => d.definition.name === 'turvo');
   const statusFixture = turvo?.starters.find((f) => JSON.parse(f.body.toString('utf8')).eventName === 'SHIPMENT_STATUS_UPDATE');
   return {
@@ -60,8 +61,10 @@ export function allSourceEvents(): EventFactory {
     signedAhead(size) {
       return Array.from({ length: size }, () => this.unique());
     },
-    repeat() {
-      return known[r++ % known.length]!;
+    repeats() {
+      const known = drivers.flatMap((d) => Array.from({ length: 4 }, () => d)).map((d) => sample(d, d.newEvent(randomUUID()).message));
+      let r = 0;
+      return () => known[r++ % known.length]!;
     },
     large(bytes) {
       const driver = nextDriver();

@@ -22,7 +22,7 @@ export function sealer(keys: readonly PayloadKey[] | undefined): Sealer {
     encrypts: primary !== undefined,
     seal(plain) {
       if (!primary) return plain;
-      return Buffer.concat([Buffer.from(`${MAGIC}${primary.id}:`), seal(primary, plain)]);
+      return seal(primary, plain, Buffer.from(`${MAGIC}${primary.id}:`));
     },
     open(stored) {
       if (stored.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) return stored;
