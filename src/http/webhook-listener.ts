@@ -70,13 +70,19 @@ export function webhookListener({ handle, otherwise, trust, sources, logger, tra
       }
     };
     const run = () =>
-      handle(call).then(
-        (reply) => answer(reply.status, reply.body, reply.contentType, {}, call),
-        (err: unknown) => {
-          const refused = errorAnswer(err, call.log, `/webhooks/${source}`);
-          answer(refused.status, refused.body, undefined, refused.headers, { rejection: refused.rejection ?? 'other' });
-        },
-      );
+      handle(call)
+        .then(
+          (reply) => answer(reply.status, reply.body, reply.contentType, {}, call),
+          (err: unknown) => {
+            const refused = errorAnswer(err, call.log, `/webhooks/${source}`);
+            answer(refused.status, refused.body, undefined, refused.headers, { rejection: refused.rejection ?? 'other' });
+          },
+        )
+        // Writing the answer failed (the socket is gone, say): nothing to answer, and never a crash.
+        .catch((err: unknown) => {
+          call.log.error('delivery answer not written', { error: (err as Error)?.message });
+          res.destroy();
+        });
     void (span ? context.with(trace.setSpan(context.active(), span), run) : run());
   };
 }
