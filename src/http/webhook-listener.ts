@@ -50,10 +50,12 @@ export function webhookListener({ handle, otherwise, trust, sources, logger, tra
       source,
       requestId,
       client: proxyaddr(req, trust),
-      // node:querystring, as express's default ("simple") query parser: a repeated parameter is an array.
-      query: (query < 0 ? {} : parseQuery(target.slice(query + 1))) as Delivery['query'],
+      // node:querystring, as express's default ("simple") query parser: a repeated parameter is an
+      // array, and the object has no prototype (a parameter may be named `constructor`).
+      query: parseQuery(query < 0 ? '' : target.slice(query + 1)) as Delivery['query'],
       request: requestLine(req, target, trust),
-      log: logger.child({ requestId, source }),
+      // A name no source has is the sender's: logged, but bounded.
+      log: logger.child({ requestId, source: sources.has(source) ? source : source.slice(0, 100) }),
     };
     const span = tracer?.startSpan(`POST /webhooks/${source}`, {
       kind: SpanKind.SERVER,

@@ -177,6 +177,24 @@ describe('POST /webhooks/samsara on a real Temporal server', () => {
   });
 });
 
+describe('a credential in a query parameter named like a property of every object', () => {
+  it('is missing when the query does not carry it (the parsed query has no prototype), and accepted when it does', async () => {
+    const token = 'query-token-named-constructor-0123456789';
+    const turvo = await startReceiver({ ...DIRECT_STARTS, TURVO_AUTH_MODE: 'query', TURVO_TOKEN_QUERY_PARAM: 'constructor', TURVO_WEBHOOK_SECRETS: token, TEMPORAL_TASK_QUEUE: taskQueue });
+    try {
+      const body = fixtureWith('turvo', 'shipment-update', {});
+      const bare = await post(`${turvo.url}/webhooks/turvo`, body, {});
+      expect([bare.status, bare.json]).toEqual([401, { error: 'missing_token' }]);
+      const other = await post(`${turvo.url}/webhooks/turvo?tenant=eu`, body, {});
+      expect([other.status, other.json]).toEqual([401, { error: 'missing_token' }]);
+      const carried = await post(`${turvo.url}/webhooks/turvo?constructor=${token}`, body, {});
+      expect(carried.status).toBe(202);
+    } finally {
+      await turvo.close();
+    }
+  });
+});
+
 describe('health endpoints', () => {
   it('/healthz answers 200 and /readyz reports Temporal and Redis reachable', async () => {
     expect((await fetch(`${receiver.url}/healthz`)).status).toBe(200);
