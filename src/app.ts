@@ -82,6 +82,7 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
   app.use(errorHandler(logger));
 
   // Deliveries, the hot path, on plain node:http; every other request through the app above.
+  const names = new Set(sources.keys());
   const handle = webhookHandler({
     sources,
     intake: intake ?? parts.intake,
@@ -89,12 +90,12 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
       redis,
       prefix: config.intake.keyPrefix,
       ...config.limits.rateLimit,
-      sources: new Set(sources.keys()),
+      sources: names,
       state: parts.state,
     }),
     bodyLimit: config.http.bodyLimit,
     bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
     refused: parts.refused,
   });
-  return webhookListener({ handle, otherwise: app, trust: app.get('trust proxy fn') as WebhookListenerOptions['trust'], sources: new Set(sources.keys()), logger, ...(tracer ? { tracer } : {}) });
+  return webhookListener({ handle, otherwise: app, trust: app.get('trust proxy fn') as WebhookListenerOptions['trust'], sources: names, logger, ...(tracer ? { tracer } : {}) });
 }
