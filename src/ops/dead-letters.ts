@@ -1,6 +1,7 @@
 import type { DeadLetter, DeadLetterFilter, DeadLetters } from '../intake/dead-letters';
 import type { AuditLog } from './audit';
-import { confirmBulk, streamEntryId, OpsConflictError, OpsNotFoundError } from './errors';
+import { streamEntryId, OpsConflictError, OpsNotFoundError } from './errors';
+import { inTurn } from './in-turn';
 
 /**
  * Dead letters for the on-call engineer: list them with their cause, and after fixing the cause put
@@ -77,13 +78,8 @@ export function deadLetterConsole({ deadLetters, audit, maxBulk }: { deadLetters
     },
 
     async requeueMany(actor: string, filter: DeadLetterFilter, expect: number) {
-      const { items, truncated } = await candidates(filter);
-      confirmBulk('dead letters', { count: items.length, truncated }, expect, maxBulk);
-      const jobId = `requeue-${Date.now()}`;
-      const results: RequeueOutcome[] = [];
-      for (const letter of items) results.push(await requeue(actor, letter, jobId));
-      const counts = { total: items.length, requeued: results.filter((r) => r.result === 'requeued').length, gone: results.filter((r) => r.result === 'gone').length };
-      await audit.record({ actor, action: 'bulk_requeue', jobId, outcome: 'finished', filter: { ...filter }, counts });
+      const job = { what: 'dead letters', verb: 'requeue', actor, filter, found: await candidates(filter), expect, maxBulk, audit, outcomes: ['requeued', 'gone'] } as const;
+      const { jobId, counts, results } = await inTurn(job, (letter, jobId) => requeue(actor, letter, jobId));
       return { jobId, ...counts, results };
     },
   };

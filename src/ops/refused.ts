@@ -5,7 +5,8 @@ import type { Intake } from '../intake/intake';
 import type { RefusedFilter, RefusedRequest, RefusedRequests } from '../intake/refused';
 import type { Logger } from '../logger';
 import type { AuditLog } from './audit';
-import { confirmBulk, streamEntryId, OpsConflictError, OpsNotFoundError, OpsUnavailableError } from './errors';
+import { streamEntryId, OpsConflictError, OpsNotFoundError, OpsUnavailableError } from './errors';
+import { inTurn } from './in-turn';
 
 /**
  * Refused and unrouted requests for the on-call engineer (kept by src/intake/refused.ts): list them
@@ -158,16 +159,8 @@ export function refusedConsole({ path, audit, maxBulk, logger }: { path: Deliver
     },
 
     async reprocessMany(actor: string, filter: RefusedFilter, expect: number) {
-      const { items, truncated } = await candidates(filter);
-      confirmBulk('refused requests', { count: items.length, truncated }, expect, maxBulk);
-      const jobId = `reprocess-${Date.now()}`;
-      const results: ReprocessOutcome[] = [];
-      // One at a time: the engine's start rate and the vendors' own traffic come first.
-      for (const entry of items) results.push(await reprocess(actor, entry, jobId));
-      const counts: Record<string, number> = { total: items.length };
-      for (const r of results) counts[r.result] = (counts[r.result] ?? 0) + 1;
-      await audit.record({ actor, action: 'bulk_reprocess', jobId, outcome: 'finished', filter: { ...filter }, counts });
-      return { jobId, counts, results };
+      const job = { what: 'refused requests', verb: 'reprocess', actor, filter, found: await candidates(filter), expect, maxBulk, audit } as const;
+      return inTurn(job, (entry, jobId) => reprocess(actor, entry, jobId));
     },
   };
 }
