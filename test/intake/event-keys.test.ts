@@ -139,7 +139,7 @@ describe('event keys the receiver used to refuse or merge (issue 10)', () => {
 
   it('row 3: body-selected ids keep their lexeme: past 2^53, and 1 / 1.0 / "1" are three events', async () => {
     const big = `9007199254740993${randomInt(1000, 9999)}`;
-    const below = `${big.slice(0, -1)}${Number(big.slice(-1)) - 1}`;
+    const below = String(BigInt(big) - 1n);
     const n = String(randomInt(100_000_000, 999_999_999));
     const lexemes = [big, below, n, JSON.stringify(n), `${n}.0`, '1', '1.0', '"1"', '1e0'];
     const replies: Reply[] = [];
