@@ -191,6 +191,19 @@ describe('the on-call console in chromium: an incident from first look to zero c
     await page.locator('#list-total').filter({ hasText: '2 of 2 sagas' }).waitFor();
     const listed = await page.locator('#sagas tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-workflow-id')));
     expect(listed.sort()).toEqual([...permanent].sort());
+    // While a Search's page of rows is on its way, no total stands over the emptied table.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const listAsked = page.waitForRequest(/\/ops\/api\/sagas\?/);
+    await page.route(/\/ops\/api\/sagas\?/, async (route) => held.then(() => route.continue()), { times: 1 });
+    try {
+      await page.locator('#search').click();
+      await listAsked;
+      expect({ rows: await page.locator('#sagas tbody tr').count(), total: await page.locator('#list-total').textContent() }).toEqual({ rows: 0, total: '' });
+    } finally {
+      release();
+    }
+    await page.locator('#list-total').filter({ hasText: '2 of 2 sagas' }).waitFor();
     // Temporal's account: every curable saga's latest run completed; the permanent ones have their one failed run.
     for (const id of [...curable, undoFailed]) expect((await stack.receiver.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
     for (const id of permanent) {

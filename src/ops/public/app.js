@@ -205,6 +205,8 @@ async function showList(params) {
 
 async function refresh() {
   $('list-error').textContent = '';
+  // The total speaks of the rows shown: cleared with them, so it never counts a table still loading.
+  $('list-total').textContent = '';
   $('sagas').querySelector('tbody').replaceChildren();
   $('groups').replaceChildren();
   $('cause-filter').replaceChildren();
