@@ -10,8 +10,12 @@ import { errorAnswer } from './error-handler';
 import { deliveryMeter } from './metrics';
 import type { WebhookCall, WebhookReply } from './webhooks';
 
-/** `/webhooks/<source>`, with or without a query: the path vendors post to. Any other form is express's (a 404). */
-const DELIVERY_PATH = /^\/webhooks\/([^/?]+)(?:\?|$)/;
+/**
+ * `/webhooks/<source>`, with or without one trailing slash (express's routing took it, and a URL
+ * pasted into a vendor's dashboard often has one) and with or without a query: the path vendors post
+ * to. Any other form is express's (a 404).
+ */
+const DELIVERY_PATH = /^\/webhooks\/([^/?]+)\/?(?:\?|$)/;
 
 export interface WebhookListenerOptions {
   handle: (call: WebhookCall) => Promise<WebhookReply>;

@@ -140,14 +140,17 @@ describe('POST /webhooks/samsara on a real Temporal server', () => {
     expect(res.json).toEqual({ error: 'unknown_source' });
   });
 
-  it('takes only POST /webhooks/<source> (with or without a query) as a delivery; other forms are the rest of the app (404)', async () => {
+  it('takes only POST /webhooks/<source> (with or without a trailing slash or a query) as a delivery; other forms are the rest of the app (404)', async () => {
     const body = arrival();
     const signed = signSamsara(body, SECRET, Math.floor(Date.now() / 1000));
     const withQuery = await post(`${receiver.url}/webhooks/samsara?tenant=eu&tenant=us`, body, { ...signed, 'x-request-id': 'req-from-vendor' });
     expect(withQuery.status).toBe(202);
     expect(withQuery.headers.get('x-request-id')).toBe('req-from-vendor');
     expect(withQuery.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    for (const path of ['/webhooks/samsara/extra', '/webhooks/', '/webhooks']) {
+    // One trailing slash, as express's routing took it: the same endpoint, so the same event is a repeat.
+    const slashed = await post(`${receiver.url}/webhooks/samsara/?tenant=eu`, body, signed);
+    expect([slashed.status, slashed.json]).toEqual([200, { workflowId: withQuery.json.workflowId, duplicate: true }]);
+    for (const path of ['/webhooks/samsara/extra', '/webhooks/samsara//', '/webhooks/', '/webhooks']) {
       const res = await post(`${receiver.url}${path}`, body, signed);
       expect([path, res.status, res.json]).toEqual([path, 404, { error: 'not_found' }]);
     }
