@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimitedError } from '../../core/errors';
 import type { DependencyState } from '../intake/health-state';
-import { redisKeys } from '../intake/redis';
+import { luaScript, redisKeys } from '../intake/redis';
 
 export interface DeliveryBudgetOptions {
   redis: Redis;
@@ -20,14 +19,8 @@ export interface DeliveryBudgetOptions {
 /** A window's counter outlives its second by one, for receivers whose clocks are a little apart. */
 const WINDOW_TTL_SECONDS = 2;
 
-/**
- * Counts a request in its window and gives the count, in one command (one round trip, and atomic:
- * a counter never lives on without its expiry). Run by its SHA, as Redis caches scripts.
- */
-const COUNT_IN_WINDOW = (() => {
-  const lua = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
-})();
+/** Counts a request in its window and gives the count, in one command (atomic: a counter never lives on without its expiry). */
+const countInWindow = luaScript("local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n");
 
 /**
  * Two budgets per source, over one-second windows counted in Redis so that they hold across every
@@ -60,11 +53,7 @@ export function deliveryBudgets({ redis, prefix, perSecond, overrides, failuresP
 
   async function count(key: string, window: number): Promise<number> {
     try {
-      const value = await redis.evalsha(COUNT_IN_WINDOW.sha, 1, key, WINDOW_TTL_SECONDS).catch(async (err: Error) => {
-        // A Redis that restarted (or a new one) has no scripts cached: load it by sending it once.
-        if (!err.message.startsWith('NOSCRIPT')) throw err;
-        return redis.eval(COUNT_IN_WINDOW.lua, 1, key, WINDOW_TTL_SECONDS);
-      });
+      const value = await countInWindow(redis, [key], [WINDOW_TTL_SECONDS]);
       state?.recovered('redis');
       return Number(value);
     } catch (err) {

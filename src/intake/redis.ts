@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config';
 
@@ -61,6 +62,19 @@ export async function waitForReplicas(redis: Redis, wait: ReplicaWait): Promise<
   if (acknowledged < wait.replicas) {
     throw new Error(`${acknowledged} of ${wait.replicas} Redis replicas acknowledged the write within ${wait.timeoutMs} ms`);
   }
+}
+
+/**
+ * A Lua script run by its SHA, as Redis caches scripts: one round trip, sent whole only when Redis
+ * answers NOSCRIPT (it restarted, failed over, or is new).
+ */
+export function luaScript(lua: string): (redis: Redis, keys: string[], args: (string | number)[]) => Promise<unknown> {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return (redis, keys, args) =>
+    redis.evalsha(sha, keys.length, ...keys, ...args).catch((err: Error) => {
+      if (!err.message.startsWith('NOSCRIPT')) throw err;
+      return redis.eval(lua, keys.length, ...keys, ...args);
+    });
 }
 
 /** Key names, all under the configured prefix: every key the receiver, forwarder and console write. */
