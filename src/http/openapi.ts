@@ -64,7 +64,7 @@ export const WEBHOOK_ROUTE: ApiRoute = {
   rawBody: 'The delivery exactly as the vendor sends it (JSON for every built-in source), signed per its scheme',
   responses: {
     200: {
-      description: 'A repeat delivery (the saga exists; for a fan-out, every saga of the event), an ignored event type, or a handshake answered as the vendor expects',
+      description: 'A repeat delivery (the saga exists or its start is still queued; for a fan-out, every saga of the event), an ignored event type, or a handshake answered as the vendor expects',
       schema: z.union([WebhookAnswers.duplicate, WebhookAnswers.fanOutDuplicate, WebhookAnswers.ignored, handshake]),
       others: { 'text/plain': 'FrontApp challenge, as text', 'application/x-www-form-urlencoded': 'FrontApp challenge, as a form (challenge=…)' },
     },

@@ -120,8 +120,9 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
         }
       }
 
+      let queued: Awaited<ReturnType<Outbox['append']>>;
       try {
-        await deps.outbox.append({ ...start, queuedAt: new Date().toISOString() });
+        queued = await deps.outbox.append({ ...start, queuedAt: new Date().toISOString() });
         deps.state.recovered('redis');
       } catch (err) {
         deps.state.failed('redis', err, 'deliveries wait on Temporal, and get 503 when it does not take them either');
@@ -135,6 +136,10 @@ export function durableIntake(deps: DurableIntakeDeps): Intake {
         }
         log.error('neither temporal nor redis accepted the event', { error: (err as Error).message });
         throw new ServiceUnavailableError('temporarily_unavailable', deps.retryAfterSeconds);
+      }
+      if (!queued.appended) {
+        log.info('repeat of a start still queued in the outbox', { outboxId: queued.id });
+        return { duplicate: true, workflowId: req.workflowId };
       }
       log.info('saga start queued in the outbox');
       return { duplicate: false, queued: true, workflowId: req.workflowId };

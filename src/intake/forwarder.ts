@@ -169,7 +169,7 @@ export function startForwarder(options: ForwarderOptions): Forwarder {
       entryLog.debug('queued start not accepted yet', { error: (err as Error).message });
       return false;
     }
-    await options.outbox.ack(entry.id);
+    await options.outbox.ack(entry);
     if (stalled) {
       log.info('the outbox drains again', { failedStarts: stalled.failures, stalledForMs: Date.now() - stalled.since });
       stalled = undefined;

@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { DeliveryMeta, SagaInput, SagaInputRef } from '../../core/saga/input';
-import { redisKeys, waitForReplicas, type ReplicaWait } from './redis';
+import { luaScript, redisKeys, waitForReplicas, type ReplicaWait } from './redis';
 import { sealer as noSealing, type Sealer } from './sealing';
 
 /** A saga start Temporal could not take when the delivery came in. */
@@ -95,6 +95,24 @@ end
 return removed`;
 
 /**
+ * Appends a start to the outbox (KEYS[1]) unless the workflow's mark (KEYS[2]) names an entry still
+ * in it: a vendor's repeat of an event whose start is still queued is answered a duplicate, and
+ * neither grows the backlog nor costs the engine a second start while it catches up. The mark is
+ * only a pointer, checked against the stream: an entry forwarded or dead-lettered since lets the
+ * next repeat be appended again (the forwarder then finds it started, or an operator re-queues it).
+ * Returns {1, id} when appended, {0, id} of the entry already holding it.
+ */
+const APPEND_ONCE = luaScript(`
+local at = redis.call('GET', KEYS[2])
+if at and #redis.call('XRANGE', KEYS[1], at, at) > 0 then return {0, at} end
+local id = redis.call('XADD', KEYS[1], '*', 'start', ARGV[1])
+redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
+return {1, id}`);
+
+/** A mark outlives any backlog worth the name; past it, a repeat is queued again (and still starts nothing twice). */
+const QUEUED_MARK_SECONDS = 7 * 24 * 3600;
+
+/**
  * The durable fallback: a Redis Stream of saga starts waiting for Temporal, read by forwarders in a
  * consumer group. An entry is deleted in the same transaction that acknowledges it, so the stream
  * holds exactly the starts still owed to Temporal.
@@ -103,6 +121,7 @@ export class Outbox {
   readonly stream: string;
   /** Where starts Temporal refused go (src/intake/dead-letters.ts); counted in stats. */
   private readonly deadStream: string;
+  private readonly queuedMark: (workflowId: string) => string;
 
   constructor(
     private readonly redis: Redis,
@@ -115,18 +134,23 @@ export class Outbox {
     const keys = redisKeys(prefix);
     this.stream = keys.outbox;
     this.deadStream = keys.deadLetters;
+    this.queuedMark = keys.queuedStart;
   }
 
-  /** Appends a start, its event encrypted; resolves only once Redis holds it (and the replicas `wait` asks for). */
-  async append(start: QueuedStart): Promise<string> {
+  /**
+   * Appends a start, its event encrypted, unless the workflow's start is already queued; resolves
+   * only once Redis holds it (and the replicas `wait` asks for), in either case.
+   */
+  async append(start: QueuedStart): Promise<{ id: string; appended: boolean }> {
     const { input } = start;
     const stored: StoredStart =
       this.sealing.encrypts && 'event' in input
         ? { ...start, input: { meta: input.meta, sealedEvent: this.sealing.seal(Buffer.from(JSON.stringify(input.event) ?? 'null')).toString('base64') } }
         : start;
-    const id = (await this.redis.xadd(this.stream, '*', 'start', JSON.stringify(stored)))!;
+    const [appended, id] = (await APPEND_ONCE(this.redis, [this.stream, this.queuedMark(start.workflowId)], [JSON.stringify(stored), QUEUED_MARK_SECONDS])) as [0 | 1, string];
+    // Also for a start found queued: the delivery that queued it may have been refused for want of replicas.
     if (this.wait) await waitForReplicas(this.redis, this.wait);
-    return id;
+    return { id, appended: appended === 1 };
   }
 
   /** The start as it was queued, its event decrypted; throws when its key is not configured here. */
@@ -185,9 +209,11 @@ export class Outbox {
     return (await this.redis.eval(REMOVE_GONE_CONSUMERS, 1, this.stream, FORWARDER_GROUP, self, String(idleMs))) as string[];
   }
 
-  /** Temporal has the start: acknowledge and delete the entry in one step. */
-  async ack(id: string): Promise<void> {
-    await execAll(this.redis.multi().xack(this.stream, FORWARDER_GROUP, id).xdel(this.stream, id));
+  /** Temporal has the start: acknowledge and delete the entry, and its workflow's mark, in one step. */
+  async ack(entry: Pick<OutboxEntry, 'id' | 'start'>): Promise<void> {
+    const multi = this.redis.multi().xack(this.stream, FORWARDER_GROUP, entry.id).xdel(this.stream, entry.id);
+    if (entry.start) multi.del(this.queuedMark(entry.start.workflowId));
+    await execAll(multi);
   }
 
   async stats(now = Date.now()): Promise<OutboxStats> {

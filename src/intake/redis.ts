@@ -83,6 +83,8 @@ export function redisKeys(prefix: string) {
     ledger: (workflowId: string) => `${prefix}ledger:${workflowId}`,
     payload: (sha256: string) => `${prefix}payload:${sha256}`,
     outbox: `${prefix}outbox`,
+    /** The outbox entry holding a workflow's queued start, so a repeat is not queued twice (src/intake/outbox.ts). */
+    queuedStart: (workflowId: string) => `${prefix}outbox:queued:${workflowId}`,
     deadLetters: `${prefix}outbox:dead`,
     /** Requests refused (or verified but unrouted), kept for the console, and their bodies by entry id (src/intake/refused.ts). */
     refused: `${prefix}refused`,

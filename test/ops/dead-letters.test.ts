@@ -70,10 +70,12 @@ const DEAD_LETTERED = /^webhook_dead_lettered_total\{source="samsara",cause="inv
 describe('dead letters', () => {
   it('keep the cause of a start Temporal refused, show it in the API and CLI, and re-queue into exactly one saga each', async () => {
     const counted = await metric(DEAD_LETTERED);
-    // Event a is delivered twice (the vendor retried), b once: all three are accepted (202 queued).
+    // Event a is delivered twice (the vendor retried after a had become a dead letter: a repeat of a
+    // start still queued would be a duplicate), b once: all three are accepted (202 queued).
     const aEvent = randomUUID();
     const a = await deliver(aEvent);
     expect(a.status).toBe(202);
+    await eventually(async () => (await call(`${api}/dead-letters`, token('viewer'))).json, (page) => page.total === 1, { timeoutMs: 60_000 });
     expect((await deliver(aEvent)).status).toBe(202);
     const b = await deliver(randomUUID());
     expect(b.status).toBe(202);

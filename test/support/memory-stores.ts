@@ -45,8 +45,11 @@ export function memoryOutbox(): MemoryOutbox {
     starts,
     async append(start) {
       unavailable(this);
+      // Nothing drains it: a start queued once stays queued, as a repeat finds it in the real outbox.
+      const at = starts.findIndex((s) => s.workflowId === start.workflowId);
+      if (at >= 0) return { id: `0-${at}`, appended: false };
       starts.push(start);
-      return `${Date.now()}-${starts.length - 1}`;
+      return { id: `0-${starts.length - 1}`, appended: true };
     },
   };
 }
