@@ -1,4 +1,4 @@
-# Sourced by scripts/dev.sh and scripts/test.sh: installs the node modules the lock file names,
+# Sourced by scripts/dev.sh, scripts/test.sh and scripts/bench.sh: installs the node modules the lock file names,
 # once, and again whenever package-lock.json changes. Needs only node and npm on the machine.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "node and npm are required (Node.js >= 20.3)" >&2
