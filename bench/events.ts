@@ -23,7 +23,7 @@ export interface EventFactory {
    * A small set of events, signed now (a signature's timestamp goes stale within minutes, so each
    * scenario asks for its own), dealt round robin: after the first lap, every delivery is a repeat.
    */
-  repeats(): () => Sample;
+  repeats(): (() => Sample) & { readonly size: number };
   large(bytes: number): Sample;
   /**
    * Turvo's SHIPMENT_STATUS_UPDATE for `shipmentId` at vendor time `at` (status code `n`), signed now,
@@ -64,7 +64,7 @@ export function allSourceEvents(): EventFactory {
     repeats() {
       const known = drivers.flatMap((d) => Array.from({ length: 4 }, () => d)).map((d) => sample(d, d.newEvent(randomUUID()).message));
       let r = 0;
-      return () => known[r++ % known.length]!;
+      return Object.assign(() => known[r++ % known.length]!, { size: known.length });
     },
     large(bytes) {
       const driver = nextDriver();
