@@ -54,12 +54,12 @@ export class UnknownSourceError extends DeliveryError {
   readonly status = 404;
 }
 
-/** Too many deliveries for a source, or too many failed ones from one client: 429 with Retry-After. */
+/** Too many deliveries for a source, too many failed ones from one client, or too many bytes one client has in flight: 429 with Retry-After. */
 export class RateLimitedError extends DeliveryError {
   readonly status = 429;
   constructor(
     readonly retryAfterSeconds: number,
-    reason: 'rate_limited' | 'too_many_failures' = 'rate_limited',
+    reason: 'rate_limited' | 'too_many_failures' | 'too_much_in_flight' = 'rate_limited',
   ) {
     super(reason);
   }

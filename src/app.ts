@@ -11,6 +11,7 @@ import { deliveryBudgets } from './http/rate-limit';
 import { errorHandler } from './http/error-handler';
 import { healthRouter, redisCheck, temporalCheck } from './http/health';
 import { metricsHandler } from './http/metrics';
+import { bodyBudget } from './http/body-budget';
 import { webhookHandler } from './http/webhooks';
 import { codecRouter } from './ops/codec-endpoint';
 import { OPS_API_ROUTES, opsRouter } from './ops/router';
@@ -95,6 +96,7 @@ export function createApp({ config, logger, temporal, redis, sources, intake, in
     }),
     bodyLimit: config.http.bodyLimit,
     bodyReadTimeoutMs: config.limits.bodyReadTimeoutMs,
+    bodies: bodyBudget(config.limits.bodyMemory),
     refused: parts.refused,
   });
   return webhookListener({ handle, otherwise: app, trust: app.get('trust proxy fn') as WebhookListenerOptions['trust'], sources: names, logger, ...(tracer ? { tracer } : {}) });

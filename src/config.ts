@@ -167,6 +167,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_WAIT_TIMEOUT_MS >= intake.redisCommandTimeoutMs) {
     throw new ConfigError(`REDIS_WAIT_TIMEOUT_MS (${e.REDIS_WAIT_TIMEOUT_MS}) must be below REDIS_COMMAND_TIMEOUT_MS (${intake.redisCommandTimeoutMs})`);
   }
+  // A body the limit allows must fit in what one client may hold, and that in what all may.
+  const { totalBytes, perClientBytes } = limits.bodyMemory;
+  if (perClientBytes < e.BODY_LIMIT || totalBytes < perClientBytes) {
+    throw new ConfigError(`BODY_LIMIT (${e.BODY_LIMIT}) ≤ BODY_MEMORY_PER_CLIENT_BYTES (${perClientBytes}) ≤ BODY_MEMORY_BYTES (${totalBytes}) must hold`);
+  }
   const client = loadTemporalClientSettings(source);
   return {
     env: e.NODE_ENV,

@@ -41,6 +41,8 @@ export const requestDuration = new Histogram({
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 });
 
+/** Bytes of request bodies the receiver's deliveries hold right now (src/http/body-budget.ts). */
+export const bodyBytesInFlight = new Gauge({ name: 'webhook_body_bytes_in_flight', help: 'Bytes reserved by deliveries being read or processed, against BODY_MEMORY_BYTES' });
 export const outboxDepth = new Gauge({ name: 'webhook_outbox_depth', help: 'Events waiting in the Redis outbox for Temporal' });
 export const outboxLag = new Gauge({ name: 'webhook_outbox_lag_seconds', help: 'Age of the oldest event waiting in the outbox' });
 

@@ -10,6 +10,7 @@ import { nestsDeeperThan } from './json-depth';
 import type { WebhookAnswer } from './openapi';
 import type { DeliveryBudgets } from './rate-limit';
 import { readBody } from './read-body';
+import { expectedBytes, type BodyBudget } from './body-budget';
 
 export interface WebhookHandlerOptions {
   sources: ReadonlyMap<string, SourceAdapter>;
@@ -19,6 +20,8 @@ export interface WebhookHandlerOptions {
   bodyLimit: number;
   /** A body not fully received within this is refused with 408 (default 10 s). */
   bodyReadTimeoutMs?: number;
+  /** The memory deliveries may hold, reserved before a body is read. */
+  bodies: BodyBudget;
   /** Where refused and unrouted requests are kept for the console; none: only logged. */
   refused?: Pick<RefusedRequests, 'keepInBackground'>;
 }
@@ -176,18 +179,27 @@ export interface WebhookReply {
 
 /**
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
- * that keeps failing, cap and read the raw bytes, check the content type, refuse hostile nesting,
+ * that keeps failing, reserve the body's memory (held until the answer), cap and read the raw bytes, check the content type, refuse hostile nesting,
  * verify the signature on those bytes, count the delivery against the source's budget, and only then
  * parse and decide. A refusal after the body was read, and an event no saga handles, are kept
  * (after the answer, never delaying or changing it) for an operator to re-process. Refusals are
  * thrown as DeliveryErrors (src/http/error-handler.ts answers them).
  */
-export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, refused }: WebhookHandlerOptions): (call: WebhookCall) => Promise<WebhookReply> {
+export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTimeoutMs, bodies, refused }: WebhookHandlerOptions): (call: WebhookCall) => Promise<WebhookReply> {
   return async (call) => {
-    const { source: name, requestId, client } = call;
-    const source = sources.get(name);
+    const source = sources.get(call.source);
     if (!source) throw new UnknownSourceError('unknown_source');
-    budgets.admit(name, client);
+    budgets.admit(call.source, call.client);
+    const release = bodies.reserve(call.client, expectedBytes(call.req, bodyLimit));
+    try {
+      return await deliver(call, source);
+    } finally {
+      release();
+    }
+  };
+
+  async function deliver(call: WebhookCall, source: SourceAdapter): Promise<WebhookReply> {
+    const { source: name, requestId, client } = call;
     const keep = (delivery: Delivery, kept: Pick<KeepRequest, 'kind' | 'status' | 'reason' | 'verified' | 'eventType'>) =>
       refused?.keepInBackground({ source, delivery, requestId, client, ...kept });
 
@@ -229,5 +241,5 @@ export function webhookHandler({ sources, intake, budgets, bodyLimit, bodyReadTi
     // One saga: exactly the answer vendors always had; a fan-out lists each saga's.
     const answer = starts.length > 1 ? { sagas: starts.map((s) => ({ saga: s.saga, ...s.result })) } : starts[0]!.result;
     return { status: result === 'duplicate' ? 200 : 202, body: answer satisfies WebhookAnswer };
-  };
+  }
 }

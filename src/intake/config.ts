@@ -44,6 +44,13 @@ const schema = z.object({
   HEADERS_TIMEOUT_MS: env.int(10_000, 500),
   REQUEST_TIMEOUT_MS: env.int(30_000, 1000),
   BODY_READ_TIMEOUT_MS: env.int(10_000, 100),
+  /**
+   * Bytes of bodies a receiver's deliveries may hold at once (each reserves its Content-Length, or
+   * BODY_LIMIT when chunked), and what one client address may hold of them: past either, 429 or 503
+   * before the body is read (src/http/body-budget.ts).
+   */
+  BODY_MEMORY_BYTES: env.bytes(32 * 1024 * 1024),
+  BODY_MEMORY_PER_CLIENT_BYTES: env.bytes(16 * 1024 * 1024),
   KEEP_ALIVE_TIMEOUT_MS: env.int(5000, 0),
   MAX_HEADER_BYTES: env.bytes(16 * 1024),
   /**
@@ -86,6 +93,7 @@ export interface HttpLimitsConfig {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   bodyReadTimeoutMs: number;
+  bodyMemory: { totalBytes: number; perClientBytes: number };
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
   rateLimit: { perSecond: number; overrides: Readonly<Record<string, number>>; failuresPerSecond: number };
@@ -128,6 +136,7 @@ export function loadIntakeConfig(source: NodeJS.ProcessEnv): { intake: IntakeCon
       // Node requires headersTimeout <= requestTimeout.
       requestTimeoutMs: Math.max(e.REQUEST_TIMEOUT_MS, e.HEADERS_TIMEOUT_MS),
       bodyReadTimeoutMs: e.BODY_READ_TIMEOUT_MS,
+      bodyMemory: { totalBytes: e.BODY_MEMORY_BYTES, perClientBytes: e.BODY_MEMORY_PER_CLIENT_BYTES },
       keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderBytes: e.MAX_HEADER_BYTES,
       trustProxy: trustProxy(e.TRUST_PROXY.trim()),

@@ -60,4 +60,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ REDIS_SENTINELS: 'sentinel-0' })).toThrow(/REDIS_SENTINELS/);
     expect(() => loadConfig({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '500' })).toThrow(/REDIS_WAIT_TIMEOUT_MS .* below REDIS_COMMAND_TIMEOUT_MS/);
   });
+
+  it('sizes the memory bodies may hold, and refuses a share a body the limit allows would not fit in', () => {
+    expect(loadConfig({}).limits.bodyMemory).toEqual({ totalBytes: 32 * 1024 * 1024, perClientBytes: 16 * 1024 * 1024 });
+    expect(loadConfig({ BODY_MEMORY_BYTES: '4mb', BODY_MEMORY_PER_CLIENT_BYTES: '1mb' }).limits.bodyMemory).toEqual({ totalBytes: 4 * 1024 * 1024, perClientBytes: 1024 * 1024 });
+    expect(() => loadConfig({ BODY_LIMIT: '2mb', BODY_MEMORY_PER_CLIENT_BYTES: '1mb' })).toThrow(/BODY_LIMIT .* ≤ BODY_MEMORY_PER_CLIENT_BYTES/);
+    expect(() => loadConfig({ BODY_MEMORY_BYTES: '8mb' })).toThrow(/≤ BODY_MEMORY_BYTES \(8388608\) must hold/);
+  });
 });
