@@ -78,9 +78,9 @@ export const WEBHOOK_ROUTE: ApiRoute = {
     408: { description: 'Headers or body not received in time; the connection is closed', schema: refusal('body_read_timeout') },
     413: { description: 'Body over BODY_LIMIT, refused without reading the rest', schema: refusal('body_too_large') },
     415: { description: 'A content type the source never sends', schema: refusal('unsupported_content_type') },
-    429: { description: 'Too many verified deliveries for this source this second, or too many failures from this client', schema: refusal('rate_limited, too_many_failures'), headers: retryAfter },
+    429: { description: 'Too many verified deliveries for this source this second, too many failures from this client, or this client holds its share of the bodies in flight', schema: refusal('rate_limited, too_many_failures, too_much_in_flight'), headers: retryAfter },
     431: { description: 'Headers over MAX_HEADER_BYTES (answered by the HTTP server, without a body)' },
-    503: { description: 'Neither Temporal nor Redis could take the event: nothing was written, retry', schema: refusal('unavailable'), headers: retryAfter },
+    503: { description: 'Neither Temporal nor Redis could take the event, or the receiver holds all the bodies it may (busy): nothing was written, retry', schema: refusal('temporarily_unavailable, payload_store_unavailable, busy'), headers: retryAfter },
   },
 };
 
