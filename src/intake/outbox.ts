@@ -104,7 +104,11 @@ return removed`;
  */
 const APPEND_ONCE = luaScript(`
 local at = redis.call('GET', KEYS[2])
-if at and #redis.call('XRANGE', KEYS[1], at, at) > 0 then return {0, at} end
+if at and #redis.call('XRANGE', KEYS[1], at, at) > 0 then
+  -- A write, so that WAIT on this connection covers the entry found (it may predate the connection: a failover).
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  return {0, at}
+end
 local id = redis.call('XADD', KEYS[1], '*', 'start', ARGV[1])
 redis.call('SET', KEYS[2], id, 'EX', ARGV[2])
 return {1, id}`);
