@@ -33,6 +33,10 @@ const { env: sourcesEnv, drivers } = oneReceiverDrivers();
 const prefix = uniquePrefix('redis-failover');
 const taskQueue = uniqueTaskQueue('redis-failover');
 let receiver: IntakeReceiver;
+/** Where the drill is, said in afterAll if it never got to the end (a timeout says nothing of where it hung). */
+let phase = 'starting';
+/** A delivery the receiver does not answer within this fails the drill instead of hanging it. */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 beforeAll(async () => {
   await temporal.destroy(); // a stale file from an interrupted run would add executions
@@ -57,6 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (phase !== 'done') console.error(`redis failover drill stopped while ${phase}`);
   await receiver?.close();
   await group.destroy();
   await temporal.destroy();
@@ -86,7 +91,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
   async function deliver(e: { driver: SourceDriver; unsigned: OutgoingDelivery; workflowId: string }): Promise<void> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const message = e.driver.sign(e.unsigned);
-      const response = await fetch(`${receiver.url}${pathFor(e.driver.name, message)}`, { method: 'POST', headers: headersFor(message), body: message.body });
+      const response = await fetch(`${receiver.url}${pathFor(e.driver.name, message)}`, { method: 'POST', headers: headersFor(message), body: message.body, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
       const body = (await response.json().catch(() => ({}))) as { queued?: boolean; duplicate?: boolean };
       if (response.status === 202 || response.status === 200) {
         const queued = response.status === 202 ? body.queued === true : body.duplicate === true && attempt > 1;
@@ -103,6 +108,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
   }
 
   let sent = 0;
+  phase = 'delivering';
   let failover: { primary: number; killedAt: number; promoted: number; promotedAt: number } | undefined;
   const drill = (async () => {
     while (sent < TOTAL * KILL_AFTER) await sleep(20);
@@ -122,7 +128,9 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
     await sleep(1000 / RATE_PER_SECOND);
   }
   await Promise.all(inFlight);
+  phase = `waiting for the failover (${accepted.length} accepted, ${refusals} refused 503)`;
   await drill;
+  phase = 'delivering beside a stalled replica';
 
   // Every delivery ended 2xx (some after retries), all of them queued: Temporal was down.
   expect(unexpected).toEqual([]);
@@ -137,7 +145,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
   const extra = drivers[0]!.newEvent(randomUUID());
   const deliverExtra = () => {
     const message = drivers[0]!.sign(extra.unsigned);
-    return fetch(`${receiver.url}${pathFor(drivers[0]!.name, message)}`, { method: 'POST', headers: headersFor(message), body: message.body });
+    return fetch(`${receiver.url}${pathFor(drivers[0]!.name, message)}`, { method: 'POST', headers: headersFor(message), body: message.body, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
   };
   group.freeze(replica);
   try {
@@ -151,6 +159,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
   accepted.push({ workflowId: extra.workflowId, status: 200, queued: true, at: Date.now() - started, attempts: 2 });
 
   // Temporal comes back; the forwarder drains what the new primary holds.
+  phase = 'starting Temporal';
   await temporal.start();
   const connection = await Connection.connect({ address: temporal.address });
   try {
@@ -161,6 +170,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
     while (executions.size < accepted.length && Date.now() < deadline) {
       await sleep(1000);
       executions = await executionsBy(client, query);
+      phase = `draining: ${executions.size} of ${accepted.length} in Temporal`;
     }
     const lost = accepted.filter((a) => !executions.has(a.workflowId)).map((a) => a.workflowId);
     const twice = [...executions].filter(([, runs]) => runs > 1);
@@ -175,6 +185,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
     expect(twice).toEqual([]);
     expect(stranger).toEqual([]);
     expect(executions.size).toBe(TOTAL + 1);
+    phase = 'done';
   } finally {
     await connection.close();
   }
