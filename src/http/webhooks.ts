@@ -179,9 +179,9 @@ export interface WebhookReply {
 
 /**
  * POST /webhooks/:source. The order matters: find the source (unknown fails closed), refuse a client
- * that keeps failing, reserve the body's memory (held until the answer), cap and read the raw bytes, check the content type, refuse hostile nesting,
- * verify the signature on those bytes, count the delivery against the source's budget, and only then
- * parse and decide. A refusal after the body was read, and an event no saga handles, are kept
+ * that keeps failing, reserve the body's memory (held until the answer), cap and read the raw bytes,
+ * check the content type, refuse hostile nesting, verify the signature on those bytes, count the
+ * delivery against the source's budget, and only then parse and decide. A refusal after the body was read, and an event no saga handles, are kept
  * (after the answer, never delaying or changing it) for an operator to re-process. Refusals are
  * thrown as DeliveryErrors (src/http/error-handler.ts answers them).
  */
