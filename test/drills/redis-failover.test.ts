@@ -90,6 +90,7 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
 
   async function deliver(e: { driver: SourceDriver; unsigned: OutgoingDelivery; workflowId: string }): Promise<void> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (attempt === MAX_ATTEMPTS) phase = `${phase.split('; ')[0]}; an event refused ${MAX_ATTEMPTS - 1} times (${accepted.length} accepted, ${refusals} refusals)`;
       const message = e.driver.sign(e.unsigned);
       const response = await fetch(`${receiver.url}${pathFor(e.driver.name, message)}`, { method: 'POST', headers: headersFor(message), body: message.body, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
       const body = (await response.json().catch(() => ({}))) as { queued?: boolean; duplicate?: boolean };
@@ -115,8 +116,13 @@ it('keeps every 2xx through a primary killed under load: a replica promoted, del
     const primary = await group.primaryPort();
     const killedAt = Date.now() - started;
     await group.kill(primary);
-    const promoted = await group.promotedFrom(primary);
+    phase = `delivering, primary ${primary} killed at ${killedAt} ms, no replica promoted yet`;
+    const promoted = await group.promotedFrom(primary).catch((err: Error) => {
+      phase = `delivering, primary ${primary} killed at ${killedAt} ms: ${err.message}`;
+      throw err;
+    });
     failover = { primary, killedAt, promoted, promotedAt: Date.now() - started };
+    phase = `delivering, ${promoted} promoted at ${failover.promotedAt} ms`;
   })();
 
   const inFlight = new Set<Promise<void>>();
